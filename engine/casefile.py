@@ -1,0 +1,168 @@
+"""Reading and writing case files (``tripod-case/1``) in YAML or JSON.
+
+Every way a file can be wrong ends in a :class:`~engine.errors.CaseFileError` whose problems name the
+file, the field, the value and what is allowed: a missing file, a directory, a file over 1 MiB, bytes
+that are not UTF-8, an empty file, text that is not YAML or JSON, a duplicate key, a document that is
+not a mapping, and every field the intake model rejects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from engine.errors import CaseFileError, Problem, problems_from_validation, show_value
+from engine.intake import Case
+
+MAX_BYTES = 1024 * 1024
+SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+FILE = "(file)"
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, line: int) -> None:
+        super().__init__(key, line)
+        self.key = key
+        self.line = line
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode,
+                              deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise _DuplicateKey(key, key_node.start_mark.line + 1)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+
+
+def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key, 0)
+        seen[key] = value
+    return seen
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _fail(where: str, field: str, value: str, allowed: str) -> CaseFileError:
+    return CaseFileError([Problem(where, field, value, allowed)])
+
+
+def read_document(path: Path) -> Any:
+    """The parsed YAML or JSON document of ``path``, or a CaseFileError saying why not."""
+    where = str(path)
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise _fail(where, FILE, repr(where), "no such file; allowed an existing case file")
+    if path.is_dir():
+        raise _fail(where, FILE, repr(where), "is a directory; allowed a case file")
+    if suffix not in SUFFIXES:
+        raise _fail(where, FILE, show_value(path.name),
+                    "allowed a YAML (.yaml, .yml) or JSON (.json) case file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise _fail(where, FILE, f"{size} bytes", f"allowed at most {MAX_BYTES} bytes (1 MiB)")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _fail(where, FILE, repr(where),
+                    f"cannot be read ({exc.strerror}); allowed a readable file") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _fail(where, FILE, f"byte {exc.start} = {raw[exc.start:exc.start + 1]!r}",
+                    "allowed UTF-8 text") from exc
+    if not text.strip():
+        raise _fail(where, FILE, "(empty)", "allowed a tripod-case/1 document")
+    if SUFFIXES[suffix] == "json":
+        return _parse_json(where, text)
+    return _parse_yaml(where, text)
+
+
+def _parse_json(where: str, text: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_reject_constant)
+    except _DuplicateKey as exc:
+        raise _fail(where, str(exc.key), "(given twice)", "each key at most once") from exc
+    except ValueError as exc:
+        raise _fail(where, FILE, "(not JSON)", f"allowed valid JSON; {exc}") from exc
+
+
+def _parse_yaml(where: str, text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except _DuplicateKey as exc:
+        raise _fail(where, str(exc.key), f"(given twice, line {exc.line})",
+                    "each key at most once") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        raise _fail(where, FILE, f"(not YAML at {place})", f"allowed valid YAML; {problem}") from exc
+
+
+def parse_case(where: str, document: Any) -> Case:
+    """Validate a parsed document as a case; all problems at once."""
+    if not isinstance(document, dict):
+        raise _fail(where, "(document)", show_value(document),
+                    "allowed a mapping that starts with format: tripod-case/1")
+    try:
+        return Case.model_validate(document)
+    except ValidationError as exc:
+        raise CaseFileError(problems_from_validation(where, exc, Case, document)) from exc
+
+
+def load_case(path: str | os.PathLike[str]) -> Case:
+    """Read, parse and validate one case file."""
+    path = Path(path)
+    return parse_case(str(path), read_document(path))
+
+
+def case_to_document(case: Case) -> dict[str, Any]:
+    """The case as a plain document: not-assessed fields left out, dates as ISO text."""
+    return case.model_dump(mode="json", exclude_none=True)
+
+
+def dump_case(case: Case, fmt: str = "yaml") -> str:
+    document = case_to_document(case)
+    if fmt == "json":
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # Quote yes/no so a YAML 1.1 reader does not turn them into booleans.
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: no half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

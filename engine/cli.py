@@ -1,0 +1,84 @@
+"""The ``tripod`` command line.
+
+Commands are thin: they read input through ``engine.casefile``, call the engine, and print. Bad input
+exits 2 with one line per problem and no traceback; other reported failures exit 1. Heavy modules (the
+rule engine, report rendering, WeasyPrint) are imported inside the commands that need them so that
+``tripod --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.errors import TripodError
+
+app = typer.Typer(
+    name="tripod",
+    help="Tripod: a screening aid for the foot-to-pelvis chain behind glutes that do not grow. "
+    "Built on one practitioner's model; it suggests hypotheses, it does not diagnose.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+@app.callback()
+def _tripod() -> None:
+    """Tripod: a screening aid built on one practitioner's model, not a diagnosis."""
+
+
+CaseArgs = Annotated[
+    list[Path],
+    typer.Argument(help="Case files (tripod-case/1, YAML or JSON).", show_default=False),
+]
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Turn Tripod's own errors and Ctrl-C into a message and an exit status, never a traceback."""
+    try:
+        yield
+    except TripodError as exc:
+        _err(str(exc))
+        raise typer.Exit(code=exc.exit_code) from None
+    except KeyboardInterrupt:
+        _err("tripod: interrupted")
+        raise typer.Exit(code=130) from None
+
+
+@app.command()
+def validate(cases: CaseArgs) -> None:
+    """Check case files and print every problem of every file at once."""
+    from engine.casefile import load_case
+
+    failed = 0
+    with reported():
+        for path in cases:
+            try:
+                case = load_case(path)
+            except TripodError as exc:
+                failed += 1
+                _err(str(exc))
+                continue
+            typer.echo(f"{path}: ok ({case.client.id}, assessed {case.assessed_on.isoformat()})")
+    if failed:
+        _err(f"{failed} of {len(cases)} case file{'s' if len(cases) != 1 else ''} invalid")
+        raise typer.Exit(code=2)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m engine.cli`
+    sys.exit(main())

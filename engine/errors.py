@@ -1,0 +1,184 @@
+"""Tripod's errors, and the one format every input problem is reported in.
+
+Exception tree::
+
+    TripodError                 anything Tripod reports to a person instead of a traceback
+    +-- InputError              bad input: a case file, an answer, a CLI option (exit status 2)
+    |   +-- CaseFileError       one case file, with every problem found in it
+    +-- StoreError              the record store cannot be read or written (exit status 1)
+
+A problem reads ``<where>: <field> = <value>: <what is allowed>``, one line per bad field, e.g.
+``case alice.yaml: hips.left.ir_deg = 140: allowed -20 to 100 deg``. The allowed part comes from the
+check that failed (pydantic's error context, or our validators' messages), never typed a second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import typing
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from pydantic import BaseModel, ValidationError
+
+MISSING = "(missing)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    field: str
+    value: str
+    allowed: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.field} = {self.value}: {self.allowed}"
+
+
+class TripodError(Exception):
+    """Something Tripod explains to a person; the CLI prints it without a traceback."""
+
+    exit_code = 1
+
+
+class InputError(TripodError):
+    exit_code = 2
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class CaseFileError(InputError):
+    """Every problem of one case file."""
+
+
+class StoreError(TripodError):
+    exit_code = 1
+
+
+def show_value(value: Any, limit: int = 60) -> str:
+    """A short, unambiguous rendering of an input value for an error line."""
+    if isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, (dt.date, dt.datetime)):
+        text = value.isoformat()
+    elif value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (int, float)):
+        text = repr(value)
+    else:
+        try:
+            text = json.dumps(value, default=str, ensure_ascii=False)
+        except (TypeError, ValueError):
+            text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(document)"
+
+
+def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model class that holds the field at ``loc`` (for listing the allowed keys)."""
+    current: Any = model
+    for item in loc:
+        if isinstance(item, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(str(item))
+        if info is None:
+            return None
+        current = _unwrap(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return annotation
+
+
+def _literal_values(annotation: Any) -> tuple[str, ...]:
+    """The values of the Literal inside an annotation (through Annotated and Optional), if any."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return tuple(str(v) for v in typing.get_args(annotation))
+    for arg in typing.get_args(annotation):
+        found = _literal_values(arg)
+        if found:
+            return found
+    return ()
+
+
+_TYPE_WORDS = {
+    "int_type": "allowed a whole number",
+    "int_from_float": "allowed a whole number",
+    "float_type": "allowed a number",
+    "string_type": "allowed text",
+    "bool_type": "allowed yes or no",
+    "list_type": "allowed a list",
+    "model_type": "allowed a mapping of fields",
+    "model_attributes_type": "allowed a mapping of fields",
+    "dict_type": "allowed a mapping",
+    "date_type": "allowed a date as YYYY-MM-DD",
+    "date_from_datetime_parsing": "allowed a date as YYYY-MM-DD",
+    "date_parsing": "allowed a date as YYYY-MM-DD",
+    "date_from_datetime_inexact": "allowed a date as YYYY-MM-DD",
+}
+
+
+def _allowed(error: Any, model: type[BaseModel]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "literal_error":
+        return f"allowed one of {ctx.get('expected', '').replace(' or ', ', ')}".replace("'", "")
+    if kind == "missing":
+        holder = _model_at(model, tuple(error["loc"][:-1]))
+        info = holder.model_fields.get(str(error["loc"][-1])) if holder else None
+        choices = _literal_values(info.annotation) if info else ()
+        return f"required; allowed one of {', '.join(choices)}" if choices else "required"
+    if kind == "extra_forbidden":
+        holder = _model_at(model, tuple(error["loc"][:-1]))
+        names = ", ".join(holder.model_fields) if holder else ""
+        return f"unknown field; allowed: {names}" if names else "unknown field"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    if kind in ("string_too_short", "too_short"):
+        return f"allowed at least {ctx.get('min_length', 1)} characters"
+    if kind in ("string_too_long", "too_long"):
+        return f"allowed at most {ctx.get('max_length')} characters"
+    if kind in _TYPE_WORDS:
+        return _TYPE_WORDS[kind]
+    return str(error["msg"])
+
+
+def problems_from_validation(where: str, exc: ValidationError, model: type[BaseModel],
+                             data: Any) -> list[Problem]:
+    """One :class:`Problem` per pydantic error, naming the field, the value and what is allowed."""
+    from engine.intake import PregnancyItemsMissing  # late: intake imports the catalog at import
+
+    problems: list[Problem] = []
+    for error in exc.errors(include_url=False):
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, PregnancyItemsMissing):
+            problems.extend(
+                Problem(where, f"red_flags.{item}", MISSING,
+                        f"required when client.sex is {cause.sex!r}; allowed one of yes, no, unknown")
+                for item in cause.items
+            )
+            continue
+        loc = tuple(error["loc"])
+        value = MISSING if error["type"] == "missing" else show_value(error.get("input"))
+        problems.append(Problem(where, _path(loc), value, _allowed(error, model)))
+    return problems

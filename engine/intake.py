@@ -1,0 +1,268 @@
+"""The intake model: a practitioner's case file (``tripod-case/1``) as validated pydantic models.
+
+This is the first step of the flow (intake -> facts -> rules -> findings + trace -> store -> report).
+The shape follows ``contract.md``; numeric ranges come from ``knowledge/data/instruments.yaml`` through
+:func:`measure`, so no bound is typed here. Nothing is coerced: numbers must be numbers, enums must be
+one of their values, unknown keys are errors. The one conversion is the contract's own: a YAML 1.1
+loader reads ``yes``/``no`` as booleans, so booleans stand for ``yes``/``no``.
+
+A field that is left out is ``None`` and means "not assessed", never "normal".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    create_model,
+    model_validator,
+)
+
+from knowledge.catalog import catalog
+
+FORMAT = "tripod-case/1"
+SIDES: tuple[Literal["left"], Literal["right"]] = ("left", "right")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Marks a field with the instrument that measures it (range, normal band, how, sources)."""
+
+    instrument: str
+
+
+def _yes_no(value: Any) -> Any:
+    # The contract: YAML 1.1 reads unquoted yes/no as booleans, JSON may send true/false.
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return value
+
+
+def _in_range(instrument: str) -> Any:
+    spec = catalog().instrument(instrument)
+
+    def check(value: float) -> float:
+        if not math.isfinite(value) or not (spec.min <= value <= spec.max):  # type: ignore[operator]
+            raise ValueError(f"allowed {spec.range_text()}")
+        return value
+
+    return AfterValidator(check)
+
+
+def measure(instrument: str) -> Any:
+    """A numeric field whose type and range come from the instrument's entry in the catalog."""
+    spec = catalog().instrument(instrument)
+    base = int if spec.kind == "integer" else float
+    return Annotated[base, Strict(), _in_range(instrument), Measured(instrument)]
+
+
+def observed(instrument: str, values: Any) -> Any:
+    """An enum field measured by ``instrument``; booleans stand for yes/no where yes/no is allowed."""
+    return Annotated[values, BeforeValidator(_yes_no), Measured(instrument)]
+
+
+YesNoUnsure = Literal["yes", "no", "unsure"]
+Presence = Literal["present", "absent", "unsure"]
+Contact = Literal["kept", "lost", "unsure"]
+Drift = Literal["lateral", "medial", "none", "unsure"]
+Rotation = Literal["external", "neutral", "internal", "unsure"]
+Sacrum = Literal["nutated", "neutral", "counternutated", "unsure"]
+Ober = Literal["positive", "negative", "unsure"]
+Region = Literal["glutes", "hamstrings", "lower_back", "quads", "adductors", "nothing"]
+Answer = Literal["yes", "no", "unknown"]
+Sex = Literal["female", "male", "intersex", "undisclosed"]
+
+CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+S = TypeVar("S", bound=Section)
+
+
+class Sided(Section, Generic[S]):
+    left: S | None = None
+    right: S | None = None
+
+
+def _client_id(value: str) -> str:
+    if not CLIENT_ID.fullmatch(value):
+        raise ValueError("allowed 1 to 64 of A-Z a-z 0-9 . _ -")
+    return value
+
+
+class Client(Section):
+    id: Annotated[str, Strict(), AfterValidator(_client_id)]
+    name: Annotated[str, Strict(), Field(min_length=1, max_length=200)] | None = None
+    age: measure("client_age_years")  # type: ignore[valid-type]
+    sex: Sex
+
+
+class Programme(Section):
+    months_consistent: measure("months_consistent") | None = None  # type: ignore[valid-type]
+    lower_body_sessions_per_week: measure("lower_body_sessions_per_week") | None = None  # type: ignore[valid-type]
+    progressive_overload: observed("progressive_overload", Answer) | None = None  # type: ignore[valid-type]
+
+
+class Foot(Section):
+    fpi6_total: measure("fpi6_total") | None = None  # type: ignore[valid-type]
+    navicular_drop_mm: measure("navicular_drop_mm") | None = None  # type: ignore[valid-type]
+    calcaneal_eversion: observed("calcaneal_eversion_squat", Presence) | None = None  # type: ignore[valid-type]
+    talar_internal_rotation: observed("talar_internal_rotation", Presence) | None = None  # type: ignore[valid-type]
+    midfoot_yield: observed("midfoot_yield", Presence) | None = None  # type: ignore[valid-type]
+    mtp1_dorsiflexion_deg: measure("mtp1_dorsiflexion_deg") | None = None  # type: ignore[valid-type]
+
+
+class ContactSide(Section):
+    heel: observed("tripod_heel", Contact) | None = None  # type: ignore[valid-type]
+    first_met: observed("tripod_mt1", Contact) | None = None  # type: ignore[valid-type]
+    fifth_met: observed("tripod_mt5", Contact) | None = None  # type: ignore[valid-type]
+    toes_lift: observed("toe_lift", YesNoUnsure) | None = None  # type: ignore[valid-type]
+    weight_drift: observed("weight_drift", Drift) | None = None  # type: ignore[valid-type]
+
+
+def _unique(regions: list[str]) -> list[str]:
+    repeated = sorted({r for r in regions if regions.count(r) > 1})
+    if repeated:
+        raise ValueError(f"each region at most once; repeated: {', '.join(repeated)}")
+    return regions
+
+
+class Movement(Section):
+    left: ContactSide | None = None
+    right: ContactSide | None = None
+    felt_in: Annotated[list[Region], AfterValidator(_unique), Measured("felt_region")] | None = None
+    reps_finish: observed("reps_finish", YesNoUnsure) | None = None  # type: ignore[valid-type]
+
+
+class Movements(Section):
+    hinge: Movement | None = None
+    split_squat: Movement | None = None
+
+
+class TibiaSide(Section):
+    rotation_bias: observed("tibial_er_bias_observed", Rotation) | None = None  # type: ignore[valid-type]
+    thigh_foot_angle_deg: measure("thigh_foot_angle_deg") | None = None  # type: ignore[valid-type]
+
+
+class HipSide(Section):
+    # The seated and prone instruments share one validator range; reports pick by ``Hips.method``.
+    ir_deg: measure("hip_ir_seated_deg") | None = None  # type: ignore[valid-type]
+    er_deg: measure("hip_er_seated_deg") | None = None  # type: ignore[valid-type]
+
+
+class Hips(Section):
+    method: Literal["seated", "prone"]
+    left: HipSide | None = None
+    right: HipSide | None = None
+
+
+class Pelvis(Section):
+    sacrum: observed("sacral_position_impression", Sacrum) | None = None  # type: ignore[valid-type]
+    rotation_bias: observed("pelvic_rotation_impression", Rotation) | None = None  # type: ignore[valid-type]
+
+
+class LateralSide(Section):
+    ober: observed("ober_test", Ober) | None = None  # type: ignore[valid-type]
+    ober_angle_deg: measure("ober_angle_deg") | None = None  # type: ignore[valid-type]
+    fibular_head_er: observed("fibular_head_er", YesNoUnsure) | None = None  # type: ignore[valid-type]
+
+
+class Standing(Section):
+    com_forward: observed("com_forward", YesNoUnsure) | None = None  # type: ignore[valid-type]
+    glute_gripping: observed("glute_gripping", YesNoUnsure) | None = None  # type: ignore[valid-type]
+
+
+def _red_flag_model() -> type[Section]:
+    # One field per red-flag id of the knowledge base, so the ids are never typed twice. The preg_*
+    # items may be left out (for a male client); Case checks that rule.
+    fields: dict[str, Any] = {}
+    for flag_id in catalog().red_flags.flags:
+        answer = Annotated[Answer, BeforeValidator(_yes_no)]
+        fields[flag_id] = (answer | None, None) if flag_id.startswith("preg_") else (answer, ...)
+    return create_model("RedFlags", __base__=Section, **fields)
+
+
+RedFlags = _red_flag_model()
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        raise ValueError("allowed a date as YYYY-MM-DD, without a time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return value
+    raise ValueError("allowed a date as YYYY-MM-DD")
+
+
+def _not_future(value: dt.date) -> dt.date:
+    if value > dt.date.today():
+        raise ValueError(f"allowed a date not after today ({dt.date.today().isoformat()})")
+    return value
+
+
+class Case(Section):
+    """One screening of one client, as a case file holds it."""
+
+    format: Literal["tripod-case/1"]
+    client: Client
+    assessed_on: Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_not_future)]
+    practitioner: Annotated[str, Strict(), Field(min_length=1, max_length=200)] | None = None
+    programme: Programme | None = None
+    red_flags: RedFlags  # type: ignore[valid-type]
+    feet: Sided[Foot] | None = None
+    movements: Movements | None = None
+    tibia: Sided[TibiaSide] | None = None
+    hips: Hips | None = None
+    pelvis: Pelvis | None = None
+    lateral_chain: Sided[LateralSide] | None = None
+    standing: Standing | None = None
+    notes: Annotated[str, Strict(), Field(max_length=20_000)] | None = None
+
+    @model_validator(mode="after")
+    def _pregnancy_items_unless_male(self) -> Case:
+        if self.client.sex == "male":
+            return self
+        left_out = [f for f in type(self.red_flags).model_fields if f.startswith("preg_")
+                    and getattr(self.red_flags, f) is None]
+        if left_out:
+            raise PregnancyItemsMissing(left_out, self.client.sex)
+        return self
+
+
+class PregnancyItemsMissing(ValueError):
+    """Raised inside validation; engine/errors.py reports one line per left-out item."""
+
+    def __init__(self, items: list[str], sex: str) -> None:
+        super().__init__(f"pregnancy items required when client.sex is {sex!r}")
+        self.items = items
+        self.sex = sex
+
+
+def instrument_of(model: type[BaseModel], field: str) -> str | None:
+    """The instrument id that measures ``model.field``, if the field is a measurement."""
+    info = model.model_fields[field]
+    for meta in info.metadata:
+        if isinstance(meta, Measured):
+            return meta.instrument
+    annotation = info.annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        for meta in getattr(arg, "__metadata__", ()):
+            if isinstance(meta, Measured):
+                return meta.instrument
+    return None

@@ -1,0 +1,191 @@
+"""The one door to Tripod's knowledge files.
+
+Everything a person reads (claims, sources, instrument descriptions, red-flag questions, finding and
+constraint wording) and every number a rule or validator uses (ranges, cut-offs) lives in YAML under
+``knowledge/data/``. This module loads those files through ``importlib.resources``, checks them with
+pydantic models that forbid unknown keys, and hands out one cached :class:`Catalog`. Nothing else in
+Tripod opens a knowledge file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+from functools import cache
+from importlib import resources
+from typing import Any, Callable, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Status = Literal["confirmed", "secondary", "unconfirmed", "derived", "convention"]
+Reliability = Literal["high", "moderate", "low-moderate", "low", "unknown"]
+Tier = Literal["emergency", "urgent", "routine"]
+
+TIER_RANK: dict[str, int] = {"routine": 1, "urgent": 2, "emergency": 3}
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    citation: str
+
+
+class Instrument(_Strict):
+    label: str
+    unit: str
+    kind: Literal["integer", "number", "enum", "multi"]
+    min: float | None = None
+    max: float | None = None
+    normal: str
+    status: Status
+    reliability: Reliability
+    sources: tuple[str, ...]
+    how: str
+
+    @model_validator(mode="after")
+    def _numbers_have_a_range(self) -> Instrument:
+        numeric = self.kind in ("integer", "number")
+        if numeric and (self.min is None or self.max is None or self.min > self.max):
+            raise ValueError(f"{self.label}: a numeric instrument needs min <= max")
+        return self
+
+    def range_text(self) -> str:
+        """The validator's range in words, e.g. ``-12 to 12 score``."""
+        return f"{_num(self.min)} to {_num(self.max)} {self.unit}"
+
+
+class Threshold(_Strict):
+    observation: str
+    op: Literal["<", "<=", ">", ">="]
+    value: float
+    unit: str
+    sources: tuple[str, ...]
+    status: Status
+    meaning: str
+
+    def holds(self, value: float | None) -> bool:
+        """Whether ``value`` meets this cut-off; a value that was not entered never does."""
+        return value is not None and _OPS[self.op](value, self.value)
+
+    def text(self) -> str:
+        return f"{self.op} {_num(self.value)} {self.unit}"
+
+
+class RedFlag(_Strict):
+    group: str
+    tier: Tier
+    tier_note: str | None = None
+    effect: Literal["refer", "combine", "precaution"]
+    combine_with: tuple[str, ...] = ()
+    question: str
+    sources: tuple[str, ...]
+
+
+class RedFlagBook(_Strict):
+    groups: dict[str, str]
+    flags: dict[str, RedFlag]
+
+
+class Wording(_Strict):
+    """What a person reads about one finding, root cause or constraint."""
+
+    title: str
+    practitioner: str
+    client: str
+    client_title: str | None = None
+
+
+class Texts(_Strict):
+    findings: dict[str, Wording]
+    root_causes: dict[str, Wording]
+    constraints: dict[str, Wording]
+    statuses: dict[str, Wording]
+
+
+class RootCauseModel(_Strict):
+    """How the rule base weighs one root cause (see knowledge/data/root_causes.yaml)."""
+
+    claims: tuple[str, ...]
+    supporting: tuple[str, ...]
+    rejected_by: tuple[str, ...]
+    key_observations: tuple[str, ...]
+
+
+class Scoring(_Strict):
+    high_at: int
+    moderate_at: int
+    penalties: dict[str, int]
+
+
+class RootCauses(_Strict):
+    scoring: Scoring
+    causes: dict[str, RootCauseModel]
+
+
+class Constraint(_Strict):
+    order: int
+    claims: tuple[str, ...]
+
+
+class Catalog(_Strict):
+    claims: dict[str, str]
+    sources: dict[str, Source]
+    instruments: dict[str, Instrument]
+    thresholds: dict[str, Threshold]
+    red_flags: RedFlagBook
+    texts: Texts
+    root_causes: RootCauses
+    constraints: dict[str, Constraint]
+    version: str = Field(description="Hash of the knowledge files, stored with every assessment")
+
+    def threshold(self, key: str) -> Threshold:
+        return self.thresholds[key]
+
+    def instrument(self, key: str) -> Instrument:
+        return self.instruments[key]
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+_FILES = (
+    "claims",
+    "sources",
+    "instruments",
+    "thresholds",
+    "red_flags",
+    "texts",
+    "root_causes",
+    "constraints",
+)
+
+
+def _read(name: str) -> tuple[Any, bytes]:
+    raw = resources.files("knowledge").joinpath("data", f"{name}.yaml").read_bytes()
+    return yaml.safe_load(raw), raw
+
+
+@cache
+def catalog() -> Catalog:
+    """Load and check every knowledge file once per process."""
+    data: dict[str, Any] = {}
+    digest = hashlib.sha256()
+    for name in _FILES:
+        data[name], raw = _read(name)
+        digest.update(name.encode() + b"\0" + raw)
+    data["claims"] = {str(k): str(v) for k, v in data["claims"].items()}
+    version = f"kb-{digest.hexdigest()[:12]}"
+    return Catalog(**data, version=version)

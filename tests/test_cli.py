@@ -1,0 +1,48 @@
+"""The tripod command: in-process through typer's runner, and once as a real installed process."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from engine.cli import app
+from tests.conftest import EXAMPLES, example_paths
+
+runner = CliRunner()
+
+
+def test_validate_accepts_every_example() -> None:
+    result = runner.invoke(app, ["validate", *map(str, example_paths())])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count(": ok (") == len(example_paths())
+
+
+def test_validate_reports_every_problem_of_every_file_and_exits_2(classic_doc: Any,
+                                                                   write_case: Any) -> None:
+    classic_doc["hips"]["left"]["ir_deg"] = 140
+    classic_doc["pelvis"]["sacrum"] = "sideways"
+    bad = write_case(classic_doc, "bad.yaml")
+    empty = write_case("", "empty.yaml")
+    result = runner.invoke(app, ["validate", str(bad), str(empty), str(EXAMPLES / "partly_assessed.yaml")])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert f"{bad}: hips.left.ir_deg = 140: allowed -20 to 100 deg" in lines
+    assert f"{bad}: pelvis.sacrum = 'sideways': allowed one of nutated, neutral, counternutated, unsure" in lines
+    assert f"{empty}: (file) = (empty): allowed a tripod-case/1 document" in lines
+    assert lines[-1] == "2 of 3 case files invalid"
+    assert "Traceback" not in result.output
+
+
+def test_installed_tripod_runs_as_a_real_process(tmp_path: Path) -> None:
+    exe = shutil.which("tripod")
+    assert exe, "the tripod console script is not installed"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "tripod-case/1"}')
+    done = subprocess.run([exe, "validate", str(bad)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"{bad}: client = (missing): required" in done.stderr
+    assert "Traceback" not in done.stderr
