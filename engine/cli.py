@@ -9,6 +9,7 @@ rule engine, report rendering, WeasyPrint) are imported inside the commands that
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,6 +74,31 @@ def validate(cases: CaseArgs) -> None:
     if failed:
         _err(f"{failed} of {len(cases)} case file{'s' if len(cases) != 1 else ''} invalid")
         raise typer.Exit(code=2)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def assess(
+    case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1).", show_default=False)],
+    fmt: Annotated[Format, typer.Option("--format", help="text for a person, json for tools "
+                                        "(tripod-assessment/1).")] = Format.text,
+) -> None:
+    """Assess one case file and print the result with the reasoning behind it."""
+    from engine.casefile import load_case
+    from engine.inference import assess as run_assessment
+
+    with reported():
+        assessment = run_assessment(load_case(case))
+        if fmt is Format.json:
+            typer.echo(assessment.to_json())
+        else:
+            from reports.render import render_text
+
+            typer.echo(render_text(assessment), nl=False)
 
 
 def main() -> None:

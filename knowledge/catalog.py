@@ -110,6 +110,7 @@ class Texts(_Strict):
     root_causes: dict[str, Wording]
     constraints: dict[str, Wording]
     statuses: dict[str, Wording]
+    labels: dict[str, str]
 
 
 class RootCauseModel(_Strict):
@@ -119,22 +120,51 @@ class RootCauseModel(_Strict):
     supporting: tuple[str, ...]
     rejected_by: tuple[str, ...]
     key_observations: tuple[str, ...]
+    penalised_by: tuple[str, ...]
 
 
 class Scoring(_Strict):
     high_at: int
     moderate_at: int
-    penalties: dict[str, int]
+
+
+class Penalty(_Strict):
+    points: int
+    cap: Literal["low", "moderate", "high"]
+    at_most: int = 1
 
 
 class RootCauses(_Strict):
     scoring: Scoring
+    penalties: dict[str, Penalty]
     causes: dict[str, RootCauseModel]
+
+    @model_validator(mode="after")
+    def _penalties_exist(self) -> RootCauses:
+        for cause, model in self.causes.items():
+            unknown = set(model.penalised_by) - set(self.penalties)
+            if unknown:
+                raise ValueError(f"{cause}: unknown penalties {sorted(unknown)}")
+        return self
 
 
 class Constraint(_Strict):
     order: int
     claims: tuple[str, ...]
+
+
+class WatchedObservation(_Strict):
+    """An observation the rules use; ``{side}`` in the path stands for left and right."""
+
+    path: str
+    key: bool = False
+    pelvic: bool = False
+    could_change: tuple[str, ...]
+
+    def paths(self) -> list[str]:
+        if "{side}" in self.path:
+            return [self.path.format(side=side) for side in ("left", "right")]
+        return [self.path]
 
 
 class Catalog(_Strict):
@@ -146,6 +176,7 @@ class Catalog(_Strict):
     texts: Texts
     root_causes: RootCauses
     constraints: dict[str, Constraint]
+    observations: tuple[WatchedObservation, ...]
     version: str = Field(description="Hash of the knowledge files, stored with every assessment")
 
     def threshold(self, key: str) -> Threshold:
@@ -170,6 +201,7 @@ _FILES = (
     "texts",
     "root_causes",
     "constraints",
+    "observations",
 )
 
 

@@ -1,0 +1,121 @@
+"""experta facts, and the translation of a validated intake into them.
+
+One :class:`Obs` fact per observation that was entered, carrying its dotted case-file path so that every
+rule that uses it can say so in the trace. An observation that was left out produces no fact: the
+rules never see a value nobody measured. ``unsure`` is declared as a value; no rule treats it as a
+finding. Red-flag answers are separate facts because they are reasoned about first and alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+
+from experta import Fact
+from pydantic import BaseModel
+
+from engine.intake import SIDES, Case, instrument_of
+
+MOVEMENTS = ("hinge", "split_squat")
+NOT_OBSERVATIONS = {"format", "assessed_on", "practitioner", "notes", "red_flags", "id", "name", "method"}
+
+
+class Obs(Fact):
+    """An entered observation: path, segment, side, movement, name, value, instrument."""
+
+
+# One subclass per case-file section. experta's RETE tests the exact fact class first, so a foot
+# observation never travels through the hip rules' patterns; it is several times faster than one class.
+class ClientFact(Obs): ...
+class ProgrammeFact(Obs): ...
+class FootFact(Obs): ...
+class LiftFact(Obs): ...
+class TibiaFact(Obs): ...
+class HipFact(Obs): ...
+class PelvisFact(Obs): ...
+class LateralFact(Obs): ...
+class StandingFact(Obs): ...
+
+
+SECTION_FACTS: dict[str, type[Obs]] = {
+    "client": ClientFact,
+    "programme": ProgrammeFact,
+    "feet": FootFact,
+    "movements": LiftFact,
+    "tibia": TibiaFact,
+    "hips": HipFact,
+    "pelvis": PelvisFact,
+    "lateral_chain": LateralFact,
+    "standing": StandingFact,
+}
+
+
+class Answer(Fact):
+    """A red-flag answer: flag (id), answer (yes | no | unknown)."""
+
+
+class Found(Fact):
+    """A finding concluded by a rule: finding (id), side, strength (definite | borderline)."""
+
+
+class Stage(Fact):
+    """Marks the second pass: the observations are all declared and chain reasoning may conclude."""
+
+
+class Blocked(Fact):
+    """Reasoning cannot reach a root cause: reason, path."""
+
+
+class Referral(Fact):
+    """A red flag holds: flag, tier, partner (the flag it combined with, if any)."""
+
+
+class Root(Fact):
+    """A root-cause candidate: cause, side, penalty (a key of root_causes.yaml's penalties or None)."""
+
+
+class Advice(Fact):
+    """A corrective constraint that applies: constraint, side."""
+
+
+def observations(case: Case) -> Iterator[Obs]:
+    """Every entered observation of the case as an Obs fact (left-out fields give none)."""
+    hip_method = case.hips.method if case.hips else None
+    for section in type(case).model_fields:
+        if section in NOT_OBSERVATIONS:
+            continue
+        value = getattr(case, section)
+        if value is not None:
+            yield from _walk(value, (section,), section, hip_method)
+
+
+def _walk(model: BaseModel, path: tuple[str, ...], segment: str, hip_method: str | None) -> Iterator[Obs]:
+    for name in type(model).model_fields:
+        if name in NOT_OBSERVATIONS:
+            continue
+        value = getattr(model, name)
+        if value is None:
+            continue
+        here = path + (name,)
+        if isinstance(value, BaseModel):
+            yield from _walk(value, here, segment, hip_method)
+            continue
+        instrument = instrument_of(type(model), name)
+        if instrument and hip_method and segment == "hips":
+            instrument = instrument.replace("seated", hip_method)
+        yield SECTION_FACTS[segment](
+            path=".".join(here),
+            segment=segment,
+            side=next((p for p in here if p in SIDES), None),
+            movement=next((p for p in here if p in MOVEMENTS), None),
+            name=name,
+            value=tuple(value) if isinstance(value, list) else value,
+            instrument=instrument,
+        )
+
+
+def answers(case: Case) -> Iterator[Answer]:
+    """The red-flag answers that a rule can act on: a ``no`` fires nothing, so it is not declared."""
+    for flag, answer in case.red_flags.model_dump().items():
+        if answer in ("yes", "unknown"):
+            yield Answer(flag=flag, answer=answer)

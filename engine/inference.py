@@ -1,0 +1,252 @@
+"""Inference: builds the rule engine from knowledge/rules, runs it on an intake, returns an Assessment.
+
+Two passes over one experta engine. The first sees only the red-flag answers and the client's age: a
+red flag that holds ends the screening there, so no chain reasoning ever runs for a referred client.
+The second adds every entered observation and lets the segment, chain, root-cause and constraint rules
+fire in salience order. What the rules declared (findings, root-cause candidates, constraints, blocks)
+and the trace they recorded are then assembled into the Assessment; scoring and ordering read
+root_causes.yaml and constraints.yaml.
+
+An engine can be reused across cases: :func:`assess` resets it (facts and trace) before each run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from experta import KnowledgeEngine
+
+from engine.facts import Advice, Blocked, Found, Referral, Root, Stage, answers, observations
+from engine.intake import SIDES, Case
+from engine.trace import (
+    Alternative,
+    Assessment,
+    CaseRef,
+    Constraint,
+    Finding,
+    MissingDetail,
+    RootCause,
+    TraceStep,
+)
+from engine.trace import Referral as ReferralOut
+from knowledge.catalog import TIER_RANK, catalog
+from knowledge.rules.constraints import ConstraintRules
+from knowledge.rules.foot import FootRules
+from knowledge.rules.lateral_chain import LateralChainRules
+from knowledge.rules.pelvis import PelvisRules
+from knowledge.rules.programme import ProgrammeRules
+from knowledge.rules.red_flags import RedFlagRules
+from knowledge.rules.root_cause import RootCauseRules
+from knowledge.rules.symptoms import SymptomRules
+from knowledge.rules.tibia_femur import TibiaFemurRules
+
+
+class TripodEngine(RedFlagRules, FootRules, TibiaFemurRules, PelvisRules, LateralChainRules,
+                   SymptomRules, ProgrammeRules, RootCauseRules, ConstraintRules, KnowledgeEngine):
+    """Every rule module composed into one experta engine."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: list[TraceStep] = []
+
+    def reset(self, **kwargs: Any) -> None:
+        # experta's reset clears the facts and the agenda; the trace is ours to clear.
+        super().reset(**kwargs)
+        self.steps = []
+
+
+def build_engine() -> TripodEngine:
+    return TripodEngine()
+
+
+def assess(case: Case, engine: TripodEngine | None = None) -> Assessment:
+    """Reason from a validated case to an Assessment. ``engine`` may be reused between calls."""
+    engine = engine or build_engine()
+    engine.reset()
+    everything = list(observations(case))
+    # Declared in two batches: experta updates its agenda once per declare call.
+    engine.declare(*answers(case), *(f for f in everything if f["segment"] == "client"))
+    engine.run()
+    if not _facts(engine, Referral):
+        engine.declare(*(f for f in everything if f["segment"] != "client"), Stage())
+        engine.run()
+    return _assemble(case, engine)
+
+
+def _facts(engine: KnowledgeEngine, kind: type) -> list[Any]:
+    return [fact for fact in engine.facts.values() if isinstance(fact, kind)]
+
+
+def _assemble(case: Case, engine: TripodEngine) -> Assessment:
+    kb = catalog()
+    steps = list(engine.steps)
+    referrals = _facts(engine, Referral)
+    blocked = _facts(engine, Blocked)
+    found = _facts(engine, Found)
+    roots = _facts(engine, Root)
+    if referrals:
+        status = "referral"
+    elif blocked:
+        status = "incomplete"
+    else:
+        status = "complete"
+
+    flags = sorted({r["flag"] for r in referrals} | {r["partner"] for r in referrals if r["partner"]},
+                   key=lambda f: (-TIER_RANK[kb.red_flags.flags[f].tier], f))
+    urgency = max((r["tier"] for r in referrals), key=TIER_RANK.__getitem__, default=None)
+    referral = ReferralOut(required=bool(referrals), urgency=urgency, red_flags=tuple(flags))
+
+    findings = tuple(_finding(fact, steps) for fact in sorted(found, key=_finding_order))
+    root_cause = _root_cause(case, roots, findings, steps) if status == "complete" else None
+    alternatives = _alternatives(root_cause, findings)
+    constraints = _constraints(_facts(engine, Advice), steps) if root_cause else ()
+    detail = () if status == "referral" else _missing(case, blocked)
+    return Assessment(
+        case=CaseRef(client_id=case.client.id, assessed_on=case.assessed_on),
+        knowledge_version=kb.version,
+        status=status,
+        referral=referral,
+        root_cause=root_cause,
+        alternatives=alternatives,
+        findings=findings,
+        constraints=constraints,
+        missing=tuple(item.path for item in detail),
+        missing_detail=detail,
+        trace=tuple(steps),
+    )
+
+
+def _finding_order(fact: Found) -> tuple[int, str, str]:
+    order = list(catalog().texts.findings)
+    finding = fact["finding"]
+    return (order.index(finding) if finding in order else len(order), finding, fact["side"] or "")
+
+
+def _merge(steps: list[TraceStep], field: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(item for step in steps for item in getattr(step, field)))
+
+
+def _finding(fact: Found, steps: list[TraceStep]) -> Finding:
+    own = [s for s in steps if s.concluded == f"finding:{fact['finding']}:{fact['side']}"]
+    return Finding(
+        id=fact["finding"],
+        side=fact["side"],
+        rule=own[0].rule,
+        claims=tuple(sorted(_merge(own, "claims"), key=lambda c: int(c[1:]))),
+        sources=_merge(own, "sources"),
+        based_on=_merge(own, "used"),
+        strength=fact["strength"],
+    )
+
+
+def _present(findings: tuple[Finding, ...], finding_id: str, sides: tuple[str, ...]) -> list[Finding]:
+    """The findings with this id on the given sides (any side if none given), or unsided."""
+    return [f for f in findings
+            if f.id == finding_id and (f.side is None or not sides or f.side in sides)]
+
+
+_LEVELS = ("low", "moderate", "high")
+
+
+def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
+                steps: list[TraceStep]) -> RootCause | None:
+    if not roots:
+        return None
+    kb = catalog().root_causes
+    cause = roots[0]["cause"]
+    sides = tuple(s for s in SIDES if any(r["side"] == s for r in roots))
+    model = kb.causes[cause]
+    support = [f for name in model.supporting for f in _present(findings, name, sides)]
+    penalties = [r["penalty"] for r in roots if r["penalty"]]
+    limited = [f for f in findings if f.id == "hip_ir_limited" and (not sides or f.side in sides)]
+    if limited and all(f.strength == "borderline" for f in limited):
+        penalties.append("borderline_hip_ir")
+    if _present(findings, "programme_insufficient", ()):
+        penalties.append("programme_insufficient")
+    unknown = [p for p in _key_paths(model.key_observations, sides) if _value(case, p) in (None, "unsure")]
+    penalties.extend(["missing_key_observation"] * len(unknown))
+    applied = [p for p in penalties if p in model.penalised_by]
+    points = len(support)
+    for name in dict.fromkeys(applied):
+        rule = kb.penalties[name]
+        points -= rule.points * min(rule.at_most, applied.count(name))
+    level = ("high" if points >= kb.scoring.high_at
+             else "moderate" if points >= kb.scoring.moderate_at else "low")
+    cap = min((_LEVELS.index(kb.penalties[p].cap) for p in applied), default=2)
+    confidence = _LEVELS[min(_LEVELS.index(level), cap)]
+    rule = next(s.rule for s in steps if s.concluded.startswith(f"root_cause:{cause}:"))
+    return RootCause(id=cause, confidence=confidence, sides=sides, rule=rule, claims=model.claims,
+                     supported_by=tuple(dict.fromkeys(f.id for f in support)),
+                     penalties=tuple(dict.fromkeys(applied)))
+
+
+def _key_paths(templates: tuple[str, ...], sides: tuple[str, ...]) -> list[str]:
+    paths: list[str] = []
+    for template in templates:
+        head, _, tail = template.partition(".")
+        if template.startswith("movements."):
+            movement, _, field = tail.partition(".")
+            paths.extend(f"movements.{movement}.{s}.{field}" for s in sides or SIDES)
+        elif head in ("feet", "hips", "tibia", "lateral_chain"):
+            paths.extend(f"{head}.{s}.{tail}" for s in sides or SIDES)
+        else:
+            paths.append(template)
+    return paths
+
+
+def _alternatives(root: RootCause | None, findings: tuple[Finding, ...]) -> tuple[Alternative, ...]:
+    if root is None:
+        return ()
+    causes = catalog().root_causes.causes
+    out = []
+    for cause, model in causes.items():
+        if cause == root.id:
+            continue
+        because = tuple(f for f in model.rejected_by if _present(findings, f, root.sides))
+        out.append(Alternative(id=cause, rejected_because=because or ("pattern_not_met",)))
+    return tuple(out)
+
+
+def _constraints(advice: list[Advice], steps: list[TraceStep]) -> tuple[Constraint, ...]:
+    table = catalog().constraints
+    sides: dict[str, set[str]] = defaultdict(set)
+    for fact in advice:
+        sides[fact["constraint"]].update([fact["side"]] if fact["side"] else [])
+    ordered = sorted(sides, key=lambda c: table[c].order)
+    out = []
+    for index, constraint in enumerate(ordered, start=1):
+        rule = next(s.rule for s in steps if s.concluded.startswith(f"constraint:{constraint}:"))
+        out.append(Constraint(id=constraint, order=index, claims=table[constraint].claims, rule=rule,
+                              sides=tuple(s for s in SIDES if s in sides[constraint])))
+    return tuple(out)
+
+
+def _value(case: Case, path: str) -> Any:
+    current: Any = case
+    for part in path.split("."):
+        current = getattr(current, part, None)
+        if current is None:
+            return None
+    return current
+
+
+def _missing(case: Case, blocked: list[Blocked]) -> tuple[MissingDetail, ...]:
+    kb = catalog()
+    items: list[MissingDetail] = []
+    for fact in blocked:
+        if fact["reason"] == "red_flag_unknown":
+            items.append(MissingDetail(path=fact["path"], state="unknown", could_change=("status",)))
+    pregnant = case.red_flags.preg_current == "yes"  # type: ignore[attr-defined]
+    for watched in kb.observations:
+        if watched.pelvic and pregnant:
+            continue
+        for path in watched.paths():
+            value = _value(case, path)
+            if value is None:
+                items.append(MissingDetail(path=path, state="not_assessed",
+                                           could_change=watched.could_change))
+            elif value == "unsure":
+                items.append(MissingDetail(path=path, state="unsure",
+                                           could_change=watched.could_change))
+    return tuple(items)

@@ -1,0 +1,133 @@
+"""The result of inference: an Assessment with its findings and the trace that explains them.
+
+The JSON form is ``tripod-assessment/1`` of ``contract.md``: the fields of the contract, spelt as it
+spells them, plus Tripod's own optional additions (``trace``, ``missing_detail``, and the
+finer fields inside findings). Reports render from an Assessment and from nothing else; the store
+keeps its JSON. A trace step is data: which rule fired, what it used, what it cites, what it declared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT = "tripod-assessment/1"
+
+Side = Literal["left", "right"]
+Status = Literal["complete", "incomplete", "referral"]
+Urgency = Literal["emergency", "urgent", "routine"]
+Confidence = Literal["low", "moderate", "high"]
+RootCauseId = Literal["ascending_foot_chain", "descending_pelvic_chain", "no_chain_deficit"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Observation(_Model):
+    """One case-file value a rule used, with what the knowledge base says about it."""
+
+    path: str
+    value: str | int | float | list[str]
+    instrument: str | None = None
+    normal: str | None = None
+    reliability: str | None = None
+
+
+class ThresholdUse(_Model):
+    """A cut-off a rule applied, with the status a report must carry (derived, unconfirmed...)."""
+
+    key: str
+    text: str
+    met: bool = Field(description="whether the value met the cut-off (False: the rule needed it unmet)")
+    status: str
+    sources: tuple[str, ...]
+
+
+class TraceStep(_Model):
+    rule: str
+    concluded: str = Field(description="what the step declared: finding:<id>:<side>, root_cause:<id>, ...")
+    claims: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    used: tuple[str, ...] = Field(default=(), description="case-file paths and finding references")
+    observations: tuple[Observation, ...] = ()
+    thresholds: tuple[ThresholdUse, ...] = ()
+
+
+class Referral(_Model):
+    required: bool
+    urgency: Urgency | None
+    red_flags: tuple[str, ...]
+
+
+class CaseRef(_Model):
+    client_id: str
+    assessed_on: dt.date
+
+
+class RootCause(_Model):
+    id: RootCauseId
+    confidence: Confidence
+    sides: tuple[Side, ...]
+    rule: str
+    claims: tuple[str, ...]
+    supported_by: tuple[str, ...] = ()
+    penalties: tuple[str, ...] = ()
+
+
+class Alternative(_Model):
+    id: RootCauseId
+    rejected_because: tuple[str, ...]
+
+
+class Finding(_Model):
+    id: str
+    side: Side | None
+    rule: str
+    claims: tuple[str, ...]
+    sources: tuple[str, ...]
+    based_on: tuple[str, ...]
+    strength: Literal["definite", "borderline"] = "definite"
+
+
+class Constraint(_Model):
+    id: str
+    order: int
+    claims: tuple[str, ...]
+    rule: str
+    sides: tuple[Side, ...] = ()
+
+
+class MissingDetail(_Model):
+    path: str
+    state: Literal["not_assessed", "unsure", "unknown"]
+    could_change: tuple[str, ...]
+
+
+class Assessment(_Model):
+    format: Literal["tripod-assessment/1"] = FORMAT
+    case: CaseRef
+    knowledge_version: str
+    status: Status
+    referral: Referral
+    root_cause: RootCause | None
+    alternatives: tuple[Alternative, ...]
+    findings: tuple[Finding, ...]
+    constraints: tuple[Constraint, ...]
+    missing: tuple[str, ...]
+    missing_detail: tuple[MissingDetail, ...] = ()
+    trace: tuple[TraceStep, ...] = ()
+
+    def finding(self, finding_id: str, side: Side | None = None) -> Finding | None:
+        for item in self.findings:
+            if item.id == finding_id and (side is None or item.side == side):
+                return item
+        return None
+
+    def steps_for(self, concluded: str) -> list[TraceStep]:
+        return [step for step in self.trace if step.concluded == concluded]
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)

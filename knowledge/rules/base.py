@@ -1,0 +1,127 @@
+"""What every rule module shares: salience tiers, cut-off patterns, and ``conclude``.
+
+A rule's left-hand side is clinical logic and stays in its segment module; its right-hand side calls
+:meth:`TripodRules.conclude` (or :meth:`TripodRules.record`) with the rule id and the claims it encodes.
+Those calls build the trace as data: every step names the rule, the facts it used (with their case-file
+paths and what the knowledge base says about them), the cut-offs it applied and the claims and sources
+it cites. Nothing is parsed from experta's log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from experta import P
+
+from engine.facts import Advice, Blocked, Found, Obs, Referral, Root
+from engine.trace import Observation, ThresholdUse, TraceStep
+from knowledge.catalog import catalog
+
+# Rules fire in tiers: red flags and context first, then what each segment shows, then findings that
+# need other findings, then the gate and the root cause, then the constraints that follow from it.
+RED_FLAG = 100
+CONTEXT = 90
+SEGMENT = 50
+DEPENDENT = 45
+SUPPORT = 40
+CHAIN = 30
+GATE = 10
+ROOT = 0
+CONSTRAINT = -10
+
+
+def meets(key: str) -> Any:
+    """A pattern value that holds when an entered value meets the cut-off ``key``."""
+    threshold = catalog().threshold(key)
+    return P(lambda value: isinstance(value, (int, float)) and threshold.holds(value))
+
+
+def misses(key: str) -> Any:
+    """A pattern value that holds when an entered value does not meet the cut-off ``key``."""
+    threshold = catalog().threshold(key)
+    return P(lambda value: isinstance(value, (int, float)) and not threshold.holds(value))
+
+
+def one_of(*values: str) -> Any:
+    return P(lambda value: value in values)
+
+
+def _observation(fact: Obs) -> Observation:
+    value = fact["value"]
+    instrument = fact["instrument"]
+    spec = catalog().instruments.get(instrument) if instrument else None
+    return Observation(
+        path=fact["path"],
+        value=list(value) if isinstance(value, tuple) else value,
+        instrument=instrument,
+        normal=spec.normal if spec else None,
+        reliability=spec.reliability if spec else None,
+    )
+
+
+def reference(fact: Any) -> str:
+    """How a trace names a used fact: its case-file path, or ``finding:<id>:<side>``."""
+    if isinstance(fact, Obs):
+        return str(fact["path"])
+    if isinstance(fact, Found):
+        return f"finding:{fact['finding']}:{fact['side']}"
+    if isinstance(fact, Root):
+        return f"root_cause:{fact['cause']}"
+    return f"red_flags.{fact['flag']}"
+
+
+class TripodRules:
+    """Mixin base of every rule module; the engine class composes them with experta's KnowledgeEngine."""
+
+    steps: list[TraceStep]
+
+    def record(self, concluded: str, rule: str, claims: Iterable[str] = (), used: Iterable[Any] = (),
+               thresholds: Iterable[str] = (), sources: Iterable[str] = ()) -> None:
+        used = [fact for fact in used if fact is not None]
+        # A key written "!key" is a cut-off the rule needed the value NOT to meet.
+        uses = [
+            ThresholdUse(key=key.lstrip("!"), text=catalog().threshold(key.lstrip("!")).text(),
+                         met=not key.startswith("!"),
+                         status=catalog().threshold(key.lstrip("!")).status,
+                         sources=catalog().threshold(key.lstrip("!")).sources)
+            for key in thresholds
+        ]
+        cited = list(dict.fromkeys([*sources, *(s for use in uses for s in use.sources)]))
+        self.steps.append(TraceStep(
+            rule=rule,
+            concluded=concluded,
+            claims=tuple(claims),
+            sources=tuple(cited),
+            used=tuple(reference(fact) for fact in used),
+            observations=tuple(_observation(f) for f in used if isinstance(f, Obs)),
+            thresholds=tuple(uses),
+        ))
+
+    def conclude(self, finding: str, side: str | None, rule: str, claims: Iterable[str] = (),
+                 used: Iterable[Any] = (), thresholds: Iterable[str] = (), sources: Iterable[str] = (),
+                 strength: str = "definite") -> None:
+        """Declare a finding and record the step that found it."""
+        self.record(f"finding:{finding}:{side}", rule, claims, used, thresholds, sources)
+        self.declare(Found(finding=finding, side=side, strength=strength))  # type: ignore[attr-defined]
+
+    def refer(self, flag: str, rule: str, used: Iterable[Any], partner: str | None = None) -> None:
+        spec = catalog().red_flags.flags[flag]
+        self.record(f"referral:{flag}", rule, (), used, (), spec.sources)
+        self.declare(Referral(flag=flag, tier=spec.tier, partner=partner))  # type: ignore[attr-defined]
+
+    def block(self, reason: str, path: str, rule: str, used: Iterable[Any] = (),
+              sources: Iterable[str] = ()) -> None:
+        self.record(f"blocked:{reason}:{path}", rule, (), used, (), sources)
+        self.declare(Blocked(reason=reason, path=path))  # type: ignore[attr-defined]
+
+    def root(self, cause: str, side: str | None, rule: str, used: Iterable[Any],
+             penalty: str | None = None) -> None:
+        claims = catalog().root_causes.causes[cause].claims
+        self.record(f"root_cause:{cause}:{side}", rule, claims, used)
+        self.declare(Root(cause=cause, side=side, penalty=penalty))  # type: ignore[attr-defined]
+
+    def advise(self, constraint: str, side: str | None, rule: str, used: Iterable[Any]) -> None:
+        claims = catalog().constraints[constraint].claims
+        self.record(f"constraint:{constraint}:{side}", rule, claims, used)
+        self.declare(Advice(constraint=constraint, side=side))  # type: ignore[attr-defined]

@@ -1,0 +1,74 @@
+"""Corrective constraints (C17, C18, C20): which apply follows from the root cause and the findings;
+their order is data (constraints.yaml). None applies without a root cause, so a referral or an
+incomplete screening gives no training advice."""
+
+from __future__ import annotations
+
+from experta import AS, MATCH, NOT, Rule
+
+from engine.facts import Found, Root
+from knowledge.rules.base import CONSTRAINT, TripodRules, one_of
+
+_FOOT_DEFICIT = one_of("first_met_unloaded", "compensatory_pronation")
+_CHAIN = one_of("ascending_foot_chain", "descending_pelvic_chain")
+
+
+class ConstraintRules(TripodRules):
+    @Rule(AS.root << Root(), AS.why << Found(finding="pregnancy_precautions"), salience=CONSTRAINT)
+    def con_01_obstetric_clearance_first(self, root: Root, why: Found) -> None:
+        self.advise("obstetric_clearance_first", None, "CON-01", [root, why])
+
+    @Rule(AS.root << Root(), AS.why << Found(finding="programme_insufficient"), salience=CONSTRAINT)
+    def con_02_fix_programme_first(self, root: Root, why: Found) -> None:
+        """Programme-level causes come first (C1, C19)."""
+        self.advise("fix_programme_first", None, "CON-02", [root, why])
+
+    @Rule(AS.root << Root(cause="ascending_foot_chain"),
+          AS.why << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
+          salience=CONSTRAINT)
+    def con_03_restore_medial_foot_loading(self, root: Root, why: Found, side: str) -> None:
+        """First restore whole-foot use (C2, C20)."""
+        self.advise("restore_medial_foot_loading", side, "CON-03", [root, why])
+
+    @Rule(AS.root << Root(cause="ascending_foot_chain"),
+          AS.why << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
+          salience=CONSTRAINT)
+    def con_04_toe_bias_constraint(self, root: Root, why: Found, side: str) -> None:
+        """Bias toward the toes as a constraint to find the 1st metatarsal (C18)."""
+        self.advise("toe_bias_constraint", side, "CON-04", [root, why])
+
+    @Rule(AS.root << Root(),
+          AS.why << Found(finding=one_of("first_met_unloaded", "compensatory_pronation",
+                                         "lateral_weight_shift"), side=MATCH.side),
+          salience=CONSTRAINT)
+    def con_05_avoid_pressure_cues(self, root: Root, why: Found, side: str) -> None:
+        """Wherever the foot is involved, pressure cues do not fix it (C17)."""
+        self.advise("avoid_pressure_cues", side, "CON-05", [root, why])
+
+    @Rule(AS.root << Root(cause=_CHAIN), AS.why << Found(finding="hip_ir_limited", side=MATCH.side),
+          salience=CONSTRAINT)
+    def con_06_regain_hip_ir(self, root: Root, why: Found, side: str) -> None:
+        """Then regain internal rotation (C9, C10, C20)."""
+        self.advise("regain_hip_ir", side, "CON-06", [root, why])
+
+    @Rule(AS.root << Root(cause="descending_pelvic_chain"),
+          NOT(Found(finding="pregnancy_precautions")), salience=CONSTRAINT)
+    def con_07a_pelvic_position_for_pelvic_chain(self, root: Root) -> None:
+        """Let the pelvis move toward nutation (C12, C20)."""
+        self.advise("pelvic_position_toward_nutation", None, "CON-07", [root])
+
+    @Rule(AS.root << Root(cause="ascending_foot_chain"), AS.why << Found(finding="pelvic_er_orientation"),
+          NOT(Found(finding="pregnancy_precautions")), salience=CONSTRAINT)
+    def con_07b_pelvic_position_in_ascending_chain(self, root: Root, why: Found) -> None:
+        """The ascending chain has reached the pelvis: it must move too (C7, C12, C20)."""
+        self.advise("pelvic_position_toward_nutation", None, "CON-07", [root, why])
+
+    @Rule(AS.root << Root(cause=_CHAIN), salience=CONSTRAINT)
+    def con_08_load_glutes_through_full_range(self, root: Root) -> None:
+        """Last, the glutes get the position to work through range (C8, C9, C20)."""
+        self.advise("load_glutes_through_full_range", None, "CON-08", [root])
+
+    @Rule(AS.root << Root(cause="no_chain_deficit"), salience=CONSTRAINT)
+    def con_09_review_execution(self, root: Root) -> None:
+        """No chain deficit: look at execution and the programme (C1)."""
+        self.advise("review_execution", None, "CON-09", [root])

@@ -1,0 +1,70 @@
+"""The foot: tripod contact in the lifts, and compensatory versus true pronation (C2-C6)."""
+
+from __future__ import annotations
+
+from experta import AS, MATCH, NOT, Rule
+
+from engine.facts import FootFact, LiftFact, Obs
+from knowledge.rules.base import SEGMENT, TripodRules, meets, one_of
+
+MOTIONS = ("calcaneal_eversion", "talar_internal_rotation", "midfoot_yield")
+
+
+class FootRules(TripodRules):
+    @Rule(AS.contact << LiftFact(name="first_met", value="lost", side=MATCH.side), salience=SEGMENT)
+    def foot_01_first_met_unloaded(self, contact: Obs, side: str) -> None:
+        """The 1st metatarsal head leaves the floor in a lift: the tripod's base is lost (C2, C3)."""
+        self.conclude("first_met_unloaded", side, "FOOT-01", ("C2", "C3"), [contact])
+
+    @Rule(AS.contact << LiftFact(name="first_met", value="kept", side=MATCH.side),
+          NOT(LiftFact(name="first_met", value="lost", side=MATCH.side)),
+          salience=SEGMENT)
+    def foot_02_tripod_holds(self, contact: Obs, side: str) -> None:
+        """The 1st metatarsal head stays down in every lift observed on this side (C2)."""
+        self.conclude("tripod_holds", side, "FOOT-02", ("C2",), [contact])
+
+    @Rule(AS.fault << LiftFact(name="toes_lift", value="yes", side=MATCH.side),
+          salience=SEGMENT)
+    def foot_03a_toes_lift(self, fault: Obs, side: str) -> None:
+        """Toes lifting in a lift is one of the typical faults (C3)."""
+        self.conclude("lateral_weight_shift", side, "FOOT-03", ("C3",), [fault])
+
+    @Rule(AS.fault << LiftFact(name="weight_drift", value="lateral", side=MATCH.side),
+          salience=SEGMENT)
+    def foot_03b_lateral_drift(self, fault: Obs, side: str) -> None:
+        """Weight dumped onto the outside of the foot is one of the typical faults (C3)."""
+        self.conclude("lateral_weight_shift", side, "FOOT-03", ("C3",), [fault])
+
+    @Rule(AS.posture << FootFact(name="fpi6_total", value=meets("fpi6_pronated"), side=MATCH.side),
+          AS.motion << FootFact(name=one_of(*MOTIONS), value="absent", side=MATCH.side),
+          salience=SEGMENT)
+    def foot_04_compensatory_pronation_by_posture(self, posture: Obs, motion: Obs, side: str) -> None:
+        """Looks pronated (FPI-6) but lacks a motion of true pronation: compensating (C4, C5, C6)."""
+        self.conclude("compensatory_pronation", side, "FOOT-04", ("C4", "C5", "C6"), [posture, motion],
+                      thresholds=["fpi6_pronated"], sources=["KEENAN1996"])
+
+    @Rule(AS.drop << FootFact(name="navicular_drop_mm", value=meets("navicular_drop_excessive"),
+                         side=MATCH.side),
+          AS.motion << FootFact(name=one_of(*MOTIONS), value="absent", side=MATCH.side),
+          salience=SEGMENT)
+    def foot_05_compensatory_pronation_by_drop(self, drop: Obs, motion: Obs, side: str) -> None:
+        """An arch that drops a lot under load without a motion of true pronation (C4, C5)."""
+        self.conclude("compensatory_pronation", side, "FOOT-05", ("C4", "C5"), [drop, motion],
+                      thresholds=["navicular_drop_excessive"], sources=["KEENAN1996"])
+
+    @Rule(AS.eversion << FootFact(name="calcaneal_eversion", value="present", side=MATCH.side),
+          AS.talus << FootFact(name="talar_internal_rotation", value="present", side=MATCH.side),
+          AS.midfoot << FootFact(name="midfoot_yield", value="present", side=MATCH.side),
+          salience=SEGMENT)
+    def foot_06_true_pronation(self, eversion: Obs, talus: Obs, midfoot: Obs, side: str) -> None:
+        """All three motions are present: the foot truly pronates, which is not a problem alone (C5)."""
+        self.conclude("true_pronation", side, "FOOT-06", ("C4", "C5"), [eversion, talus, midfoot],
+                      sources=["KEENAN1996"])
+
+    @Rule(AS.toe << FootFact(name="mtp1_dorsiflexion_deg", value=meets("mtp1_hallux_limitus"),
+                        side=MATCH.side),
+          salience=SEGMENT)
+    def foot_07_hallux_dorsiflexion_limited(self, toe: Obs, side: str) -> None:
+        """A stiff big toe can itself keep load off the 1st metatarsal head (C2)."""
+        self.conclude("hallux_dorsiflexion_limited", side, "FOOT-07", ("C2",), [toe],
+                      thresholds=["mtp1_hallux_limitus"], sources=["RUNNERS2014"])

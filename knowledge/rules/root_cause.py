@@ -1,0 +1,82 @@
+"""The root cause (contract.md): which chain the findings point to, if any.
+
+A gate first: with no hip IR value, or nothing known of the foot's tripod, the rules cannot choose and
+the screening is incomplete. Then the three root causes of the article's model. A root cause reached
+with a weaker pattern carries a penalty key (scored in root_causes.yaml) instead of a different id.
+"""
+
+from __future__ import annotations
+
+from experta import AS, MATCH, NOT, Rule
+
+from engine.facts import Blocked, Found, HipFact, Obs, Root, Stage
+from knowledge.rules.base import GATE, ROOT, TripodRules, one_of
+
+_ASC = "ascending_foot_chain"
+_DESC = "descending_pelvic_chain"
+_NONE = "no_chain_deficit"
+
+
+_FOOT_DEFICIT = one_of("first_met_unloaded", "compensatory_pronation")
+
+
+class RootCauseRules(TripodRules):
+    @Rule(Stage(), NOT(HipFact(name="ir_deg")), salience=GATE)
+    def root_00a_no_hip_rotation(self) -> None:
+        """Without hip IR on either side no root cause can be told apart (C8-C10)."""
+        self.block("too_little_assessed", "hips.ir_deg", "ROOT-00")
+
+    @Rule(Stage(), NOT(Found(finding="first_met_unloaded")), NOT(Found(finding="compensatory_pronation")),
+          NOT(Found(finding="tripod_holds")), salience=GATE)
+    def root_00b_no_tripod_status(self) -> None:
+        """Without knowing whether the tripod holds, foot and pelvis cannot be told apart (C2)."""
+        self.block("too_little_assessed", "movements.first_met", "ROOT-00")
+
+    @Rule(AS.foot << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
+          AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),
+          NOT(Blocked()), salience=ROOT)
+    def root_01_ascending_foot_chain(self, foot: Found, hip: Found, side: str) -> None:
+        """The foot cannot load the 1st metatarsal and the same side's hip lacks IR: one root (C15)."""
+        self.root(_ASC, side, "ROOT-01", [foot, hip])
+
+    @Rule(AS.foot << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
+          NOT(Found(finding="hip_ir_limited", side=MATCH.side)),
+          NOT(Root(cause=_ASC, penalty=None)),
+          NOT(Blocked()), salience=ROOT - 1)
+    def root_02_ascending_foot_chain_without_hip_loss(self, foot: Found, side: str) -> None:
+        """The tripod's base is lost but this hip still turns in: the chain is not confirmed above
+        the foot; the foot is still where the model starts (C2, C7)."""
+        self.root(_ASC, side, "ROOT-02", [foot], penalty="hip_ir_not_limited")
+
+    @Rule(AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),
+          AS.pelvis << Found(finding="pelvic_er_orientation"),
+          AS.tripod << Found(finding="tripod_holds"),
+          NOT(Found(finding=_FOOT_DEFICIT)), NOT(Blocked()), salience=ROOT)
+    def root_03_descending_pelvic_chain(self, hip: Found, pelvis: Found, tripod: Found,
+                                        side: str) -> None:
+        """The tripod holds, the pelvis sits in ER and the hip lacks IR: the pelvis drives it (C12)."""
+        self.root(_DESC, side, "ROOT-03", [hip, pelvis, tripod])
+
+    @Rule(AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),
+          AS.tripod << Found(finding="tripod_holds"),
+          NOT(Found(finding="pelvic_er_orientation")),
+          NOT(Found(finding=_FOOT_DEFICIT)), NOT(Blocked()), salience=ROOT)
+    def root_04_descending_pelvic_chain_unconfirmed(self, hip: Found, tripod: Found, side: str) -> None:
+        """The tripod holds and the hip lacks IR, but no ER pelvis was found: the model's remaining
+        candidate is the pelvis, whose palpation is unreliable (C12)."""
+        self.root(_DESC, side, "ROOT-04", [hip, tripod], penalty="pelvic_position_not_confirmed")
+
+    @Rule(AS.tripod << Found(finding="tripod_holds"),
+          AS.hip << Found(finding="hip_ir_available"),
+          NOT(Found(finding="hip_ir_limited")), NOT(Found(finding=_FOOT_DEFICIT)), NOT(Blocked()), salience=ROOT)
+    def root_05_no_chain_deficit(self, tripod: Found, hip: Found) -> None:
+        """The tripod holds and the hip turns in: the model does not explain the problem (C1)."""
+        self.root(_NONE, None, "ROOT-05", [tripod, hip])
+
+    @Rule(AS.tripod << Found(finding="tripod_holds"),
+          AS.hip << HipFact(name="ir_deg"),
+          NOT(Found(finding="hip_ir_available")), NOT(Found(finding="hip_ir_limited")),
+          NOT(Found(finding=_FOOT_DEFICIT)), NOT(Blocked()), salience=ROOT)
+    def root_06_no_chain_deficit_low_normal_ir(self, tripod: Found, hip: Obs) -> None:
+        """Tripod holds; IR is low-normal with nothing beside it, which never counts alone (C1)."""
+        self.root(_NONE, None, "ROOT-06", [tripod, hip], penalty="hip_ir_low_normal")

@@ -1,0 +1,57 @@
+"""What the client feels and shows in the lifts and in standing (C10, C11, C13, C16)."""
+
+from __future__ import annotations
+
+from experta import AS, MATCH, P, Rule
+
+from engine.facts import Found, LiftFact, Obs, StandingFact
+from knowledge.rules.base import CHAIN, SEGMENT, TripodRules, one_of
+
+# instruments.md section 17: glutes absent AND one of these regions felt supports C11.
+_INSTEAD_OF_GLUTES = {
+    "hinge": {"hamstrings", "lower_back"},
+    "split_squat": {"hamstrings", "lower_back", "quads"},
+}
+
+
+def _felt_elsewhere(movement: str) -> P:
+    return P(lambda regions: "glutes" not in regions and bool(_INSTEAD_OF_GLUTES[movement] & set(regions)))
+
+
+class SymptomRules(TripodRules):
+    @Rule(AS.felt << LiftFact(movement="hinge", name="felt_in", value=_felt_elsewhere("hinge")),
+          salience=SEGMENT)
+    def sym_01_hinge_felt_elsewhere(self, felt: Obs) -> None:
+        """Hamstrings or lower back felt in the hinge instead of the glutes (C10, C11)."""
+        self.conclude("glutes_not_loaded_in_hinge", None, "SYM-01", ("C10", "C11"), [felt])
+
+    @Rule(AS.reps << LiftFact(movement="hinge", name="reps_finish", value="no"), salience=SEGMENT)
+    def sym_02_hinge_reps_do_not_finish(self, reps: Obs) -> None:
+        """Hinge reps that never quite finish (C11)."""
+        self.conclude("glutes_not_loaded_in_hinge", None, "SYM-02", ("C11",), [reps])
+
+    @Rule(AS.felt << LiftFact(movement="split_squat", name="felt_in", value=_felt_elsewhere("split_squat")),
+          salience=SEGMENT)
+    def sym_03_split_squat_felt_elsewhere(self, felt: Obs) -> None:
+        """Other muscles felt in the split squat instead of the glutes (C9, C11)."""
+        self.conclude("glutes_not_loaded_in_split_squat", None, "SYM-03", ("C9", "C11"), [felt])
+
+    @Rule(AS.reps << LiftFact(movement="split_squat", name="reps_finish", value="no"), salience=SEGMENT)
+    def sym_04_split_squat_reps_do_not_finish(self, reps: Obs) -> None:
+        """Split-squat reps that never quite finish (C11)."""
+        self.conclude("glutes_not_loaded_in_split_squat", None, "SYM-04", ("C11",), [reps])
+
+    @Rule(AS.com << StandingFact(name="com_forward", value="yes"),
+          AS.grip << StandingFact(name="glute_gripping", value="yes"),
+          salience=SEGMENT)
+    def sym_05_er_dominant_glute_strategy(self, com: Obs, grip: Obs) -> None:
+        """Centre of mass forward and glutes gripping: an ER-dominant answer to falling forward (C13)."""
+        self.conclude("er_dominant_glute_strategy", None, "SYM-05", ("C13",), [com, grip])
+
+    @Rule(AS.fault << Found(finding=one_of("first_met_unloaded", "lateral_weight_shift"),
+                            side=MATCH.side),
+          AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),
+          salience=CHAIN)
+    def sym_06_lift_faults_avoid_ir(self, fault: Found, hip: Found, side: str) -> None:
+        """Tripod faults on a side whose hip lacks IR: the system avoiding IR it cannot access (C16)."""
+        self.conclude("ir_avoidance_in_lifts", side, "SYM-06", ("C16", "C3"), [fault, hip])

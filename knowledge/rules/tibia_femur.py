@@ -1,0 +1,76 @@
+"""The tibia and the hip: external-rotation bias above the foot and access to internal rotation
+(C7-C10), and the ascending chain that links them to an unloaded 1st metatarsal (C7, C15)."""
+
+from __future__ import annotations
+
+from experta import AS, MATCH, TEST, Rule
+
+from engine.facts import Found, HipFact, Obs, TibiaFact
+from knowledge.catalog import catalog
+from knowledge.rules.base import CHAIN, SEGMENT, SUPPORT, TripodRules, meets, misses, one_of
+
+_ASYMMETRIC = catalog().threshold("hip_ir_asymmetric")
+_SUPPORTS_BORDERLINE_IR = ("first_met_unloaded", "compensatory_pronation", "tibial_er_bias",
+                           "lateral_chain_er_bias")
+
+
+class TibiaFemurRules(TripodRules):
+    @Rule(AS.tibia << TibiaFact(name="rotation_bias", value="external", side=MATCH.side),
+          salience=SEGMENT)
+    def tib_01_tibial_er_bias_observed(self, tibia: Obs, side: str) -> None:
+        """The shin is seen held in external rotation (C7, C14)."""
+        self.conclude("tibial_er_bias", side, "TIB-01", ("C7", "C14"), [tibia])
+
+    @Rule(AS.angle << TibiaFact(name="thigh_foot_angle_deg", value=meets("thigh_foot_external"),
+                          side=MATCH.side),
+          salience=SEGMENT)
+    def tib_02_tibial_er_bias_by_thigh_foot_angle(self, angle: Obs, side: str) -> None:
+        """A thigh-foot angle beyond the normal range shows the tibia turned out (C7)."""
+        self.conclude("tibial_er_bias", side, "TIB-02", ("C7",), [angle],
+                      thresholds=["thigh_foot_external"], sources=["PIVA2006"])
+
+    @Rule(AS.hip << HipFact(name="ir_deg", value=meets("hip_ir_limited"), side=MATCH.side),
+          salience=SEGMENT)
+    def hip_01_hip_ir_limited(self, hip: Obs, side: str) -> None:
+        """Hip internal rotation under the published limit: the glutes cannot lengthen into IR
+        before extension (C8, C9, C10)."""
+        self.conclude("hip_ir_limited", side, "HIP-01", ("C8", "C9", "C10"), [hip],
+                      thresholds=["hip_ir_limited"], sources=["FRIESENBICHLER2020"])
+
+    @Rule(AS.hip << HipFact(name="ir_deg",
+                        value=misses("hip_ir_limited") & meets("hip_ir_borderline_top"),
+                        side=MATCH.side),
+          AS.support << Found(finding=MATCH.finding, side=MATCH.side),
+          TEST(lambda finding: finding in _SUPPORTS_BORDERLINE_IR),
+          salience=SUPPORT)
+    def hip_02_borderline_hip_ir_with_support(self, hip: Obs, support: Found, side: str) -> None:
+        """Low-normal IR counts as restricted only beside another chain finding on the same side,
+        never alone (STAHELI1985 band; C8, C9)."""
+        self.conclude("hip_ir_limited", side, "HIP-02", ("C8", "C9"), [hip, support],
+                      thresholds=["!hip_ir_limited", "hip_ir_borderline_top"], strength="borderline")
+
+    @Rule(AS.hip << HipFact(name="ir_deg", value=misses("hip_ir_borderline_top"),
+                        side=MATCH.side),
+          salience=SEGMENT)
+    def hip_03_hip_ir_available(self, hip: Obs, side: str) -> None:
+        """Hip internal rotation above the low-normal band: the IR space hinges need is there (C10)."""
+        self.conclude("hip_ir_available", side, "HIP-03", ("C9", "C10"), [hip],
+                      thresholds=["!hip_ir_borderline_top"])
+
+    @Rule(AS.left << HipFact(name="ir_deg", side="left", value=MATCH.l),
+          AS.right << HipFact(name="ir_deg", side="right", value=MATCH.r),
+          TEST(lambda l, r: _ASYMMETRIC.holds(abs(l - r))),
+          salience=SEGMENT)
+    def hip_04_hip_ir_asymmetric(self, left: Obs, right: Obs, l: float, r: float) -> None:
+        """One hip turns in clearly more than the other: which side the chain is on (C15)."""
+        self.conclude("hip_ir_asymmetric", None, "HIP-04", ("C15",), [left, right],
+                      thresholds=["hip_ir_asymmetric"])
+
+    @Rule(AS.foot << Found(finding="first_met_unloaded", side=MATCH.side),
+          AS.above << Found(finding=one_of("tibial_er_bias", "hip_ir_limited"), side=MATCH.side),
+          salience=CHAIN)
+    def chain_01_ascending_er_chain(self, foot: Found, above: Found, side: str) -> None:
+        """The 1st metatarsal cannot be loaded and the segments above hold external rotation:
+        one chain rising from the foot (C7, C15)."""
+        self.conclude("ascending_er_chain", side, "CHAIN-01", ("C7", "C15"), [foot, above])
+
