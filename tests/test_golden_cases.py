@@ -1,0 +1,60 @@
+"""Golden clinical cases: each file in tests/cases is one scenario run through the real engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from engine.casefile import parse_case
+from engine.inference import assess
+from engine.trace import Assessment
+from tests.conftest import CASES
+
+CASE_FILES = sorted(CASES.glob("*.yaml"))
+
+
+def load(path: Path) -> tuple[dict[str, Any], Assessment]:
+    spec = yaml.safe_load(path.read_text())
+    return spec["expect"], assess(parse_case(path.name, spec["intake"]))
+
+
+def finding_key(finding: Any, with_strength: bool) -> str:
+    key = finding.id if finding.side is None else f"{finding.id}:{finding.side}"
+    return f"{key}:{finding.strength}" if with_strength else key
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+def test_golden_case(path: Path) -> None:
+    expect, result = load(path)
+    assert expect["status"] == result.status
+    assert expect["root_cause"] == (result.root_cause.id if result.root_cause else None)
+    if "sides" in expect:
+        assert expect["sides"] == list(result.root_cause.sides)
+    if "confidence" in expect:
+        assert expect["confidence"] == result.root_cause.confidence
+    if "penalties" in expect:
+        assert expect["penalties"] == list(result.root_cause.penalties)
+    assert expect["referral"] == result.referral.urgency
+    assert (expect["referral"] is not None) == result.referral.required
+    if "red_flags" in expect:
+        assert expect["red_flags"] == list(result.referral.red_flags)
+    expected_findings = sorted(expect["findings"])
+    strengths = any(f.count(":") == 2 for f in expected_findings)
+    actual = sorted(
+        finding_key(f, strengths and f.id == "hip_ir_limited") for f in result.findings
+    )
+    assert expected_findings == actual
+    assert expect["constraints"] == [c.id for c in result.constraints]
+    if "missing_first" in expect:
+        assert expect["missing_first"] == result.missing[0]
+
+
+def test_there_are_at_least_twenty_golden_cases_covering_every_root_cause() -> None:
+    expects = [yaml.safe_load(p.read_text())["expect"] for p in CASE_FILES]
+    causes = {e["root_cause"] for e in expects}
+    assert len(CASE_FILES) >= 20
+    assert {"ascending_foot_chain", "descending_pelvic_chain", "no_chain_deficit", None} <= causes
+    assert {"complete", "incomplete", "referral"} == {e["status"] for e in expects}

@@ -1,0 +1,96 @@
+"""The knowledge base guards itself: every id cited exists, every claim is encoded, every rule fires."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from engine.casefile import load_case, parse_case
+from engine.inference import assess, build_engine
+from knowledge.catalog import catalog
+from tests.conftest import CASES, ROOT, example_paths
+
+RULES = sorted((ROOT / "knowledge" / "rules").glob("*.py"))
+RULE_TEXT = "\n".join(p.read_text() for p in RULES)
+KB = catalog()
+
+
+def concluded_ids(kind: str) -> set[str]:
+    return set(re.findall(rf'self\.{kind}\(\s*"([a-z_]+)"', RULE_TEXT))
+
+
+def rule_ids() -> set[str]:
+    return set(re.findall(r'"((?:RF|AGE|FOOT|TIB|HIP|CHAIN|PEL|LAT|SYM|PROG|ROOT|CON)-\d+)"', RULE_TEXT))
+
+
+def test_every_claim_from_c2_to_c20_is_encoded_by_a_rule() -> None:
+    cited = set(re.findall(r'"(C\d+)"', RULE_TEXT))
+    cited |= {c for model in KB.root_causes.causes.values() for c in model.claims}
+    cited |= {c for model in KB.constraints.values() for c in model.claims}
+    assert {f"C{n}" for n in range(2, 21)} <= cited
+
+
+def test_every_cited_claim_exists() -> None:
+    cited = set(re.findall(r'"(C\d+)"', RULE_TEXT))
+    cited |= {c for m in KB.root_causes.causes.values() for c in m.claims}
+    cited |= {c for m in KB.constraints.values() for c in m.claims}
+    assert cited <= set(KB.claims)
+
+
+def test_every_cited_source_exists() -> None:
+    cited = {s for t in KB.thresholds.values() for s in t.sources}
+    cited |= {s for i in KB.instruments.values() for s in i.sources}
+    cited |= {s for f in KB.red_flags.flags.values() for s in f.sources}
+    for group in re.findall(r"sources=\[([^\]]*)\]", RULE_TEXT):
+        cited |= set(re.findall(r'"([A-Z0-9_]+)"', group))
+    cited |= set(re.findall(r'_RELIABILITY = \(([^)]*)\)', RULE_TEXT)[0].replace('"', "").replace(" ", "")
+                 .split(","))
+    cited.discard("")
+    assert cited - {"CLAIMS"} <= set(KB.sources)
+
+
+def test_every_finding_has_practitioner_and_client_wording() -> None:
+    for finding in concluded_ids("conclude"):
+        wording = KB.texts.findings[finding]
+        assert wording.practitioner and wording.client and wording.client_title, finding
+
+
+def test_every_worded_finding_is_one_a_rule_can_conclude() -> None:
+    assert set(KB.texts.findings) == concluded_ids("conclude")
+
+
+def test_every_root_cause_and_constraint_has_wording_and_an_order() -> None:
+    assert set(KB.texts.root_causes) == set(KB.root_causes.causes)
+    assert set(KB.texts.constraints) == set(KB.constraints) == concluded_ids("advise")
+
+
+def test_every_threshold_names_an_observation_a_unit_and_a_source() -> None:
+    for key, threshold in KB.thresholds.items():
+        assert threshold.sources and threshold.unit and threshold.meaning, key
+    used = set(re.findall(r'"!?([a-z0-9_]+)"', RULE_TEXT)) & set(KB.thresholds)
+    assert used == set(KB.thresholds), "a threshold no rule uses"
+
+
+def test_every_red_flag_partner_is_a_red_flag() -> None:
+    for flag in KB.red_flags.flags.values():
+        assert set(flag.combine_with) <= set(KB.red_flags.flags)
+        assert flag.group in KB.red_flags.groups
+
+
+def test_every_rule_fires_in_at_least_one_golden_case_or_example() -> None:
+    engine = build_engine()
+    fired: set[str] = set()
+    cases = [parse_case(p.name, yaml.safe_load(p.read_text())["intake"]) for p in sorted(CASES.glob("*.yaml"))]
+    cases += [load_case(p) for p in example_paths()]
+    for case in cases:
+        fired |= {step.rule for step in assess(case, engine).trace}
+    assert rule_ids() - fired == set()
+
+
+def test_no_rule_module_writes_a_number_as_a_cut_off() -> None:
+    """Cut-offs live in thresholds.yaml: a comparison with a literal number in a rule is a leak."""
+    for path in RULES:
+        for line in path.read_text().splitlines():
+            assert not re.search(r"[<>]=?\s*-?\d", line), f"{Path(path).name}: {line.strip()}"
