@@ -16,6 +16,8 @@ from collections import defaultdict
 from typing import Any
 
 from experta import KnowledgeEngine
+from experta.matchers.rete.check import TypeCheck
+from experta.matchers.rete.token import Token
 
 from engine.facts import Advice, Blocked, Found, Referral, Root, Stage, answers, observations
 from engine.intake import SIDES, Case
@@ -49,11 +51,68 @@ class TripodEngine(RedFlagRules, FootRules, TibiaFemurRules, PelvisRules, Latera
     def __init__(self) -> None:
         super().__init__()
         self.steps: list[TraceStep] = []
+        _route_root_by_fact_type(self.matcher.root_node)
+        _poll_only_changed_rules(self.matcher)
 
     def reset(self, **kwargs: Any) -> None:
         # experta's reset clears the facts and the agenda; the trace is ours to clear.
         super().reset(**kwargs)
         self.steps = []
+
+
+def _route_root_by_fact_type(root: Any) -> None:
+    """Send each fact only to the root children that test for its exact type.
+
+    experta 1.9.4's RETE root hands every fact to every first-level node, and each of those is a test
+    of the fact's exact class (``type(fact) == cls``), so with seventeen fact classes every declare paid
+    for seventeen token copies of which sixteen fail. Routing by type skips only tests that would fail:
+    the network, its memories and what it matches are unchanged (the golden cases and the engine-reuse
+    test pin this). A root child that is not a type test (none today) still sees every fact.
+    """
+    routes: dict[type, list[Any]] = defaultdict(list)
+    others: list[Any] = []
+    for child in root.children:
+        matcher = getattr(child.node, "matcher", None)
+        if isinstance(matcher, TypeCheck):
+            routes[matcher.fact_type].append(child)
+        else:
+            others.append(child)
+
+    def send(kind: type, token: Token) -> None:
+        for child in routes.get(kind, ()):
+            child.callback(token)
+        for child in others:
+            child.callback(token)
+
+    root.add = lambda fact: send(type(fact), Token.valid(fact))
+    root.remove = lambda fact: send(type(fact), Token.invalid(fact))
+
+
+def _poll_only_changed_rules(matcher: Any) -> None:
+    """Ask only the rules whose matches changed for their new activations.
+
+    After every declare and every fired rule, experta 1.9.4 polls all ~55 conflict-set nodes, each
+    handing back two fresh (mostly empty) sets. A node with nothing added or removed has nothing to
+    say, so skipping it returns exactly the same activations, in the same order.
+    """
+    nodes = matcher._get_conflict_set_nodes()
+    root = matcher.root_node
+
+    def changes(adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
+        for fact in deleting or ():
+            root.remove(fact)
+        for fact in adding or ():
+            root.add(fact)
+        added: list[Any] = []
+        removed: list[Any] = []
+        for node in nodes:
+            if node.added or node.removed:
+                new, gone = node.get_activations()
+                added.extend(new)
+                removed.extend(gone)
+        return added, removed
+
+    matcher.changes = changes
 
 
 def build_engine() -> TripodEngine:

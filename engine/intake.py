@@ -15,6 +15,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
@@ -254,6 +255,7 @@ class PregnancyItemsMissing(ValueError):
         self.sex = sex
 
 
+@cache
 def instrument_of(model: type[BaseModel], field: str) -> str | None:
     """The instrument id that measures ``model.field``, if the field is a measurement."""
     info = model.model_fields[field]

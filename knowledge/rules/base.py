@@ -47,11 +47,13 @@ def one_of(*values: str) -> Any:
     return P(lambda value: value in values)
 
 
+# The trace is built from the engine's own facts and the checked catalog, thousands of times in a
+# batch: model_construct skips re-validating what is already valid.
 def _observation(fact: Obs) -> Observation:
     value = fact["value"]
     instrument = fact["instrument"]
     spec = catalog().instruments.get(instrument) if instrument else None
-    return Observation(
+    return Observation.model_construct(
         path=fact["path"],
         value=list(value) if isinstance(value, tuple) else value,
         instrument=instrument,
@@ -81,14 +83,14 @@ class TripodRules:
         used = [fact for fact in used if fact is not None]
         # A key written "!key" is a cut-off the rule needed the value NOT to meet.
         uses = [
-            ThresholdUse(key=key.lstrip("!"), text=catalog().threshold(key.lstrip("!")).text(),
+            ThresholdUse.model_construct(key=key.lstrip("!"), text=catalog().threshold(key.lstrip("!")).text(),
                          met=not key.startswith("!"),
                          status=catalog().threshold(key.lstrip("!")).status,
                          sources=catalog().threshold(key.lstrip("!")).sources)
             for key in thresholds
         ]
         cited = list(dict.fromkeys([*sources, *(s for use in uses for s in use.sources)]))
-        self.steps.append(TraceStep(
+        self.steps.append(TraceStep.model_construct(
             rule=rule,
             concluded=concluded,
             claims=tuple(claims),
