@@ -101,6 +101,66 @@ def assess(
             typer.echo(render_text(assessment), nl=False)
 
 
+class SummaryFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+    both = "both"
+
+
+@app.command()
+def batch(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Case files, or folders walked recursively (sorted; hidden files skipped).",
+        show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the results (created if missing).",
+                                      show_default=False)],
+    summary: Annotated[SummaryFormat, typer.Option(
+        "--format", help="Summary table: summary.csv, summary.json, or both.")] = SummaryFormat.both,
+    reports: Annotated[str, typer.Option(
+        "--reports", help="Reports beside each assessment, comma-separated: html,pdf.")] = "",
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", help="Worker processes [default: one per CPU].", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the results of an earlier batch.")
+                     ] = False,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Keep the cases an interrupted batch finished and do the rest.")] = False,
+) -> None:
+    """Assess many case files in parallel: one assessment JSON per case, a summary table, errors.txt.
+
+    Exit status 0 when every file was assessed, 1 when any failed (listed in errors.txt), 2 for bad
+    options or when results exist (see --force and --resume), 130 when stopped with Ctrl-C.
+    """
+    from engine.batch import REPORT_FORMATS, PlainProgress, RichProgress, default_jobs, run_batch
+    from engine.errors import InputError, Problem
+
+    with reported():
+        wanted = [part.strip() for part in reports.split(",") if part.strip()]
+        if any(fmt not in REPORT_FORMATS for fmt in wanted):
+            raise InputError([Problem("batch", "--reports", repr(reports),
+                                      f"allowed a comma-separated list of {', '.join(REPORT_FORMATS)}")])
+        workers = default_jobs() if jobs is None else jobs
+        if not 1 <= workers <= 256:
+            raise InputError([Problem("batch", "--jobs", str(workers), "allowed 1 to 256")])
+        formats = ("csv", "json") if summary is SummaryFormat.both else (summary.value,)
+        progress = RichProgress() if sys.stderr.isatty() else PlainProgress()
+        result = run_batch(paths, out, formats=formats, reports=tuple(dict.fromkeys(wanted)),
+                           jobs=workers, force=force, resume=resume, progress=progress)
+    rate = result.finished / result.seconds if result.seconds else 0.0
+    line = (f"{result.finished} of {result.total} case files: {result.assessed} assessed, "
+            f"{result.done_before} already done, {result.failed} failed; "
+            f"{result.seconds:.1f} s ({rate:.1f} cases/s)")
+    if result.interrupted:
+        _err(f"tripod: interrupted; {line}; finished results kept in {out}, "
+             "rerun with --resume to finish")
+    else:
+        typer.echo(line)
+        if result.failed:
+            _err(f"{result.failed} case file{'s' if result.failed != 1 else ''} failed: "
+                 f"see {out / 'errors.txt'}")
+    if result.exit_code:
+        raise typer.Exit(code=result.exit_code)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

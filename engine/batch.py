@@ -1,0 +1,589 @@
+"""Batch assessment: every case file under some paths, assessed in parallel, written to one folder.
+
+This is ``tripod batch``. The parent process finds the case files (sorted, hidden ones skipped),
+hands them to worker processes that each build one rule engine and reuse it, and takes the results
+back *in input order* through a bounded window, so memory stays flat however many cases there are
+and every decision that depends on order (which of two same-named cases wins) is deterministic.
+Only the parent writes, so it alone decides what may be written.
+
+What lands in the output folder:
+
+- ``<client id>_<assessed on>.json``: one ``tripod-assessment/1`` per case. The name comes from the
+  validated client id only (never from a path inside a case file); an id made of dots alone is
+  refused. A later case (in input order) that maps to a name already taken in this batch fails as a
+  duplicate; the first keeps the name. Reports asked for go beside it (``.html``, ``.pdf``) and are
+  written before the JSON, so a present JSON means the case is finished, reports included.
+- ``summary.csv`` and/or ``summary.json`` (a JSON array): one row per case file, in input order,
+  written row by row to a temporary file that replaces the old one when the batch stops.
+- ``errors.txt``: every problem of every file that failed, worded as ``tripod validate`` words it.
+
+Every file is written through a temporary file in the same folder and a rename, mode 0o600. Nothing
+is overwritten without ``force``; ``resume`` keeps every case whose JSON is present and does the rest.
+Ctrl-C is turned into a request to stop: the case in hand is finished, the summary and errors files
+are closed, and the run can be resumed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any, Protocol, Self
+
+from engine.casefile import SUFFIXES, load_case, write_atomic
+from engine.errors import InputError, Problem, TripodError, show_value
+from engine.intake import CLIENT_ID
+
+SUMMARY_CSV = "summary.csv"
+SUMMARY_JSON = "summary.json"
+ERRORS = "errors.txt"
+SUMMARY_FORMATS = ("csv", "json")
+REPORT_FORMATS = ("html", "pdf")
+COLUMNS = ("client_id", "assessed_on", "source", "output", "status", "urgency", "root_cause",
+           "confidence", "findings")
+FAILED = "failed"
+# Results waiting in the parent, per worker: enough to keep every worker busy, few enough that the
+# memory held does not grow with the batch.
+WINDOW_PER_JOB = 4
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+# --------------------------------------------------------------------------------------------------
+# Input files and output names
+
+
+def find_case_files(paths: Sequence[Path], skip: Sequence[Path] = ()) -> list[Path]:
+    """Every case file under ``paths``: directories walked recursively in sorted order, hidden files
+    and folders skipped, only .yaml/.yml/.json taken; a file named directly is taken as it is (and
+    reported if it is not a case file). ``skip`` folders (the output folder) are never entered."""
+    skipped = {p.resolve() for p in skip}
+    found: list[Path] = []
+    seen: set[Path] = set()
+
+    def take(path: Path) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            found.append(path)
+
+    for path in paths:
+        if not path.is_dir():
+            take(path)
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs
+                             if not d.startswith(".") and Path(root, d).resolve() not in skipped)
+            for name in sorted(files):
+                if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
+                    take(Path(root, name))
+    return found
+
+
+def output_name(client_id: str, assessed_on: str) -> str:
+    """The output base name of a case, ``<client id>_<assessed on>``; ValueError for an id that
+    could name anything but a plain file in the output folder."""
+    if not CLIENT_ID.fullmatch(client_id) or not client_id.strip("."):
+        raise ValueError("allowed 1 to 64 of A-Z a-z 0-9 . _ - with at least one letter, digit, "
+                         "_ or - (it names the output file)")
+    name = f"{client_id}_{assessed_on}"
+    if os.path.basename(name) != name or os.sep in name or (os.altsep and os.altsep in name):
+        raise ValueError("allowed a plain file name")  # pragma: no cover - the pattern forbids it
+    return name
+
+
+# --------------------------------------------------------------------------------------------------
+# The worker side: one engine per process, reused for every case it is given
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every worker needs to know about the batch."""
+
+    out: str
+    resume: bool
+    reports: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker sends back for one case file; the parent decides what to write."""
+
+    source: str
+    problems: str | None = None
+    name: str | None = None
+    row: dict[str, Any] | None = None
+    document: str | None = None
+    reports: dict[str, bytes] = field(default_factory=dict)
+    done_before: bool = False
+
+
+_ENGINE: Any = None
+_SETTINGS: Settings | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    # Ctrl-C reaches the whole process group; the parent alone decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    global _ENGINE, _SETTINGS
+    from engine.inference import build_engine
+
+    _ENGINE = build_engine()
+    _SETTINGS = settings
+
+
+def _work_in_worker(source: str) -> Outcome:
+    assert _SETTINGS is not None
+    return assess_file(source, _SETTINGS, _ENGINE)
+
+
+def _row(source: str, output: str, client_id: str, assessed_on: str, document: dict[str, Any]
+         ) -> dict[str, Any]:
+    root = document.get("root_cause") or {}
+    findings = [f"{f['id']}:{f['side']}" if f.get("side") else str(f["id"])
+                for f in document.get("findings", ())]
+    return {
+        "client_id": client_id,
+        "assessed_on": assessed_on,
+        "source": source,
+        "output": output,
+        "status": document.get("status"),
+        "urgency": (document.get("referral") or {}).get("urgency"),
+        "root_cause": root.get("id"),
+        "confidence": root.get("confidence"),
+        "findings": findings,
+    }
+
+
+def assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
+    """Load, assess and render one case file; never raises for a bad file."""
+    from engine.inference import assess
+
+    try:
+        case = load_case(source)
+    except TripodError as exc:
+        return Outcome(source=source, problems=str(exc))
+    client_id, assessed_on = case.client.id, case.assessed_on.isoformat()
+    try:
+        name = output_name(client_id, assessed_on)
+    except ValueError as exc:
+        return Outcome(source=source, problems=str(Problem(source, "client.id", show_value(client_id),
+                                                           str(exc))))
+    target = Path(settings.out, f"{name}.json")
+    if settings.resume and target.exists():
+        try:
+            document = json.loads(target.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return Outcome(source=source, name=name, problems=str(Problem(
+                str(target), "(file)", "(not a tripod-assessment/1 document)",
+                "allowed a finished assessment; --force replaces it")))
+        return Outcome(source=source, name=name, done_before=True,
+                       row=_row(source, target.name, client_id, assessed_on, document))
+    try:
+        assessment = assess(case, engine)
+        text = assessment.to_json()
+        reports = {fmt: render_report(fmt, assessment) for fmt in settings.reports}
+    except Exception as exc:  # noqa: BLE001 - one failing case must not stop the batch
+        # The exception's text may quote the case; its type is enough to find the bug.
+        return Outcome(source=source, name=name, problems=str(Problem(
+            source, "(assessment)", type(exc).__name__,
+            "the engine failed on this case; allowed a case it can assess (please report it)")))
+    document = assessment.model_dump(mode="json", include={"status", "referral", "root_cause",
+                                                          "findings"})
+    return Outcome(source=source, name=name, document=text, reports=reports,
+                   row=_row(source, target.name, client_id, assessed_on, document))
+
+
+def render_report(fmt: str, assessment: Any) -> bytes:
+    """One report of the assessment, as the bytes of its file."""
+    raise TripodError(f"batch: --reports = {fmt!r}: reports are not available in this build")
+
+
+# --------------------------------------------------------------------------------------------------
+# The parent side: results in input order, a bounded window, writes
+
+
+def _inline(sources: Iterable[str], settings: Settings) -> Iterator[Outcome]:
+    from engine.inference import build_engine
+
+    engine = build_engine()
+    for source in sources:
+        yield assess_file(source, settings, engine)
+
+
+def _context() -> Any:
+    import multiprocessing
+
+    # forkserver: workers fork from a clean server that has the engine imported once, so they start
+    # fast, share no state with the parent (no patient data copied, no progress thread forked).
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["engine.batch", "engine.inference"])
+        return context
+    return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
+
+
+def _pooled(sources: Iterable[str], settings: Settings, jobs: int) -> Iterator[Outcome]:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_init_worker,
+                               initargs=(settings,))
+    window: deque[Future[Outcome]] = deque()
+    try:
+        for source in sources:
+            window.append(pool.submit(_work_in_worker, source))
+            if len(window) >= jobs * WINDOW_PER_JOB:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+    def advance(self, done: int, failed: int) -> None: ...
+    def stop(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, done: int, failed: int) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+class PlainProgress:
+    """Plain lines for a log or a pipe: one per tenth of the batch (one per file for ten or fewer),
+    no terminal codes, counts only (a file name may carry a client's name)."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.total = 0
+        self.every = 1
+        self.began = 0.0
+        self.shown = 0
+
+    def start(self, total: int) -> None:
+        self.total, self.began, self.shown = total, time.monotonic(), 0
+        self.every = max(1, math.ceil(total / 10))
+
+    def advance(self, done: int, failed: int) -> None:
+        if done % self.every and done != self.total:
+            return
+        elapsed = max(time.monotonic() - self.began, 1e-9)
+        rate = done / elapsed
+        eta = (self.total - done) / rate if rate else 0.0
+        percent = 100 * done // self.total if self.total else 100
+        print(f"batch: {done}/{self.total} cases ({percent}%), {rate:.1f} cases/s, {failed} failed, "
+              f"ETA {_duration(eta)}", file=self.stream, flush=True)
+        self.shown = done
+
+    def stop(self) -> None:
+        pass
+
+
+class RichProgress:
+    """A progress bar on a terminal: count, rate, elapsed and remaining time."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(TextColumn("batch"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[rate]} cases/s"),
+                            TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
+                            TextColumn("ETA"), TimeRemainingColumn(),
+                            console=Console(stderr=True), transient=False)
+        self.task: Any = None
+        self.began = 0.0
+
+    def start(self, total: int) -> None:
+        self.began = time.monotonic()
+        self.bar.start()
+        self.task = self.bar.add_task("batch", total=total, rate="-", failed=0)
+
+    def advance(self, done: int, failed: int) -> None:
+        rate = done / max(time.monotonic() - self.began, 1e-9)
+        self.bar.update(self.task, completed=done, rate=f"{rate:.1f}", failed=failed)
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
+class _StopFlag:
+    """Ctrl-C as a request: the parent finishes the case in hand, closes its files and stops."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+        self._installed = False
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:  # a second Ctrl-C: stop now, files are still closed on the way out
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> Self:
+        # Signal handlers can only be set from the main thread; elsewhere Ctrl-C stays as it is.
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+class _Spool:
+    """An output file written piece by piece to a temporary file, renamed into place on close."""
+
+    def __init__(self, path: Path, head: str = "") -> None:
+        self.path = path
+        fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        self.handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.handle.write(head)
+
+    def close(self, tail: str = "") -> None:
+        self.handle.write(tail)
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.chmod(self.tmp, 0o600)
+        os.replace(self.tmp, self.path)
+
+
+class _Sink:
+    """The summary and errors files of one batch, written row by row."""
+
+    def __init__(self, out: Path, formats: Sequence[str]) -> None:
+        self.spools: list[_Spool] = []
+        self.csv: Any = None
+        self.json: _Spool | None = None
+        self.rows = 0
+        if "csv" in formats:
+            spool = self._open(out / SUMMARY_CSV)
+            self.csv = csv.DictWriter(spool.handle, fieldnames=COLUMNS)
+            self.csv.writeheader()
+        if "json" in formats:
+            self.json = self._open(out / SUMMARY_JSON, "[")
+        self.errors = self._open(out / ERRORS)
+
+    def _open(self, path: Path, head: str = "") -> _Spool:
+        spool = _Spool(path, head)
+        self.spools.append(spool)
+        return spool
+
+    def row(self, row: dict[str, Any]) -> None:
+        if self.csv is not None:
+            self.csv.writerow({**row, "findings": " ".join(row["findings"])})
+        if self.json is not None:
+            self.json.handle.write(("\n" if not self.rows else ",\n") + json.dumps(row))
+        self.rows += 1
+
+    def error(self, source: str, problems: str, client_id: str | None = None,
+              assessed_on: str | None = None) -> None:
+        self.errors.handle.write(problems.rstrip("\n") + "\n")
+        self.row({column: None for column in COLUMNS} | {
+            "source": source, "status": FAILED, "findings": [], "client_id": client_id,
+            "assessed_on": assessed_on})
+
+    def close(self) -> None:
+        for spool in self.spools:
+            spool.close("\n]\n" if spool is self.json else "")
+
+    def discard(self) -> None:
+        for spool in self.spools:
+            spool.handle.close()
+            Path(spool.tmp).unlink(missing_ok=True)
+
+
+@dataclass
+class BatchResult:
+    total: int
+    assessed: int = 0
+    done_before: int = 0
+    failed: int = 0
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def finished(self) -> int:
+        return self.assessed + self.done_before + self.failed
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return 1 if self.failed else 0
+
+
+def _refuse(path: Path, out: Path, what: str) -> InputError:
+    return InputError([Problem(str(path), "--out", repr(str(out)), what)])
+
+
+def _check_out(out: Path, formats: Sequence[str], force: bool, resume: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError([Problem("batch", "--out", repr(str(out)),
+                                  "is a file; allowed a folder (it is created if missing)")])
+    if force or resume:
+        return
+    for name in (SUMMARY_CSV, SUMMARY_JSON, ERRORS):
+        if (out / name).exists():
+            raise _refuse(out / name, out, "holds the results of an earlier batch; allowed "
+                          "--force to overwrite them or --resume to finish that batch")
+
+
+def run_batch(
+    paths: Sequence[Path],
+    out: Path,
+    *,
+    formats: Sequence[str] = SUMMARY_FORMATS,
+    reports: Sequence[str] = (),
+    jobs: int = 1,
+    force: bool = False,
+    resume: bool = False,
+    progress: Progress | None = None,
+    store: Callable[[str], None] | None = None,
+) -> BatchResult:
+    """Assess every case file under ``paths`` into ``out``; see the module docstring.
+
+    Raises InputError (exit 2) for bad options or when an output exists and neither ``force`` nor
+    ``resume`` is given; a case file that fails is listed in errors.txt and counted, not raised.
+    ``store`` is called with each new assessment's JSON.
+    """
+    if force and resume:
+        raise InputError([Problem("batch", "--force/--resume", "both given",
+                                  "allowed one of them: --force redoes every case, --resume keeps "
+                                  "finished ones")])
+    _check_out(out, formats, force, resume)
+    sources = find_case_files(paths, skip=[out])
+    if not sources:
+        raise InputError([Problem("batch", "PATH", show_value(" ".join(map(str, paths))),
+                                  "no case files found; allowed case files (.yaml, .yml, .json) "
+                                  "or folders holding them")])
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    progress = progress or NoProgress()
+    settings = Settings(out=str(out), resume=resume, reports=tuple(reports))
+    result = BatchResult(total=len(sources))
+    claimed: dict[str, str] = {}
+    began = time.monotonic()
+    sink = _Sink(out, formats)
+    names = (str(source) for source in sources)
+    outcomes = _inline(names, settings) if jobs == 1 else _pooled(names, settings, jobs)
+    progress.start(result.total)
+    try:
+        with _StopFlag() as stop:
+            for outcome in outcomes:
+                _take(outcome, out, sink, claimed, result, force=force, resume=resume, store=store)
+                progress.advance(result.finished, result.failed)
+                if stop.requested:
+                    result.interrupted = result.finished < result.total
+                    break
+    except KeyboardInterrupt:
+        result.interrupted = True
+    except BrokenProcessPool as exc:
+        raise TripodError("batch: a worker process stopped unexpectedly; the finished results are "
+                          "kept; rerun with --resume to finish") from exc
+    finally:
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()
+        progress.stop()
+        sink.close()
+        result.seconds = time.monotonic() - began
+    return result
+
+
+def _take(outcome: Outcome, out: Path, sink: _Sink, claimed: dict[str, str], result: BatchResult,
+          *, force: bool, resume: bool, store: Callable[[str], None] | None) -> None:
+    source = outcome.source
+    row = outcome.row or {}
+    if outcome.name is not None:
+        # Case-insensitive file systems would make TR-1 and tr-1 one file: compare as they would.
+        key = outcome.name.casefold()
+        first = claimed.setdefault(key, source)
+        if first != source:
+            result.failed += 1
+            sink.error(source, str(Problem(
+                source, "client.id", show_value(row.get("client_id") or outcome.name),
+                f"same client and date as {first} (output {outcome.name}.json); allowed one case "
+                "per client and date in a batch")), row.get("client_id"), row.get("assessed_on"))
+            return
+    if outcome.problems is not None:
+        result.failed += 1
+        sink.error(source, outcome.problems, row.get("client_id"), row.get("assessed_on"))
+        return
+    assert outcome.name is not None and outcome.row is not None
+    target = out / f"{outcome.name}.json"
+    if outcome.done_before or (resume and target.exists()):
+        result.done_before += 1
+        sink.row(outcome.row)
+        return
+    assert outcome.document is not None
+    written = [out / f"{outcome.name}.{fmt}" for fmt in outcome.reports]
+    if not force:
+        for path in [target] if resume else [target, *written]:
+            if path.exists():
+                raise _refuse(path, out, "exists; allowed --force to overwrite it or --resume "
+                              "to keep it")
+    for (fmt, content), path in zip(outcome.reports.items(), written):
+        _write_bytes_atomic(path, content)
+    # The JSON last: its presence is what marks the case finished for --resume.
+    write_atomic(target, outcome.document)
+    if store is not None:
+        store(outcome.document)
+    result.assessed += 1
+    sink.row(outcome.row)
+
+
+def _write_bytes_atomic(path: Path, content: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,338 @@
+"""tripod batch: many case files assessed in parallel into one folder, failures listed, resumable."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from engine.batch import PlainProgress, find_case_files, output_name, run_batch
+from engine.casefile import load_case
+from engine.cli import app
+from engine.inference import assess
+from tests.conftest import EXAMPLES, example_paths
+
+runner = CliRunner()
+PLAIN_LINE = re.compile(r"batch: \d+/\d+ cases \(\d+%\), \d+\.\d cases/s, \d+ failed, ETA \d+(s|m\d\ds)")
+
+
+def batch(*args: str) -> Any:
+    return runner.invoke(app, ["batch", *args])
+
+
+def expected_json(case_file: Path) -> Any:
+    return json.loads(assess(load_case(case_file)).to_json())
+
+
+def comparable(document: dict[str, Any]) -> dict[str, Any]:
+    """An assessment with its trace in a fixed order.
+
+    experta fires rules of equal salience on the same facts in an order that follows string hashing,
+    which differs between processes (PYTHONHASHSEED), so trace steps may swap places between workers.
+    """
+    steps = sorted(document["trace"], key=lambda step: json.dumps(step, sort_keys=True))
+    return document | {"trace": steps}
+
+
+def client_copies(folder: Path, count: int, classic_doc: dict[str, Any]) -> list[Path]:
+    """``count`` JSON copies of the classic example, each with its own client id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in range(count):
+        doc = classic_doc | {"client": classic_doc["client"] | {"id": f"CP-{index:04d}"}}
+        path = folder / f"copy_{index:04d}.json"
+        path.write_text(json.dumps(doc, default=str), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def output_of(case_file: Path) -> str:
+    case = load_case(case_file)
+    return f"{case.client.id}_{case.assessed_on.isoformat()}.json"
+
+
+@pytest.fixture
+def inbox(tmp_path: Path, classic_doc: dict[str, Any]) -> Path:
+    """A folder of the six examples (one in a subfolder), three broken files, and files to skip."""
+    folder = tmp_path / "inbox"
+    (folder / "more").mkdir(parents=True)
+    for path in example_paths():
+        target = folder / ("more" if path.name.startswith("red") else "") / path.name
+        shutil.copy(path, target)
+    bad = dict(classic_doc, client=classic_doc["client"] | {"id": "TR-0900"})
+    bad["hips"] = {"method": "seated", "left": {"ir_deg": 140}}
+    (folder / "bad_hip.yaml").write_text(yaml.safe_dump(bad, sort_keys=False))
+    (folder / "empty.yaml").write_text("")
+    (folder / "more" / "not_json.json").write_text("{not json")
+    (folder / "README.md").write_text("not a case file")
+    (folder / ".draft.yaml").write_text("format: tripod-case/1\n")
+    (folder / ".git").mkdir()
+    shutil.copy(EXAMPLES / "partly_assessed.yaml", folder / ".git" / "old.yaml")
+    return folder
+
+
+BROKEN = ("bad_hip.yaml", "empty.yaml", "not_json.json")
+
+
+class TestOutputs:
+    def test_every_case_file_under_the_folder_is_found_sorted_with_hidden_and_other_files_skipped(
+            self, inbox: Path) -> None:
+        found = [p.relative_to(inbox).as_posix() for p in find_case_files([inbox])]
+        assert found == ["bad_hip.yaml", "classic_compensatory_pronation.yaml", "empty.yaml",
+                         "partly_assessed.yaml", "pelvis_driven_ir_loss.yaml",
+                         "true_pronation_normal_hip.yaml", "undertrained_no_deficit.yaml",
+                         "more/not_json.json", "more/red_flag_referral.yaml"]
+
+    def test_batch_writes_one_assessment_per_case_a_summary_and_the_errors_and_exits_1(
+            self, inbox: Path, tmp_path: Path) -> None:
+        out = tmp_path / "out"
+        result = batch(str(inbox), "--out", str(out), "--jobs", "1")
+        assert result.exit_code == 1, result.output
+        assert "9 of 9 case files: 6 assessed, 0 already done, 3 failed" in result.stdout
+        sources = [p for p in find_case_files([inbox]) if p.name not in BROKEN]
+        expected = {output_of(p): p for p in sources}
+        assert set(expected) | {"summary.csv", "summary.json", "errors.txt"} == {
+            p.name for p in out.iterdir()}
+        for name, source in expected.items():
+            assert json.loads((out / name).read_text()) == expected_json(source)
+        for path in out.iterdir():
+            assert path.stat().st_mode & 0o777 == 0o600, path
+
+    def test_errors_file_holds_exactly_what_tripod_validate_says(self, inbox: Path,
+                                                                 tmp_path: Path) -> None:
+        out = tmp_path / "out"
+        batch(str(inbox), "--out", str(out), "--jobs", "1")
+        broken = [p for p in find_case_files([inbox]) if p.name in BROKEN]
+        validate = runner.invoke(app, ["validate", *map(str, broken)])
+        expected = validate.stderr.splitlines()[:-1]  # the last line counts the invalid files
+        assert (out / "errors.txt").read_text().splitlines() == expected
+        assert f"{inbox / 'bad_hip.yaml'}: hips.left.ir_deg = 140: allowed -20 to 100 deg" in expected
+
+    def test_summary_csv_and_json_have_one_row_per_file_in_input_order(self, inbox: Path,
+                                                                        tmp_path: Path) -> None:
+        out = tmp_path / "out"
+        batch(str(inbox), "--out", str(out), "--jobs", "1")
+        rows = json.loads((out / "summary.json").read_text())
+        with (out / "summary.csv").open(newline="") as handle:
+            table = list(csv.DictReader(handle))
+        assert [r["source"] for r in rows] == [str(p) for p in find_case_files([inbox])]
+        assert [r["source"] for r in table] == [r["source"] for r in rows]
+        classic = next(r for r in rows if r["source"].endswith("classic_compensatory_pronation.yaml"))
+        document = expected_json(EXAMPLES / "classic_compensatory_pronation.yaml")
+        assert classic == {
+            "client_id": "TR-0007", "assessed_on": "2026-11-20",
+            "source": str(inbox / "classic_compensatory_pronation.yaml"),
+            "output": "TR-0007_2026-11-20.json", "status": "complete", "urgency": None,
+            "root_cause": "ascending_foot_chain", "confidence": document["root_cause"]["confidence"],
+            "findings": [f"{f['id']}:{f['side']}" if f["side"] else f["id"]
+                         for f in document["findings"]],
+        }
+        classic_csv = next(r for r in table if r["client_id"] == "TR-0007")
+        assert classic_csv["findings"].split(" ") == classic["findings"]
+        referral = next(r for r in rows if r["client_id"] == "TR-0044")
+        assert (referral["status"], referral["urgency"], referral["root_cause"]) == (
+            "referral", "emergency", None)
+        failed = [r["source"] for r in rows if r["status"] == "failed"]
+        assert sorted(Path(s).name for s in failed) == sorted(BROKEN)
+
+    def test_format_csv_writes_only_the_csv_summary(self, tmp_path: Path) -> None:
+        out = tmp_path / "out"
+        result = batch(str(EXAMPLES / "partly_assessed.yaml"), "--out", str(out), "--format", "csv",
+                       "--jobs", "1")
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in out.iterdir()) == [
+            "TR-0060_2026-11-22.json", "errors.txt", "summary.csv"]
+        assert (out / "errors.txt").read_text() == ""
+
+    def test_worker_processes_write_the_same_files_as_one_process(self, tmp_path: Path) -> None:
+        one, two = tmp_path / "one", tmp_path / "two"
+        assert batch(str(EXAMPLES), "--out", str(one), "--jobs", "1").exit_code == 0
+        result = batch(str(EXAMPLES), "--out", str(two), "--jobs", "2")
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in one.iterdir()) == sorted(p.name for p in two.iterdir())
+        for path in one.glob("TR-*.json"):
+            assert comparable(json.loads((two / path.name).read_text())) == comparable(
+                json.loads(path.read_text())), path.name
+        for name in ("summary.csv", "summary.json", "errors.txt"):
+            assert (two / name).read_text() == (one / name).read_text().replace(str(one), str(two))
+
+    def test_output_folder_inside_the_input_folder_is_not_read_as_cases(self, tmp_path: Path) -> None:
+        inbox = tmp_path / "inbox"
+        shutil.copytree(EXAMPLES, inbox)
+        first = batch(str(inbox), "--out", str(inbox / "results"), "--jobs", "1")
+        again = batch(str(inbox), "--out", str(inbox / "results"), "--jobs", "1", "--resume")
+        assert first.exit_code == again.exit_code == 0, again.output
+        assert "6 of 6 case files: 0 assessed, 6 already done, 0 failed" in again.stdout
+
+
+class TestNames:
+    @pytest.mark.parametrize("client_id", ["..", ".", "...", "../etc", "a/b", "a\\b", "", "x" * 65])
+    def test_an_id_that_could_escape_or_hide_is_refused_as_a_name(self, client_id: str) -> None:
+        with pytest.raises(ValueError, match="it names the output file"):
+            output_name(client_id, "2026-11-20")
+
+    def test_name_is_the_client_id_and_the_date(self) -> None:
+        assert output_name("TR-0007", "2026-11-20") == "TR-0007_2026-11-20"
+
+    def test_a_case_whose_id_is_only_dots_fails_and_nothing_is_written_outside_the_folder(
+            self, tmp_path: Path, classic_doc: dict[str, Any], write_case: Any) -> None:
+        classic_doc["client"]["id"] = ".."
+        dots = write_case(classic_doc, "dots.yaml")
+        out = tmp_path / "results" / "out"
+        result = batch(str(dots), "--out", str(out), "--jobs", "1")
+        assert result.exit_code == 1
+        assert (out / "errors.txt").read_text().startswith(f"{dots}: client.id = '..': allowed ")
+        assert sorted(p.name for p in out.iterdir()) == ["errors.txt", "summary.csv", "summary.json"]
+        assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["out"]
+
+    def test_second_case_with_the_same_client_and_date_fails_as_a_duplicate(
+            self, tmp_path: Path, classic_doc: dict[str, Any]) -> None:
+        folder = tmp_path / "in"
+        folder.mkdir()
+        (folder / "a.yaml").write_text(yaml.safe_dump(classic_doc))
+        shouting = classic_doc | {"client": classic_doc["client"] | {"id": "tr-0007"}}
+        (folder / "b.yaml").write_text(yaml.safe_dump(shouting))
+        out = tmp_path / "out"
+        result = batch(str(folder), "--out", str(out), "--jobs", "2")
+        assert result.exit_code == 1
+        assert [p.name for p in out.glob("*.json") if p.name != "summary.json"] == [
+            "TR-0007_2026-11-20.json"]
+        assert (out / "errors.txt").read_text() == (
+            f"{folder / 'b.yaml'}: client.id = 'tr-0007': same client and date as "
+            f"{folder / 'a.yaml'} (output tr-0007_2026-11-20.json); allowed one case per client "
+            "and date in a batch\n")
+
+
+class TestOverwriting:
+    def test_rerun_without_force_refuses_names_the_file_and_changes_nothing(self, tmp_path: Path) -> None:
+        out = tmp_path / "out"
+        assert batch(str(EXAMPLES), "--out", str(out), "--jobs", "1").exit_code == 0
+        before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+        result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1")
+        assert result.exit_code == 2
+        assert result.stderr.strip() == (
+            f"{out / 'summary.csv'}: --out = '{out}': holds the results of an earlier batch; "
+            "allowed --force to overwrite them or --resume to finish that batch")
+        assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+
+    def test_an_existing_assessment_is_not_overwritten_without_force(self, tmp_path: Path) -> None:
+        out = tmp_path / "out"
+        out.mkdir()
+        (out / "TR-0007_2026-11-20.json").write_text("kept")
+        result = batch(str(EXAMPLES / "classic_compensatory_pronation.yaml"), "--out", str(out),
+                       "--jobs", "1")
+        assert result.exit_code == 2
+        assert f"{out / 'TR-0007_2026-11-20.json'}: --out = '{out}': exists; allowed --force" in (
+            result.stderr)
+        assert (out / "TR-0007_2026-11-20.json").read_text() == "kept"
+        forced = batch(str(EXAMPLES / "classic_compensatory_pronation.yaml"), "--out", str(out),
+                       "--jobs", "1", "--force")
+        assert forced.exit_code == 0, forced.output
+        assert json.loads((out / "TR-0007_2026-11-20.json").read_text()) == expected_json(
+            EXAMPLES / "classic_compensatory_pronation.yaml")
+
+    def test_force_and_resume_together_are_refused(self, tmp_path: Path) -> None:
+        result = batch(str(EXAMPLES), "--out", str(tmp_path), "--force", "--resume")
+        assert result.exit_code == 2
+        assert result.stderr.startswith("batch: --force/--resume = both given: allowed one of them")
+
+    @pytest.mark.parametrize(("option", "value", "message"), [
+        ("--jobs", "0", "batch: --jobs = 0: allowed 1 to 256"),
+        ("--reports", "html,docx",
+         "batch: --reports = 'html,docx': allowed a comma-separated list of html, pdf"),
+    ])
+    def test_bad_option_names_option_value_and_what_is_allowed(self, tmp_path: Path, option: str,
+                                                               value: str, message: str) -> None:
+        result = batch(str(EXAMPLES), "--out", str(tmp_path / "out"), option, value)
+        assert result.exit_code == 2
+        assert result.stderr.strip() == message
+        assert not (tmp_path / "out").exists()
+
+
+class TestResume:
+    def test_resume_finishes_an_interrupted_batch_without_redoing_finished_cases(
+            self, tmp_path: Path) -> None:
+        out = tmp_path / "out"
+        assert batch(str(EXAMPLES), "--out", str(out), "--jobs", "1").exit_code == 0
+        # An interrupted run: two cases never written, the summary never closed.
+        undone = [out / "TR-0007_2026-11-20.json", out / "TR-0044_2026-11-21.json"]
+        for path in [*undone, out / "summary.csv"]:
+            path.unlink()
+        done = {p: p.stat().st_mtime_ns for p in out.glob("TR-*.json")}
+        result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "2", "--resume")
+        assert result.exit_code == 0, result.output
+        assert "6 of 6 case files: 2 assessed, 4 already done, 0 failed" in result.stdout
+        assert {p: p.stat().st_mtime_ns for p in done} == done
+        assert all(p.exists() for p in undone)
+        rows = json.loads((out / "summary.json").read_text())
+        assert [r["output"] for r in rows] == [output_of(p) for p in example_paths()]
+        assert len((out / "summary.csv").read_text().splitlines()) == 1 + len(example_paths())
+
+    @pytest.mark.slow
+    def test_ctrl_c_stops_cleanly_and_resume_does_the_rest(self, tmp_path: Path,
+                                                           classic_doc: dict[str, Any]) -> None:
+        """A real process group gets SIGINT as a terminal sends it, workers included."""
+        cases = client_copies(tmp_path / "in", 300, classic_doc)
+        out = tmp_path / "out"
+        tripod = Path(sys.executable).with_name("tripod")
+        command = [str(tripod if tripod.exists() else shutil.which("tripod")), "batch", str(tmp_path / "in"), "--out", str(out),
+                   "--jobs", "2"]
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 start_new_session=True)
+        deadline = time.monotonic() + 60
+        while len(list(out.glob("CP-*.json"))) < 10 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.killpg(child.pid, signal.SIGINT)
+        _, stderr = child.communicate(timeout=60)
+        assert child.returncode == 130, stderr
+        assert "Traceback" not in stderr
+        assert "tripod: interrupted;" in stderr and "rerun with --resume" in stderr
+        finished = {p: p.stat().st_mtime_ns for p in out.glob("CP-*.json")}
+        assert 10 <= len(finished) < len(cases)
+        for path in finished:
+            assert json.loads(path.read_text())["case"]["client_id"] == path.name.split("_")[0]
+        rows = json.loads((out / "summary.json").read_text())
+        assert sorted(r["output"] for r in rows) == sorted(p.name for p in finished)
+        assert not list(out.glob(".*.tmp"))
+
+        again = subprocess.run([*command, "--resume"], capture_output=True, text=True,
+                               timeout=120, check=False)
+        assert again.returncode == 0, again.stderr
+        assert (f"300 of 300 case files: {300 - len(finished)} assessed, {len(finished)} already done"
+                in again.stdout)
+        assert {p: p.stat().st_mtime_ns for p in finished} == finished
+        assert len(list(out.glob("CP-*.json"))) == 300
+
+
+class TestProgress:
+    def test_without_a_terminal_progress_is_plain_lines_with_counts_and_no_escape_codes(
+            self, inbox: Path, tmp_path: Path) -> None:
+        result = batch(str(inbox), "--out", str(tmp_path / "out"), "--jobs", "1")
+        lines = [line for line in result.stderr.splitlines() if line.startswith("batch: ")]
+        assert [line.split(" ")[1] for line in lines] == [f"{n}/9" for n in range(1, 10)]
+        assert all(PLAIN_LINE.fullmatch(line) for line in lines), lines
+        assert lines[-1].startswith("batch: 9/9 cases (100%), ") and ", 3 failed, ETA 0s" in lines[-1]
+        assert "\x1b" not in result.stderr
+
+    def test_plain_progress_prints_one_line_per_tenth_of_a_large_batch(self, tmp_path: Path,
+                                                                       classic_doc: dict[str, Any]
+                                                                       ) -> None:
+        client_copies(tmp_path / "in", 25, classic_doc)
+        log = tmp_path / "progress.log"
+        with log.open("w") as stream:
+            result = run_batch([tmp_path / "in"], tmp_path / "out", progress=PlainProgress(stream))
+        assert result.exit_code == 0
+        counts = [line.split(" ")[1] for line in log.read_text().splitlines()]
+        assert counts == [f"{n}/25" for n in (3, 6, 9, 12, 15, 18, 21, 24, 25)]
