@@ -13,7 +13,7 @@ from enum import Enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -81,24 +81,36 @@ class Format(str, Enum):
     json = "json"
 
 
+DbOption = Annotated[str | None, typer.Option(
+    "--db", envvar="TRIPOD_DB", show_default=False,
+    help="Record store: a file path or an SQLAlchemy URL "
+    "[default: tripod.db in the user data folder].")]
+
+
 @app.command()
 def assess(
     case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1).", show_default=False)],
     fmt: Annotated[Format, typer.Option("--format", help="text for a person, json for tools "
                                         "(tripod-assessment/1).")] = Format.text,
+    store: Annotated[bool, typer.Option(
+        "--store", help="Also keep the assessment in the record store.")] = False,
+    db: DbOption = None,
 ) -> None:
     """Assess one case file and print the result with the reasoning behind it."""
     from engine.casefile import load_case
     from engine.inference import assess as run_assessment
 
     with reported():
-        assessment = run_assessment(load_case(case))
+        loaded = load_case(case)
+        assessment = run_assessment(loaded)
         if fmt is Format.json:
             typer.echo(assessment.to_json())
         else:
             from reports.render import render_text
 
             typer.echo(render_text(assessment), nl=False)
+        if store:
+            _store_assessment(loaded, assessment, db)
 
 
 class SummaryFormat(str, Enum):
@@ -159,6 +171,189 @@ def batch(
                  f"see {out / 'errors.txt'}")
     if result.exit_code:
         raise typer.Exit(code=result.exit_code)
+
+
+if TYPE_CHECKING:  # for hints only: importing the store at run time would load SQLAlchemy
+    from engine.intake import Case
+    from engine.store import Store, StoredAssessment
+    from engine.trace import Assessment
+
+
+def _store_assessment(case: Case, assessment: Assessment, db: str | None) -> None:
+    """Keep an assessment in the record store and say where (on stderr: stdout may be JSON)."""
+    from engine.store import open_store
+
+    with open_store(db) as records:
+        stored = records.add_assessment(case, assessment)
+        if stored.created:
+            _err(f"stored as assessment {stored.id} ({stored.client_id}, {stored.assessed_on}, "
+                 f"version {stored.version}) in {records.where}")
+        else:
+            _err(f"already stored as assessment {stored.id} ({stored.client_id}, "
+                 f"{stored.assessed_on}, version {stored.version}) in {records.where}")
+
+
+def _root_text(stored: StoredAssessment) -> str:
+    """A stored assessment's status and root cause in words (the knowledge texts' titles)."""
+    from knowledge.catalog import catalog
+
+    texts = catalog().texts
+    assessment = stored.assessment()
+    status = texts.statuses[assessment.status].title
+    rc = assessment.root_cause
+    if rc is None:
+        return status
+    sides = f" ({', '.join(rc.sides)})" if rc.sides else ""
+    title = texts.root_causes[rc.id].title
+    return f"{status}; root cause: {title}{sides}, confidence {rc.confidence}"
+
+
+def _root_key(stored: StoredAssessment) -> tuple[str | None, tuple[str, ...]]:
+    rc = stored.assessment().root_cause
+    return (rc.id, tuple(rc.sides)) if rc else (None, ())
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "(not assessed)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
+@app.command()
+def clients(db: DbOption = None) -> None:
+    """List the clients in the record store, with their number of screenings and the last date."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from engine.store import open_store
+
+    with reported(), open_store(db) as records:
+        rows = records.clients()
+        if not rows:
+            typer.echo(f"no clients yet in {records.where}")
+            return
+        table = Table("client", "name", "screenings", "last assessed", box=None, pad_edge=False)
+        for row in rows:
+            last = row.last_assessed_on.isoformat() if row.last_assessed_on else "-"
+            table.add_row(row.id, row.name or "-", str(row.assessments), last)
+        Console(highlight=False).print(table)
+
+
+@app.command()
+def history(
+    client: Annotated[str, typer.Argument(help="A client id (see tripod clients).",
+                                          show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Every assessment of one client, oldest first, with what changed since the one before."""
+    from engine.errors import InputError, Problem, show_value
+    from engine.store import case_changes, open_store
+
+    with reported(), open_store(db) as records:
+        rows = records.history(client)
+        if not rows:
+            raise InputError([Problem("history", "CLIENT", show_value(client),
+                                      f"no such client in {records.where}; allowed an id that "
+                                      "tripod clients lists")])
+        typer.echo(f"{client}: {len(rows)} stored assessment{'s' if len(rows) != 1 else ''}")
+        previous = None
+        for row in rows:
+            note = ""
+            if row.supersedes is not None:
+                note += f", corrects {row.supersedes}"
+            if row.superseded_by is not None:
+                note += f", corrected by {row.superseded_by}"
+            typer.echo(f"\n[{row.id}] {row.assessed_on}  version {row.version}{note}  "
+                       f"(knowledge {row.knowledge_version})")
+            typer.echo(f"  {_root_text(row)}")
+            if previous is None:
+                previous = row
+                continue
+            if _root_key(row) == _root_key(previous):
+                typer.echo(f"  root cause unchanged since [{previous.id}]")
+            else:
+                typer.echo(f"  root cause CHANGED since [{previous.id}]")
+            moved = case_changes(previous.case, row.case)
+            if moved:
+                typer.echo(f"  observations changed since [{previous.id}]:")
+                for path, old, new in moved:
+                    typer.echo(f"    {path}: {_shown(old)} -> {_shown(new)}")
+            else:
+                typer.echo(f"  no observation changed since [{previous.id}]")
+            previous = row
+
+
+def _stored_or_fail(records: Store, assessment_id: int, command: str) -> StoredAssessment:
+    from engine.errors import InputError, Problem
+
+    stored = records.assessment(assessment_id)
+    if stored is None:
+        raise InputError([Problem(command, "ASSESSMENT", str(assessment_id),
+                                  f"no such assessment in {records.where}; "
+                                  "allowed an id that tripod history lists")])
+    return stored
+
+
+AssessmentArg = Annotated[int, typer.Argument(help="An assessment id (see tripod history).",
+                                              show_default=False)]
+
+
+@app.command()
+def show(assessment: AssessmentArg, fmt: Annotated[Format, typer.Option(
+        "--format", help="text for a person, json for tools (tripod-assessment/1).")] = Format.text,
+         db: DbOption = None) -> None:
+    """Print one stored assessment, as tripod assess prints it."""
+    from engine.store import open_store
+
+    with reported(), open_store(db) as records:
+        stored = _stored_or_fail(records, assessment, "show")
+        if fmt is Format.json:
+            typer.echo(stored.assessment_json)
+            return
+        from knowledge.catalog import catalog
+        from reports.render import render_text
+
+        head = (f"assessment {stored.id}: {stored.client_id}, {stored.assessed_on}, "
+                f"version {stored.version}, stored {stored.created_at}")
+        if stored.superseded_by is not None:
+            head += f"; corrected by assessment {stored.superseded_by}"
+        typer.echo(head)
+        if stored.knowledge_version != catalog().version:
+            typer.echo(f"(reasoned with knowledge {stored.knowledge_version}; "
+                       f"wording below is from {catalog().version})")
+        typer.echo(render_text(stored.assessment()), nl=False)
+
+
+@app.command()
+def export(
+    assessment: AssessmentArg,
+    out: Annotated[Path, typer.Option("--out", show_default=False,
+                                      help="The case file to write (.yaml, .yml or .json).")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Write the case a stored assessment was made from as a case file (tripod-case/1)."""
+    from engine.casefile import SUFFIXES, dump_case, parse_case, write_atomic
+    from engine.errors import InputError, Problem
+    from engine.store import open_store
+
+    with reported():
+        fmt = SUFFIXES.get(out.suffix.lower())
+        if fmt is None:
+            raise InputError([Problem("export", "--out", repr(str(out)),
+                                      "allowed a .yaml, .yml or .json file name")])
+        if out.exists() and not force:
+            raise InputError([Problem("export", "--out", repr(str(out)),
+                                      "exists; allowed a new file, or --force to overwrite")])
+        with open_store(db) as records:
+            stored = _stored_or_fail(records, assessment, "export")
+            case = parse_case(f"assessment {assessment}", stored.case)
+        write_atomic(out, dump_case(case, fmt))
+        typer.echo(f"{out}: case of assessment {assessment} ({case.client.id}, {case.assessed_on})")
 
 
 def main() -> None:

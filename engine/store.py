@@ -1,6 +1,6 @@
 """The record store: clients, unfinished intakes and immutable assessments, in SQL.
 
-This is the ``store`` step of the flow (intake -> facts -> rules -> findings + trace -> store -> report)
+The ``store`` step of the flow (intake -> facts -> rules -> findings + trace -> store -> report),
 and the only module that talks to a database. The default is one SQLite file under the user's data
 directory; ``--db`` or ``TRIPOD_DB`` names another file or an SQLAlchemy URL (``sqlite:///...``,
 ``postgresql://...``).
@@ -8,18 +8,18 @@ directory; ``--db`` or ``TRIPOD_DB`` names another file or an SQLAlchemy URL (``
 What is kept:
 
 - ``clients``: one row per pseudonymous client id, with the latest name given.
-- ``drafts`` and ``draft_answers``: a questionnaire in progress, one row per answer, each committed as it
-  is given, so an interrupted or killed intake loses nothing and can be resumed.
-- ``assessments``: immutable. Each row holds the case document, the full ``tripod-assessment/1`` JSON,
-  the trace, the knowledge version and the time it was stored. A correction of the same client and
-  date is a new row with the next ``version`` that ``supersedes`` the previous one; triggers refuse
-  any UPDATE or DELETE.
+- ``drafts`` and ``draft_answers``: a questionnaire in progress, one row per answer, each committed
+  as it is given, so an interrupted or killed intake loses nothing and can be resumed.
+- ``assessments``: immutable. Each row holds the case document, the full ``tripod-assessment/1``
+  JSON, the trace, the knowledge version and the time it was stored. A correction of the same
+  client and date is a new row with the next ``version`` that ``supersedes`` the previous one;
+  triggers refuse any UPDATE or DELETE.
 
 The schema is versioned in ``tripod_schema``; missing migrations are applied on open, and a database
-written by a newer Tripod is refused. Every database failure (not a database, someone else's tables,
-locked, disk full) becomes a :class:`~engine.errors.StoreError` with one readable line, and every write
-runs in one transaction, so a failure leaves no half-written record. Error messages never carry SQL
-parameters: they would be patient data.
+written by a newer Tripod is refused. Every database failure (not a database, someone else's
+tables, locked, disk full) becomes a :class:`~engine.errors.StoreError` with one readable line, and
+every write runs in one transaction, so a failure leaves no half-written record. Error messages
+never carry SQL parameters: they would be patient data.
 """
 
 from __future__ import annotations
@@ -102,15 +102,15 @@ draft_answers = sa.Table(
               primary_key=True),
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("value_json", sa.Text, nullable=False),
-    # A value read from a case file with ``tripod intake --from``: shown as the default, not yet confirmed.
+    # A value read from a case file by ``tripod intake --from``: the default, not yet confirmed.
     sa.Column("prefill", sa.Boolean, nullable=False),
     sa.Column("answered_at", sa.String(40), nullable=False),
 )
 
 
 def _migration_1(conn: Connection) -> None:
-    # Migration 1 creates the tables as first released. When a later migration alters a table, freeze
-    # this one's DDL first, or a fresh database would skip straight to the new shape twice.
+    # Migration 1 creates the tables as first released. When a later migration alters a table,
+    # freeze this one's DDL first, or a fresh database would get the new shape and then fail.
     for table in (clients, assessments, drafts, draft_answers):
         table.create(conn)
     if conn.dialect.name == "sqlite":
@@ -225,7 +225,8 @@ class Store:
     def __init__(self, url: URL, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.url = url
         self.timeout = timeout
-        self.path = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+        sqlite = url.get_backend_name() == "sqlite"
+        self.path = Path(url.database) if sqlite and url.database else None
         self.where = f"database {self.path}" if self.path else (
             f"database {url.render_as_string(hide_password=True)}")
         self.engine = self._create_engine()
@@ -250,7 +251,7 @@ class Store:
         return engine
 
     def _sqlite_connect(self, dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-        # pysqlite opens transactions on its own schedule; we emit BEGIN ourselves (see _sqlite_begin).
+        # pysqlite opens transactions on its own schedule; we emit BEGIN ourselves (_sqlite_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
@@ -372,7 +373,8 @@ class Store:
             return (f"{self.where}: locked by another program (waited {self.timeout:g} s); "
                     "nothing was written; try again when it is done")
         if "full" in lowered:
-            return f"{self.where}: disk or database full; nothing was written; free space and try again"
+            return (f"{self.where}: disk or database full; nothing was written; "
+                    "free space and try again")
         if "readonly" in lowered or "read-only" in lowered:
             return f"{self.where}: read-only; nothing was written; allowed a writable database"
         if "unable to open" in lowered:
@@ -386,8 +388,8 @@ class Store:
         """Store an assessment with its case; the same client and date again is a new version.
 
         Storing exactly what the latest version already holds (same case, same knowledge version)
-        adds nothing and returns that version with ``created`` False. With ``draft_id``, the draft is
-        marked finished in the same transaction.
+        adds nothing and returns that version with ``created`` False. With ``draft_id``, the draft
+        is marked finished in the same transaction.
         """
         case_json = json.dumps(case_to_document(case), ensure_ascii=False)
         assessment_json = assessment.to_json()
@@ -419,7 +421,8 @@ class Store:
                 trace_json=trace_json,
             )).inserted_primary_key[0]
             self._finish_draft(conn, draft_id, new_id, now)
-            row = conn.execute(sa.select(assessments).where(assessments.c.id == new_id)).mappings().one()
+            row = conn.execute(
+                sa.select(assessments).where(assessments.c.id == new_id)).mappings().one()
             return self._stored(conn, row)
 
     def _upsert_client(self, conn: Connection, client_id: str, name: str | None, now: str) -> None:
@@ -463,7 +466,7 @@ class Store:
             return [self._stored(conn, row) for row in rows]
 
     def clients(self) -> list[ClientSummary]:
-        """Every client with the number of screenings (dates; corrections not counted) and the last."""
+        """Every client, its number of screenings (corrections not counted) and the last date."""
         query = (
             sa.select(clients.c.id, clients.c.name,
                       sa.func.count(sa.distinct(assessments.c.assessed_on)),
@@ -492,7 +495,8 @@ class Store:
             )).inserted_primary_key[0]
             return draft_id
 
-    def save_answers(self, draft_id: int, answers: Mapping[str, Any], prefill: bool = False) -> None:
+    def save_answers(self, draft_id: int, answers: Mapping[str, Any],
+                     prefill: bool = False) -> None:
         """Record answers (JSON values; None for "not assessed") in one transaction."""
         if not answers:
             return
@@ -565,7 +569,7 @@ def _sqlite_begin(conn: Connection) -> None:
 
 def open_store(location: str | os.PathLike[str] | None = None,
                timeout: float = DEFAULT_TIMEOUT) -> Store:
-    """Open (creating and migrating if needed) the store at ``location``, ``TRIPOD_DB`` or the default."""
+    """Open the store at ``location``, else ``TRIPOD_DB``, else the default; create, migrate."""
     return Store(location_url(location), timeout=timeout)
 
 
@@ -586,7 +590,7 @@ NOT_OBSERVED = ("format", "client.id", "client.name", "assessed_on", "practition
 
 
 def case_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
-    """The observations that differ between two case documents: (path, old, new), None = not assessed."""
+    """Observations that differ between two case documents: (path, old, new); None: not assessed."""
     before, after = flatten(old), flatten(new)
     paths = [p for p in dict.fromkeys([*before, *after]) if p not in NOT_OBSERVED]
     return [(p, before.get(p), after.get(p)) for p in paths if before.get(p) != after.get(p)]

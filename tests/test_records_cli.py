@@ -1,0 +1,174 @@
+"""The record commands: assess --store, clients, history, show, export, on real SQLite files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from typer.testing import CliRunner
+
+from engine.casefile import load_case
+from engine.cli import app
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh record store in tmp_path, named through TRIPOD_DB as a clinic would."""
+    path = tmp_path / "records" / "tripod.db"
+    monkeypatch.setenv("TRIPOD_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def follow_up(classic_doc: dict[str, Any], write_case: Callable[..., Path]) -> Path:
+    """TR-0007 two days later: the left foot now loads the 1st metatarsal and the hip turns in."""
+    classic_doc["assessed_on"] = "2026-11-22"
+    for movement in ("hinge", "split_squat"):
+        classic_doc["movements"][movement]["left"]["first_met"] = "kept"
+    for motion in ("calcaneal_eversion", "talar_internal_rotation", "midfoot_yield"):
+        classic_doc["feet"]["left"][motion] = "present"
+    classic_doc["hips"]["left"]["ir_deg"] = 36
+    return write_case(classic_doc, "follow_up.yaml")
+
+
+def ok(*args: str) -> Any:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_assess_store_keeps_the_assessment_and_says_where_on_stderr(db: Path) -> None:
+    result = ok("assess", str(CLASSIC), "--format", "json", "--store")
+    assert json.loads(result.stdout)["case"]["client_id"] == "TR-0007"
+    assert result.stderr == (f"stored as assessment 1 (TR-0007, 2026-11-20, version 1) "
+                             f"in database {db}\n")
+    again = ok("assess", str(CLASSIC), "--store", "--db", str(db))
+    assert again.stderr.startswith("already stored as assessment 1 (TR-0007, 2026-11-20, "
+                                   "version 1)")
+
+
+def test_assess_without_store_creates_no_database(db: Path) -> None:
+    ok("assess", str(CLASSIC))
+    assert not db.exists()
+
+
+def test_clients_lists_each_client_with_screenings_and_last_date(db: Path, follow_up: Path) -> None:
+    for case in (CLASSIC, follow_up, EXAMPLES / "pelvis_driven_ir_loss.yaml"):
+        ok("assess", str(case), "--store")
+    lines = [line.rstrip() for line in ok("clients").stdout.splitlines()]
+    assert lines[0].split() == ["client", "name", "screenings", "last", "assessed"]
+    assert lines[1].split() == ["TR-0007", "Sam", "Carter", "2", "2026-11-22"]
+    assert lines[2].split()[0] == "TR-0031"
+
+
+def test_clients_on_an_empty_store_says_so(db: Path) -> None:
+    assert ok("clients").stdout == f"no clients yet in database {db}\n"
+
+
+def test_history_shows_each_assessment_oldest_first_with_what_moved(db: Path,
+                                                                     follow_up: Path) -> None:
+    ok("assess", str(follow_up), "--store")
+    ok("assess", str(CLASSIC), "--store")
+    out = ok("history", "TR-0007").stdout
+    assert out.index("[2] 2026-11-20") < out.index("[1] 2026-11-22")
+    assert "Screening complete; root cause: Ascending foot chain (left), confidence moderate" in out
+    assert "root cause CHANGED since [2]" in out
+    moved = out[out.index("observations changed since [2]:"):].splitlines()[1:]
+    assert [line.strip() for line in moved] == [
+        "feet.left.calcaneal_eversion: absent -> present",
+        "feet.left.talar_internal_rotation: absent -> present",
+        "feet.left.midfoot_yield: absent -> present",
+        "movements.hinge.left.first_met: lost -> kept",
+        "movements.split_squat.left.first_met: lost -> kept",
+        "hips.left.ir_deg: 22 -> 36",
+    ]
+
+
+def test_history_marks_a_correction_and_what_it_changed(db: Path, classic_doc: dict[str, Any],
+                                                        write_case: Callable[..., Path]) -> None:
+    ok("assess", str(CLASSIC), "--store")
+    classic_doc["tibia"]["left"]["rotation_bias"] = "neutral"
+    ok("assess", str(write_case(classic_doc, "fixed.yaml")), "--store")
+    out = ok("history", "TR-0007").stdout
+    assert "[1] 2026-11-20  version 1, corrected by 2" in out
+    assert "[2] 2026-11-20  version 2, corrects 1" in out
+    assert "root cause unchanged since [1]" in out
+    assert "    tibia.left.rotation_bias: external -> neutral\n" in out
+
+
+def test_show_prints_the_stored_assessment_as_assess_does(db: Path) -> None:
+    printed = ok("assess", str(CLASSIC), "--store").stdout
+    shown = ok("show", "1").stdout
+    head, rest = shown.split("\n", 1)
+    assert head.startswith("assessment 1: TR-0007, 2026-11-20, version 1, stored 20")
+    assert rest == printed
+    assert ok("show", "1", "--format", "json").stdout == ok("assess", str(CLASSIC), "--format",
+                                                           "json").stdout
+
+
+def test_export_writes_the_stored_case_as_an_owner_only_case_file(db: Path, tmp_path: Path) -> None:
+    ok("assess", str(CLASSIC), "--store")
+    out = tmp_path / "again.json"
+    assert ok("export", "1", "--out", str(out)).stdout == (
+        f"{out}: case of assessment 1 (TR-0007, 2026-11-20)\n")
+    assert load_case(out) == load_case(CLASSIC)
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+
+
+def test_export_refuses_to_overwrite_without_force(db: Path, tmp_path: Path) -> None:
+    ok("assess", str(CLASSIC), "--store")
+    out = tmp_path / "kept.yaml"
+    out.write_text("mine\n")
+    result = runner.invoke(app, ["export", "1", "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"export: --out = '{out}': exists; allowed a new file, or --force "
+                             "to overwrite\n")
+    assert out.read_text() == "mine\n"
+    ok("export", "1", "--out", str(out), "--force")
+    assert load_case(out).client.id == "TR-0007"
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["history", "TR-9999"], "history: CLIENT = 'TR-9999': no such client in database {db}; "
+                             "allowed an id that tripod clients lists"),
+    (["show", "7"], "show: ASSESSMENT = 7: no such assessment in database {db}; "
+                    "allowed an id that tripod history lists"),
+    (["export", "7", "--out", "x.txt"], "export: --out = 'x.txt': allowed a .yaml, .yml or .json "
+                                         "file name"),
+], ids=["unknown-client", "unknown-assessment", "bad-export-suffix"])
+def test_unknown_ids_and_bad_options_exit_2_naming_the_value(db: Path, args: list[str],
+                                                             line: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert result.stderr == line.format(db=db) + "\n"
+
+
+def test_a_corrupt_database_exits_1_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "tripod.db"
+    bad.write_bytes(b"SQLite format 2\x00" + b"\x07" * 4000)
+    result = runner.invoke(app, ["clients", "--db", str(bad)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"database {bad}: not a Tripod database (")
+    assert len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_records_work_through_the_installed_command(tmp_path: Path) -> None:
+    exe = shutil.which("tripod")
+    assert exe, "the tripod console script is not installed"
+    env = {**os.environ, "TRIPOD_DB": str(tmp_path / "t.db")}
+    stored = subprocess.run([exe, "assess", str(CLASSIC), "--store"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert stored.returncode == 0, stored.stderr
+    listed = subprocess.run([exe, "history", "TR-0007"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert listed.stdout.startswith("TR-0007: 1 stored assessment\n\n[1] 2026-11-20  version 1")
