@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from engine.errors import TripodError
-
 app = typer.Typer(
     name="tripod",
     help="Tripod: a screening aid for the foot-to-pelvis chain behind glutes that do not grow. "
     "Built on one practitioner's model; it suggests hypotheses, it does not diagnose.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain help and usage errors: typer's rich formatter imports rich's markdown and syntax
+    # highlighting, about 0.2 s, which alone would put `tripod --help` over its 0.3 s budget.
+    rich_markup_mode=None,
     pretty_exceptions_show_locals=False,
 )
 
@@ -46,6 +47,9 @@ def _err(text: str) -> None:
 @contextmanager
 def reported() -> Iterator[None]:
     """Turn Tripod's own errors and Ctrl-C into a message and an exit status, never a traceback."""
+    # Imported here: engine.errors brings in pydantic, which `tripod --help` does not need.
+    from engine.errors import TripodError
+
     try:
         yield
     except TripodError as exc:
@@ -60,6 +64,7 @@ def reported() -> Iterator[None]:
 def validate(cases: CaseArgs) -> None:
     """Check case files and print every problem of every file at once."""
     from engine.casefile import load_case
+    from engine.errors import TripodError
 
     failed = 0
     with reported():
@@ -131,7 +136,7 @@ def batch(
     reports: Annotated[str, typer.Option(
         "--reports", help="Reports beside each assessment, comma-separated: html,pdf.")] = "",
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", help="Worker processes [default: one per CPU].", show_default=False)] = None,
+        "--jobs", help="Worker processes; one per CPU when left out.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the results of an earlier batch.")
                      ] = False,
     resume: Annotated[bool, typer.Option(
