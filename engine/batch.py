@@ -17,6 +17,9 @@ What lands in the output folder:
   written row by row to a temporary file that replaces the old one when the batch stops.
 - ``errors.txt``: every problem of every file that failed, worded as ``tripod validate`` words it.
 
+With ``--store``, every case assessed in the run is also kept in the record store (by the parent,
+the one writer), before its JSON is written.
+
 Every file is written through a temporary file in the same folder and a rename, mode 0o600. Nothing
 is overwritten without ``force``; ``resume`` keeps every case whose JSON is present and does the rest.
 Ctrl-C is turned into a request to stop: the case in hand is finished, the summary and errors files
@@ -43,7 +46,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, Protocol, Self
 
-from engine.casefile import SUFFIXES, load_case, write_atomic
+from engine.casefile import SUFFIXES, case_to_document, load_case, write_atomic
 from engine.errors import InputError, Problem, TripodError, show_value
 from engine.intake import CLIENT_ID
 
@@ -122,6 +125,7 @@ class Settings:
     out: str
     resume: bool
     reports: tuple[str, ...] = ()
+    with_case: bool = False  # send the case document back too (for the record store)
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ class Outcome:
     document: str | None = None
     reports: dict[str, bytes] = field(default_factory=dict)
     done_before: bool = False
+    case: dict[str, Any] | None = None
 
 
 _ENGINE: Any = None
@@ -203,14 +208,12 @@ def assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
         text = assessment.to_json()
         reports = {fmt: render_report(fmt, assessment) for fmt in settings.reports}
     except Exception as exc:  # noqa: BLE001 - one failing case must not stop the batch
-        # The exception's text may quote the case; its type is enough to find the bug.
-        return Outcome(source=source, name=name, problems=str(Problem(
-            source, "(assessment)", type(exc).__name__,
-            "the engine failed on this case; allowed a case it can assess (please report it)")))
+        return Outcome(source=source, name=name, problems=_internal(source, exc))
     document = assessment.model_dump(mode="json", include={"status", "referral", "root_cause",
                                                           "findings"})
     return Outcome(source=source, name=name, document=text, reports=reports,
-                   row=_row(source, target.name, client_id, assessed_on, document))
+                   row=_row(source, target.name, client_id, assessed_on, document),
+                   case=case_to_document(case) if settings.with_case else None)
 
 
 def render_report(fmt: str, assessment: Any) -> bytes:
@@ -245,16 +248,32 @@ def _context() -> Any:
 def _pooled(sources: Iterable[str], settings: Settings, jobs: int) -> Iterator[Outcome]:
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_init_worker,
                                initargs=(settings,))
-    window: deque[Future[Outcome]] = deque()
+    window: deque[tuple[str, Future[Outcome]]] = deque()
     try:
         for source in sources:
-            window.append(pool.submit(_work_in_worker, source))
+            window.append((source, pool.submit(_work_in_worker, source)))
             if len(window) >= jobs * WINDOW_PER_JOB:
-                yield window.popleft().result()
+                yield _result(*window.popleft())
         while window:
-            yield window.popleft().result()
+            yield _result(*window.popleft())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result(source: str, future: Future[Outcome]) -> Outcome:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise
+    except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot travel back; not the batch's end
+        return Outcome(source=source, problems=_internal(source, exc))
+
+
+def _internal(source: str, exc: BaseException) -> str:
+    # The exception's text may quote the case; its type is enough to find the bug.
+    return str(Problem(source, "(assessment)", type(exc).__name__,
+                       "the engine failed on this case; allowed a case it can assess (please "
+                       "report it)"))
 
 
 class Progress(Protocol):
@@ -482,13 +501,15 @@ def run_batch(
     force: bool = False,
     resume: bool = False,
     progress: Progress | None = None,
-    store: Callable[[str], None] | None = None,
+    store: Callable[[Any, Any], object] | None = None,
 ) -> BatchResult:
     """Assess every case file under ``paths`` into ``out``; see the module docstring.
 
     Raises InputError (exit 2) for bad options or when an output exists and neither ``force`` nor
     ``resume`` is given; a case file that fails is listed in errors.txt and counted, not raised.
-    ``store`` is called with each new assessment's JSON.
+    ``store`` is called with the Case and the Assessment of each case assessed in this run (not
+    with those ``resume`` keeps: they were stored when they were assessed), before its JSON is
+    written, so a case stored but interrupted before its JSON is assessed and offered again.
     """
     if force and resume:
         raise InputError([Problem("batch", "--force/--resume", "both given",
@@ -502,7 +523,7 @@ def run_batch(
                                   "or folders holding them")])
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
     progress = progress or NoProgress()
-    settings = Settings(out=str(out), resume=resume, reports=tuple(reports))
+    settings = Settings(out=str(out), resume=resume, reports=tuple(reports), with_case=store is not None)
     result = BatchResult(total=len(sources))
     claimed: dict[str, str] = {}
     began = time.monotonic()
@@ -534,7 +555,7 @@ def run_batch(
 
 
 def _take(outcome: Outcome, out: Path, sink: _Sink, claimed: dict[str, str], result: BatchResult,
-          *, force: bool, resume: bool, store: Callable[[str], None] | None) -> None:
+          *, force: bool, resume: bool, store: Callable[[Any, Any], object] | None) -> None:
     source = outcome.source
     row = outcome.row or {}
     if outcome.name is not None:
@@ -567,10 +588,14 @@ def _take(outcome: Outcome, out: Path, sink: _Sink, claimed: dict[str, str], res
                               "to keep it")
     for (fmt, content), path in zip(outcome.reports.items(), written):
         _write_bytes_atomic(path, content)
+    if store is not None:
+        from engine.intake import Case
+        from engine.trace import Assessment
+
+        # Rebuilt from plain data: a validated Case does not pickle (its generic section models).
+        store(Case.model_validate(outcome.case), Assessment.model_validate_json(outcome.document))
     # The JSON last: its presence is what marks the case finished for --resume.
     write_atomic(target, outcome.document)
-    if store is not None:
-        store(outcome.document)
     result.assessed += 1
     sink.row(outcome.row)
 

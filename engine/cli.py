@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -141,6 +141,9 @@ def batch(
                      ] = False,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Keep the cases an interrupted batch finished and do the rest.")] = False,
+    store: Annotated[bool, typer.Option(
+        "--store", help="Also keep each new assessment in the record store.")] = False,
+    db: DbOption = None,
 ) -> None:
     """Assess many case files in parallel: one assessment JSON per case, a summary table, errors.txt.
 
@@ -160,12 +163,28 @@ def batch(
             raise InputError([Problem("batch", "--jobs", str(workers), "allowed 1 to 256")])
         formats = ("csv", "json") if summary is SummaryFormat.both else (summary.value,)
         progress = RichProgress() if sys.stderr.isatty() else PlainProgress()
-        result = run_batch(paths, out, formats=formats, reports=tuple(dict.fromkeys(wanted)),
-                           jobs=workers, force=force, resume=resume, progress=progress)
+        stored: list[str] = []
+        records: Store | None = None
+        with ExitStack() as stack:
+            if store:
+                from engine.store import open_store
+
+                records = stack.enter_context(open_store(db))
+
+            def keep(case: Case, assessment: Assessment) -> None:
+                assert records is not None
+                if records.add_assessment(case, assessment).created:
+                    stored.append(case.client.id)
+
+            result = run_batch(paths, out, formats=formats, reports=tuple(dict.fromkeys(wanted)),
+                               jobs=workers, force=force, resume=resume, progress=progress,
+                               store=keep if records is not None else None)
     rate = result.finished / result.seconds if result.seconds else 0.0
     line = (f"{result.finished} of {result.total} case files: {result.assessed} assessed, "
             f"{result.done_before} already done, {result.failed} failed; "
             f"{result.seconds:.1f} s ({rate:.1f} cases/s)")
+    if records is not None:
+        line += f"; {len(stored)} new in the record store {records.where}"
     if result.interrupted:
         _err(f"tripod: interrupted; {line}; finished results kept in {out}, "
              "rerun with --resume to finish")

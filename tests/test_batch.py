@@ -336,3 +336,25 @@ class TestProgress:
         assert result.exit_code == 0
         counts = [line.split(" ")[1] for line in log.read_text().splitlines()]
         assert counts == [f"{n}/25" for n in (3, 6, 9, 12, 15, 18, 21, 24, 25)]
+
+
+class TestStore:
+    def test_store_keeps_each_new_assessment_once_even_when_resumed(self, tmp_path: Path) -> None:
+        from engine.store import open_store
+
+        out, db = tmp_path / "out", tmp_path / "records.db"
+        result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "2", "--store", "--db", str(db))
+        assert result.exit_code == 0, result.output
+        assert f"; 6 new in the record store database {db}" in result.stdout
+        (out / "TR-0007_2026-11-20.json").unlink()
+        again = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1", "--resume", "--store",
+                      "--db", str(db))
+        assert again.exit_code == 0, again.output
+        assert "1 assessed, 5 already done, 0 failed" in again.stdout
+        assert f"; 0 new in the record store database {db}" in again.stdout
+        with open_store(db) as records:
+            assert [c.id for c in records.clients()] == sorted(
+                load_case(p).client.id for p in example_paths())
+            (stored,) = records.history("TR-0007")
+        written = json.loads((out / "TR-0007_2026-11-20.json").read_text())
+        assert comparable(json.loads(stored.assessment_json)) == comparable(written)
