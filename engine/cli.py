@@ -380,6 +380,66 @@ def export(
         typer.echo(f"{out}: case of assessment {assessment} ({case.client.id}, {case.assessed_on})")
 
 
+class Audience(str, Enum):
+    practitioner = "practitioner"
+    client = "client"
+
+
+@app.command()
+def report(
+    case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1).", show_default=False)],
+    audience: Annotated[Audience, typer.Option(
+        "--audience", show_default=False,
+        help="practitioner: the reasoning, evidence and references; client: plain language.")],
+    html: Annotated[Path | None, typer.Option(
+        "--html", show_default=False, help="Write the report as one self-contained HTML file.")] = None,
+    pdf: Annotated[Path | None, typer.Option(
+        "--pdf", show_default=False, help="Write the report as an A4 PDF.")] = None,
+) -> None:
+    """Write a practitioner or client report of one case as HTML and/or PDF (readable by you only)."""
+    from engine.casefile import load_case, write_atomic
+    from engine.errors import InputError, Problem, TripodError
+    from engine.inference import assess as run_assessment
+
+    with reported():
+        if html is None and pdf is None:
+            raise InputError([Problem("report", "--html, --pdf", "(neither given)",
+                                      "allowed --html FILE, --pdf FILE or both")])
+        outputs = [(name, path) for name, path in (("--html", html), ("--pdf", pdf)) if path]
+        problems = [Problem("report", name, repr(str(path)), "is a directory; allowed a file name")
+                    for name, path in outputs if path.is_dir()]
+        if html and pdf and html.resolve() == pdf.resolve():
+            problems.append(Problem("report", "--pdf", repr(str(pdf)),
+                                    "is the --html file; allowed a different file"))
+        if problems:
+            raise InputError(problems)
+        intake = load_case(case)
+        from reports.render import render_report
+
+        text = render_report(run_assessment(intake), intake, audience.value)
+        data = None
+        if pdf:
+            from reports.pdf import html_to_pdf
+
+            try:
+                data = html_to_pdf(text)
+            except OSError as exc:  # WeasyPrint could not load Pango or a font
+                raise TripodError(f"report: --pdf: cannot render PDF ({exc}); install Pango "
+                                  "(apt-get install libpango-1.0-0 libpangoft2-1.0-0)") from None
+        from reports.pdf import write_bytes_atomic
+
+        for name, path in outputs:
+            try:
+                if name == "--html":
+                    write_atomic(path, text)
+                else:
+                    write_bytes_atomic(path, data or b"")
+            except OSError as exc:
+                raise TripodError(f"report: {name} = {str(path)!r}: cannot be written "
+                                  f"({exc.strerror})") from None
+            typer.echo(f"{path}: {audience.value} report ({name[2:].upper()})")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -167,6 +167,160 @@ class WatchedObservation(_Strict):
         return [self.path]
 
 
+class Disclaimer(_Strict):
+    practitioner: str
+    client: str
+    client_referral: str
+
+
+class PractitionerReport(_Strict):
+    title: str
+    audience: str
+    headings: dict[str, str]
+    labels: dict[str, str]
+    missing_states: dict[Literal["unknown", "unsure", "not_assessed"], str]
+    threshold_status: dict[Status, str]
+
+
+class SeekHelp(_Strict):
+    intro: str
+    items: tuple[str, ...]
+
+
+class ClientReport(_Strict):
+    title: str
+    headings: dict[str, str]
+    labels: dict[str, str]
+    why: dict[str, str]
+    steps: dict[str, str]
+    seek_help: SeekHelp
+
+
+class PageWords(_Strict):
+    page: str
+    of: str
+
+
+class ChainSegment(_Strict):
+    id: str
+    label: str
+    sided: bool
+    observed: tuple[str, ...]
+    findings: tuple[str, ...]
+
+
+class ChainLink(_Strict):
+    start: str = Field(alias="from")
+    to: str
+    label: str
+
+
+class PictureMark(_Strict):
+    short: str
+    tone: Literal["concern", "ok", "note"]
+
+
+class ChainPictureWords(_Strict):
+    """The chain picture's segments, marks and words (see report_texts.yaml)."""
+
+    caption: str
+    side_left: str
+    side_right: str
+    both_sides: str
+    not_assessed: str
+    unsure: str
+    nothing_found: str
+    root_origin: str
+    borderline: str
+    segments: tuple[ChainSegment, ...]
+    origins: dict[str, str]
+    links: dict[str, ChainLink]
+    marks: dict[str, PictureMark]
+    tones: dict[str, str]
+
+    @model_validator(mode="after")
+    def _segments_exist(self) -> ChainPictureWords:
+        ids = {s.id for s in self.segments}
+        named = set(self.origins.values()) | {e for link in self.links.values() for e in (link.start, link.to)}
+        if named - ids:
+            raise ValueError(f"unknown chain segments {sorted(named - ids)}")
+        unmarked = {f for s in self.segments for f in s.findings} - set(self.marks)
+        if unmarked:
+            raise ValueError(f"findings without a picture mark {sorted(unmarked)}")
+        return self
+
+
+class TripodPictureWords(_Strict):
+    caption: str
+    movements: dict[str, str]
+    points: dict[Literal["heel", "first_met", "fifth_met"], str]
+    states: dict[Literal["kept", "lost", "unsure", "not_assessed"], str]
+    toes_lift: str
+    weight_drift: str
+    felt_in: str
+    reps_finish: str
+    movement_not_assessed: str
+
+
+class PictureWords(_Strict):
+    legend: str
+    chain: ChainPictureWords
+    tripod: TripodPictureWords
+
+
+class ReportTexts(_Strict):
+    """Report wording beyond one finding, root cause or constraint: knowledge/data/report_texts.yaml."""
+
+    disclaimer: Disclaimer
+    urgency: dict[Tier, Wording]
+    practitioner: PractitionerReport
+    client: ClientReport
+    page: PageWords
+    pictures: PictureWords
+
+
+class Unless(_Strict):
+    """Skip a question when another answer (``{side}``: the same side) is one of these values."""
+
+    path: str
+    values: tuple[str, ...] = Field(alias="is")
+
+
+class QuestionField(_Strict):
+    """One case-file field the questionnaire asks; wording here only when no instrument holds it."""
+
+    path: str
+    prompt: str | None = None
+    how: str | None = None
+    unless: Unless | None = None
+
+
+class QuestionSection(_Strict):
+    id: str
+    title: str
+    intro: str
+    fields: tuple[QuestionField, ...] = ()
+    prompt: str | None = None
+    keys: str | None = None
+    how: str | None = None
+
+
+class QuestionMessages(_Strict):
+    welcome: str
+    referral: str
+    referral_top: str
+    pregnant: str
+    keys: str
+    done: str
+
+
+class Questions(_Strict):
+    """The intake questionnaire's order and wording: knowledge/data/questions.yaml."""
+
+    sections: tuple[QuestionSection, ...]
+    messages: QuestionMessages
+
+
 class Catalog(_Strict):
     claims: dict[str, str]
     sources: dict[str, Source]
@@ -177,6 +331,7 @@ class Catalog(_Strict):
     root_causes: RootCauses
     constraints: dict[str, Constraint]
     observations: tuple[WatchedObservation, ...]
+    report_texts: ReportTexts
     version: str = Field(description="Hash of the knowledge files, stored with every assessment")
 
     def threshold(self, key: str) -> Threshold:
@@ -202,6 +357,7 @@ _FILES = (
     "root_causes",
     "constraints",
     "observations",
+    "report_texts",
 )
 
 

@@ -12,9 +12,14 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from pydantic import BaseModel
 
+from engine.intake import Case, instrument_of
 from engine.trace import Assessment, Finding, Observation, ThresholdUse
 from knowledge.catalog import Catalog, catalog
+
+AUDIENCES = ("practitioner", "client")
 
 
 def _label(identifier: str) -> str:
@@ -70,6 +75,8 @@ def environment() -> Environment:
     )
     env.filters["label"] = _label
     env.filters["value"] = _value
+    env.filters["css_string"] = _css_string
+    env.filters["words"] = _words
     return env
 
 
@@ -88,3 +95,97 @@ def context(assessment: Assessment, **extra: Any) -> dict[str, Any]:
 def render_text(assessment: Assessment) -> str:
     """The practitioner's plain-text summary printed by ``tripod assess --format text``."""
     return environment().get_template("assessment.txt.j2").render(context(assessment))
+
+
+def _css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string, safe inside a <style> element (no quote, backslash or tag)."""
+    escaped = "".join(ch if ch.isalnum() or ch in " .,:-_()/" else f"\\{ord(ch):x} " for ch in str(text))
+    return Markup(f'"{escaped}"')
+
+
+def _words(value: Any) -> str:
+    """An entered enum value as words: ``lower_back`` -> ``lower back``."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_words(v) for v in value)
+    return _value(value).replace("_", " ")
+
+
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _submodel(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def path_label(path: str, case: Case | None = None) -> str:
+    """What a case-file path measures, in the knowledge base's words (the path itself if unknown)."""
+    kb = catalog()
+    head, _, rest = path.partition(".")
+    if head == "red_flags" and rest in kb.red_flags.flags:
+        return kb.red_flags.flags[rest].question
+    model: type[BaseModel] | None = Case
+    parts = path.split(".")
+    for index, part in enumerate(parts):
+        if model is None or part not in model.model_fields:
+            return path
+        if index == len(parts) - 1:
+            instrument = instrument_of(model, part)
+            if instrument and head == "hips" and case is not None and case.hips is not None:
+                # The seated and prone instruments share a field; the case says which was used.
+                instrument = instrument.replace("seated", case.hips.method)
+            if instrument is None or instrument not in kb.instruments:
+                return path
+            return kb.instruments[instrument].label
+        model = _submodel(model.model_fields[part].annotation)
+    return path
+
+
+def cited_sources(assessment: Assessment) -> list[str]:
+    """The source keys the practitioner report cites, sorted: red flags when referred, else the
+    findings' sources, their observations' instruments and cut-offs, and the claims' source."""
+    kb = catalog()
+    keys: set[str] = set()
+    if assessment.status == "referral":
+        for flag in assessment.referral.red_flags:
+            keys.update(kb.red_flags.flags[flag].sources)
+        return sorted(keys)
+    for finding in assessment.findings:
+        keys.update(finding.sources)
+        found = evidence(assessment, finding)
+        for observation in found.observations:
+            if observation.instrument in kb.instruments:
+                keys.update(kb.instruments[observation.instrument].sources)
+        for threshold in found.thresholds:
+            keys.update(threshold.sources)
+    claimed = any(f.claims for f in assessment.findings) or any(c.claims for c in assessment.constraints)
+    if claimed or assessment.root_cause is not None:
+        keys.add("CLAIMS")
+    return sorted(keys)
+
+
+def grouped_findings(assessment: Assessment) -> list[tuple[str, tuple[str, ...]]]:
+    """Each finding id once, in the engine's order, with the sides it was found on."""
+    sides: dict[str, list[str]] = {}
+    for finding in assessment.findings:
+        sides.setdefault(finding.id, []).extend([finding.side] if finding.side else [])
+    return [(finding_id, tuple(found)) for finding_id, found in sides.items()]
+
+
+def render_report(assessment: Assessment, case: Case, audience: str) -> str:
+    """A self-contained HTML report for ``audience`` (practitioner or client) of one assessment."""
+    from reports import pictures
+
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience {audience!r}: allowed one of {', '.join(AUDIENCES)}")
+    extra: dict[str, Any] = {"case": case, "rt": catalog().report_texts,
+                             "path_label": lambda path: path_label(path, case)}
+    if audience == "client":
+        extra["findings"] = grouped_findings(assessment)
+    else:
+        extra["chain"] = pictures.chain(assessment, case)
+        extra["tripods"] = pictures.tripods(case)
+        extra["references"] = cited_sources(assessment)
+    return environment().get_template(f"{audience}.html.j2").render(context(assessment, **extra))

@@ -1,0 +1,458 @@
+"""Practitioner and client reports: HTML from real templates, PDF from real WeasyPrint, and `tripod report`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+from functools import cache
+from html.parser import HTMLParser
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+import textstat
+from typer.testing import CliRunner
+
+from engine.casefile import load_case, parse_case
+from engine.cli import app
+from engine.intake import Case
+from engine.inference import assess
+from engine.trace import Assessment
+from knowledge.catalog import catalog
+from reports import pictures
+from reports.pdf import html_to_pdf, render_pdf
+from reports.render import evidence, render_report
+from tests.conftest import EXAMPLES, example_paths
+
+runner = CliRunner()
+AUDIENCES = ("practitioner", "client")
+CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
+REFERRAL = EXAMPLES / "red_flag_referral.yaml"
+PARTLY = EXAMPLES / "partly_assessed.yaml"
+HOSTILE_NAME = "Zoë <script>alert(1)</script> Brontë"
+
+
+@cache
+def assessed(path: Path) -> tuple[Case, Assessment]:
+    case = load_case(path)
+    return case, assess(case)
+
+
+def report(path: Path, audience: str) -> str:
+    case, assessment = assessed(path)
+    return render_report(assessment, case, audience)
+
+
+class _Text(HTMLParser):
+    """The words a reader sees in an HTML report: no stylesheet, no picture, no <title>."""
+
+    SKIP = {"style", "svg", "title", "head"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        self.depth += tag in self.SKIP
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth -= tag in self.SKIP
+
+    def handle_data(self, data: str) -> None:
+        if not self.depth:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def pdf_text(data: bytes) -> str:
+    reader = pypdf.PdfReader(BytesIO(data))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def hostile_case(classic_doc: dict[str, Any]) -> Case:
+    classic_doc["client"]["name"] = HOSTILE_NAME
+    return parse_case("hostile.yaml", classic_doc)
+
+
+class TestHtml:
+    @pytest.mark.parametrize("audience", AUDIENCES)
+    @pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
+    def test_every_example_renders_to_self_contained_html(self, path: Path, audience: str) -> None:
+        html = report(path, audience)
+        assert html.startswith("<!DOCTYPE html>")
+        assert "<style>" in html and "@page" in html and "counter(pages)" in html
+        for outside in ("<script", "<link", "src=", "@import", "url(", "@font-face"):
+            assert outside not in html, outside
+        # The only URL in a report is the SVG namespace, which names and never fetches.
+        assert set(re.findall(r"https?://[^\s\"']+", html)) <= {"http://www.w3.org/2000/svg"}
+
+    def test_practitioner_report_shows_each_finding_with_rules_observations_claims_and_cutoffs(self) -> None:
+        case, assessment = assessed(CLASSIC)
+        text = html_text(report(CLASSIC, "practitioner"))
+        kb = catalog()
+        for finding in assessment.findings:
+            found = evidence(assessment, finding)
+            assert kb.texts.findings[finding.id].title in text
+            for rule in found.rules:
+                assert rule in text
+            for observation in found.observations:
+                assert observation.path in text
+            for claim in finding.claims:
+                assert squash(f"{claim} {kb.claims[claim]}") in text
+            for threshold in found.thresholds:
+                assert squash(kb.thresholds[threshold.key].meaning) in text
+
+    def test_practitioner_report_labels_every_cutoff_that_is_not_confirmed(self, classic_doc: Any) -> None:
+        """Secondary, derived and convention cut-offs each carry their warning label."""
+        classic_doc["lateral_chain"]["left"] = {"ober_angle_deg": -10, "fibular_head_er": "yes"}
+        case = parse_case("derived.yaml", classic_doc)
+        assessment = assess(case)
+        html = render_report(assessment, case, "practitioner")
+        labels = catalog().report_texts.practitioner.threshold_status
+        statuses = {t.status for f in assessment.findings for t in evidence(assessment, f).thresholds}
+        assert {"secondary", "derived", "convention"} <= statuses
+        for status in statuses - {"confirmed"}:
+            assert f'<span class="tag warn">{labels[status]}</span>' in html
+
+    def test_practitioner_report_header_names_the_client_and_the_knowledge_version(self) -> None:
+        case, assessment = assessed(CLASSIC)
+        text = html_text(report(CLASSIC, "practitioner"))
+        for shown in ("Sam Carter", "TR-0007", "31", "female", "2026-11-20", "R. Osteo",
+                      assessment.knowledge_version, catalog().report_texts.disclaimer.practitioner):
+            assert squash(shown) in text
+
+    def test_practitioner_report_shows_root_cause_confidence_and_rejected_alternatives(self) -> None:
+        _, assessment = assessed(CLASSIC)
+        text = html_text(report(CLASSIC, "practitioner"))
+        texts = catalog().texts
+        assert assessment.root_cause is not None
+        assert f"{texts.root_causes['ascending_foot_chain'].title} (left) confidence: moderate" in text
+        for alternative in assessment.alternatives:
+            reasons = "; ".join(texts.findings[r].title for r in alternative.rejected_because)
+            assert f"{texts.root_causes[alternative.id].title} {reasons}" in text
+
+    def test_missing_observations_keep_unsure_apart_from_not_assessed(self) -> None:
+        text = html_text(report(PARTLY, "practitioner"))
+        states = catalog().report_texts.practitioner.missing_states
+        unsure = text.index(states["unsure"])
+        not_assessed = text.index(states["not_assessed"])
+        assert unsure < text.index("feet.left.calcaneal_eversion") < not_assessed
+        assert text.index("feet.right.calcaneal_eversion") > not_assessed
+
+    def test_constraints_appear_in_corrective_order(self) -> None:
+        _, assessment = assessed(CLASSIC)
+        text = html_text(report(CLASSIC, "practitioner"))
+        titles = [catalog().texts.constraints[c.id].title for c in assessment.constraints]
+        positions = [text.index(t) for t in titles]
+        assert positions == sorted(positions)
+
+    def test_references_list_every_cited_source_with_its_citation(self) -> None:
+        _, assessment = assessed(CLASSIC)
+        text = html_text(report(CLASSIC, "practitioner"))
+        references = text[text.rindex(catalog().report_texts.practitioner.headings["references"]):]
+        cited = {s for f in assessment.findings for s in f.sources}
+        cited |= {s for f in assessment.findings for t in evidence(assessment, f).thresholds for s in t.sources}
+        for key in cited:
+            assert squash(f"{key} {catalog().sources[key].citation}") in references
+
+    def test_referral_report_shows_urgency_and_flag_questions_and_advises_nothing_else(self) -> None:
+        _, assessment = assessed(REFERRAL)
+        html = report(REFERRAL, "practitioner")
+        text = html_text(html)
+        kb = catalog()
+        assert kb.report_texts.urgency["emergency"].title in text
+        assert kb.report_texts.urgency["emergency"].practitioner in text
+        for flag in assessment.referral.red_flags:
+            assert kb.red_flags.flags[flag].question in text
+        headings = kb.report_texts.practitioner.headings
+        for absent in (headings["root_cause"], headings["constraints"], headings["findings"],
+                       headings["chain"], headings["tripod"]):
+            assert absent not in text
+        for wording in [*kb.texts.constraints.values(), *kb.texts.root_causes.values()]:
+            assert wording.title not in text
+        assert "<svg" not in html
+
+    def test_client_name_with_markup_and_accents_is_escaped(self, classic_doc: Any) -> None:
+        case = hostile_case(classic_doc)
+        assessment = assess(case)
+        for audience in AUDIENCES:
+            html = render_report(assessment, case, audience)
+            assert "<script>" not in html
+            assert "Zoë &lt;script&gt;alert(1)&lt;/script&gt; Brontë" in html
+            assert HOSTILE_NAME in html_text(html)
+
+
+class TestPictures:
+    def test_chain_marks_each_segment_with_what_was_found_there(self) -> None:
+        case, assessment = assessed(CLASSIC)
+        chain = pictures.chain(assessment, case)
+        boxes = {(b.segment, b.side): b for b in chain.boxes}
+        marks = catalog().report_texts.pictures.chain.marks
+
+        def lines(segment: str, side: str | None) -> str:
+            return " ".join(line.text for line in boxes[(segment, side)].lines)
+
+        assert marks["compensatory_pronation"].short in lines("foot", "left")
+        assert marks["first_met_unloaded"].short in lines("foot", "left")
+        assert marks["tripod_holds"].short in lines("foot", "right")
+        assert marks["tibial_er_bias"].short in lines("tibia", "left")
+        assert f"{marks['hip_ir_limited'].short} (borderline)" in lines("hip", "left")
+        assert marks["hip_ir_available"].short in lines("hip", "right")
+        assert marks["pelvic_er_orientation"].short in lines("pelvis", None)
+        assert boxes[("tibia", "right")].state == "empty"
+        assert [b.side for b in chain.boxes if b.origin] == ["left"]
+        assert len(chain.arrows) == 1 and chain.arrows[0].y1 > chain.arrows[0].y2  # upward, foot to hip
+        assert [s.text.split(" (")[0] for s in chain.shared] == [marks["hip_ir_asymmetric"].short]
+
+    def test_chain_shows_unassessed_segments_as_such(self) -> None:
+        case, assessment = assessed(PARTLY)
+        states = {(b.segment, b.side): b.state for b in pictures.chain(assessment, case).boxes}
+        assert states == {
+            ("pelvis", None): "not_assessed",
+            ("hip", "left"): "found", ("hip", "right"): "not_assessed",
+            ("tibia", "left"): "not_assessed", ("tibia", "right"): "not_assessed",
+            ("foot", "left"): "found", ("foot", "right"): "not_assessed",
+        }
+        html = report(PARTLY, "practitioner")
+        svg = html[html.index("<svg"):html.index("</svg>")]
+        assert svg.count(catalog().report_texts.pictures.chain.not_assessed) == 5
+
+    def test_a_segment_judged_only_unsure_is_drawn_as_unsure(self, classic_doc: Any) -> None:
+        classic_doc["tibia"]["right"] = {"rotation_bias": "unsure"}
+        classic_doc["lateral_chain"]["right"] = {"ober": "unsure", "fibular_head_er": "unsure"}
+        case = parse_case("unsure.yaml", classic_doc)
+        boxes = {(b.segment, b.side): b for b in pictures.chain(assess(case), case).boxes}
+        assert boxes[("tibia", "right")].state == "unsure"
+
+    def test_tripod_draws_the_entered_contact_of_each_point(self) -> None:
+        case, _ = assessed(PARTLY)
+        picture = pictures.tripods(case)
+        drawn = {(row.label, foot.side, point.name): point.state
+                 for row in picture.rows for foot in row.feet for point in foot.points}
+        hinge, split = catalog().report_texts.pictures.tripod.movements.values()
+        assert drawn[(hinge, "left", "first_met")] == "lost"
+        assert drawn[(hinge, "left", "heel")] == "not_assessed"
+        assert drawn[(hinge, "right", "first_met")] == "not_assessed"
+        assert {drawn[(split, side, p)] for side in ("left", "right")
+                for p in ("heel", "first_met", "fifth_met")} == {"not_assessed"}
+
+    def test_tripod_mirrors_the_left_foot_so_both_big_toes_face_the_middle(self) -> None:
+        case, _ = assessed(CLASSIC)
+        left, right = pictures.tripods(case).rows[0].feet
+        first = {f.side: next(p for p in f.points if p.name == "first_met") for f in (left, right)}
+        assert first["left"].x - left.x > pictures.FOOT_W / 2 > first["right"].x - right.x
+
+
+class TestClientReport:
+    def test_client_report_uses_the_client_wording_of_findings_and_constraints(self) -> None:
+        _, assessment = assessed(CLASSIC)
+        text = html_text(report(CLASSIC, "client"))
+        texts = catalog().texts
+        client = catalog().report_texts.client
+        for finding in assessment.findings:
+            words = texts.findings[finding.id]
+            assert words.client_title and words.client_title in text
+            assert words.client in text
+        for constraint in assessment.constraints:
+            assert texts.constraints[constraint.id].client in text
+            assert client.steps[constraint.id] in text
+        assert client.why["ascending_foot_chain"] in text
+        assert texts.findings["compensatory_pronation"].practitioner not in text
+        # Pressure cues appear under "what not to chase", after the steps.
+        assert text.index(client.headings["not_chase"]) < text.index(
+            texts.constraints["avoid_pressure_cues"].client)
+        assert text.index(client.headings["do"]) < text.index(client.headings["not_chase"])
+        assert client.seek_help.items[0] in text
+
+    def test_what_not_to_chase_is_left_out_when_pressure_cues_were_not_advised(self) -> None:
+        _, assessment = assessed(EXAMPLES / "pelvis_driven_ir_loss.yaml")
+        assert "avoid_pressure_cues" not in {c.id for c in assessment.constraints}
+        text = html_text(report(EXAMPLES / "pelvis_driven_ir_loss.yaml", "client"))
+        assert catalog().report_texts.client.headings["not_chase"] not in text
+
+    def test_client_referral_gives_only_the_referral_and_who_to_see_how_soon(self) -> None:
+        text = html_text(report(REFERRAL, "client"))
+        kb = catalog()
+        urgency = kb.report_texts.urgency["emergency"]
+        assert urgency.client_title in text and urgency.client in text
+        assert kb.texts.statuses["referral"].client in text
+        for heading in ("do", "not_chase", "found", "why", "cause", "help"):
+            assert kb.report_texts.client.headings[heading] not in text
+        for wording in kb.texts.constraints.values():
+            assert wording.client not in text
+
+    @pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
+    def test_client_report_reads_at_about_age_twelve(self, path: Path) -> None:
+        """Flesch-Kincaid grade 8 or under: about a reading age of 12 to 13."""
+        grade = textstat.flesch_kincaid_grade(html_text(report(path, "client")))
+        assert grade <= 8, grade
+
+    @pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
+    def test_client_report_avoids_unexplained_jargon(self, path: Path) -> None:
+        text = html_text(report(path, "client"))
+        jargon = r"\b(ER|IR|nutat\w*|counternutat\w*|metatars\w*|pronat\w*|tibia\w*|femur|femoral" \
+                 r"|medial|lateral|dorsiflex\w*|hallux|MTP|eccentric\w*|hypothes\w*|constraints?)\b"
+        assert re.findall(jargon, text, flags=re.IGNORECASE) == []
+
+
+class TestReportTexts:
+    def test_report_texts_cover_every_id_a_report_can_meet(self) -> None:
+        kb = catalog()
+        words = kb.report_texts
+        assert set(words.client.why) == set(kb.root_causes.causes)
+        assert set(words.client.steps) == set(kb.constraints)
+        assert set(words.urgency) == {"emergency", "urgent", "routine"}
+        assert set(words.practitioner.threshold_status) >= {t.status for t in kb.thresholds.values()}
+        chain = words.pictures.chain
+        drawn = {f for s in chain.segments for f in s.findings} | set(chain.links) | set(chain.marks)
+        assert drawn <= set(kb.texts.findings)
+        assert set(chain.origins) <= set(kb.root_causes.causes)
+
+
+@pytest.mark.slow
+class TestPdf:
+    @pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
+    def test_every_example_renders_to_pdf_with_its_conclusion_and_the_disclaimer(
+            self, path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        case, assessment = assessed(path)
+        kb = catalog()
+        with caplog.at_level(logging.WARNING, logger="weasyprint"):
+            practitioner = pdf_text(render_pdf(assessment, case, "practitioner"))
+            client = pdf_text(render_pdf(assessment, case, "client"))
+        assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
+        assert squash(kb.report_texts.disclaimer.practitioner) in practitioner
+        client_disclaimer = (kb.report_texts.disclaimer.client_referral if assessment.referral.required
+                             else kb.report_texts.disclaimer.client)
+        assert squash(client_disclaimer) in client
+        if assessment.root_cause is not None:
+            assert kb.texts.root_causes[assessment.root_cause.id].title in practitioner
+            assert kb.texts.root_causes[assessment.root_cause.id].client_title in client
+        for finding in assessment.findings:
+            assert kb.texts.findings[finding.id].title in practitioner
+        assert re.search(r"Page 1 of \d+", practitioner)
+
+    def test_referral_pdf_contains_no_training_constraints(self) -> None:
+        case, assessment = assessed(REFERRAL)
+        texts = catalog().texts
+        for audience in AUDIENCES:
+            text = pdf_text(render_pdf(assessment, case, audience))
+            for wording in texts.constraints.values():
+                assert wording.title not in text
+                assert squash(wording.client)[:40] not in text
+                assert squash(wording.practitioner)[:40] not in text
+
+    def test_client_name_with_markup_and_accents_prints_literally(self, classic_doc: Any) -> None:
+        case = hostile_case(classic_doc)
+        assessment = assess(case)
+        for audience in AUDIENCES:
+            # The name may wrap inside its narrow column, so compare without the spaces.
+            text = pdf_text(render_pdf(assessment, case, audience)).replace(" ", "")
+            assert HOSTILE_NAME.replace(" ", "") in text
+
+    def test_pdf_renderer_refuses_to_fetch_anything(self, tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+        """A report is self-contained; a stray URL must not reach the network or the disk."""
+        secret = tmp_path / "secret.svg"
+        secret.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="50">'
+                          '<text x="0" y="20">SECRET-TEXT</text></svg>')
+        html = f'<html><body><p>x</p><img src="{secret.as_uri()}"></body></html>'
+        with caplog.at_level(logging.WARNING, logger="weasyprint"):
+            data = html_to_pdf(html)
+        assert "SECRET-TEXT" not in pdf_text(data)
+        assert any(secret.as_uri() in r.getMessage() for r in caplog.records)
+
+
+class TestCli:
+    def test_report_writes_private_html(self, tmp_path: Path) -> None:
+        out = tmp_path / "out" / "client.html"
+        result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "client", "--html", str(out)])
+        assert result.exit_code == 0, result.output
+        assert result.stdout == f"{out}: client report (HTML)\n"
+        assert out.read_text(encoding="utf-8") == report(CLASSIC, "client")
+        assert os.stat(out).st_mode & 0o777 == 0o600
+        assert [p.name for p in out.parent.iterdir()] == ["client.html"]  # no temporary file left
+
+    @pytest.mark.slow
+    def test_report_writes_private_html_and_pdf(self, tmp_path: Path) -> None:
+        html, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
+        html.write_text("old")
+        result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "practitioner",
+                                     "--html", str(html), "--pdf", str(pdf)])
+        assert result.exit_code == 0, result.output
+        assert html.read_text(encoding="utf-8") == report(CLASSIC, "practitioner")
+        assert "Sam Carter" in pdf_text(pdf.read_bytes())
+        assert {os.stat(p).st_mode & 0o777 for p in (html, pdf)} == {0o600}
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.pdf"]
+
+    def test_report_without_an_output_exits_2_naming_both_options(self) -> None:
+        result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "client"])
+        assert result.exit_code == 2
+        assert result.stderr == "report: --html, --pdf = (neither given): allowed --html FILE, --pdf FILE or both\n"
+
+    def test_report_with_an_unknown_audience_exits_2_listing_the_allowed_ones(self, tmp_path: Path) -> None:
+        result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "patient",
+                                     "--html", str(tmp_path / "r.html")])
+        assert result.exit_code == 2
+        assert "--audience" in result.stderr and "'practitioner', 'client'" in result.stderr
+        assert not (tmp_path / "r.html").exists()
+
+    def test_report_without_an_audience_exits_2(self, tmp_path: Path) -> None:
+        result = runner.invoke(app, ["report", str(CLASSIC), "--html", str(tmp_path / "r.html")])
+        assert result.exit_code == 2
+        assert "Missing option '--audience'" in result.stderr
+
+    def test_report_to_a_directory_or_twice_to_one_file_exits_2(self, tmp_path: Path) -> None:
+        result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "client",
+                                     "--html", str(tmp_path), "--pdf", str(tmp_path / "a")])
+        assert result.exit_code == 2
+        assert result.stderr == f"report: --html = {str(tmp_path)!r}: is a directory; allowed a file name\n"
+        same = tmp_path / "same"
+        result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "client",
+                                     "--html", str(same), "--pdf", str(same)])
+        assert result.exit_code == 2
+        assert result.stderr == f"report: --pdf = {str(same)!r}: is the --html file; allowed a different file\n"
+
+    def test_report_of_a_bad_case_file_exits_2_with_its_problems(self, classic_doc: Any,
+                                                                 write_case: Any, tmp_path: Path) -> None:
+        classic_doc["hips"]["left"]["ir_deg"] = 140
+        bad = write_case(classic_doc, "bad.yaml")
+        result = runner.invoke(app, ["report", str(bad), "--audience", "client",
+                                     "--html", str(tmp_path / "r.html")])
+        assert result.exit_code == 2
+        assert result.stderr == f"{bad}: hips.left.ir_deg = 140: allowed -20 to 100 deg\n"
+        assert "Traceback" not in result.output
+
+    def test_report_to_an_unwritable_place_exits_1_naming_the_option(self, tmp_path: Path) -> None:
+        blocker = tmp_path / "file"
+        blocker.write_text("")
+        target = blocker / "r.html"
+        result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "client", "--html", str(target)])
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"report: --html = {str(target)!r}: cannot be written (")
+        assert "Traceback" not in result.output
+
+    @pytest.mark.slow
+    def test_installed_tripod_writes_a_pdf_report_as_a_real_process(self, tmp_path: Path) -> None:
+        exe = shutil.which("tripod")
+        assert exe, "the tripod console script is not installed"
+        out = tmp_path / "referral.pdf"
+        done = subprocess.run([exe, "report", str(REFERRAL), "--audience", "client", "--pdf", str(out)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""
+        assert catalog().report_texts.urgency["emergency"].client_title in pdf_text(out.read_bytes())
