@@ -440,6 +440,26 @@ def report(
             typer.echo(f"{path}: {audience.value} report ({name[2:].upper()})")
 
 
+@app.command()
+def whatif(
+    case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1).", show_default=False)],
+    fmt: Annotated[Format, typer.Option("--format", help="text for a person, json for scripts "
+                                        "(tripod-whatif/1).")] = Format.text,
+) -> None:
+    """How solid is the conclusion: what would flip it, and what to measure next."""
+    from engine.casefile import load_case
+    from engine.whatif import analyse
+
+    with reported():
+        analysis = analyse(load_case(case))
+        if fmt is Format.json:
+            typer.echo(analysis.to_json())
+        else:
+            from reports.render import render_whatif_text
+
+            typer.echo(render_whatif_text(analysis), nl=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -298,7 +298,7 @@ def _missing(case: Case, blocked: list[Blocked]) -> tuple[MissingDetail, ...]:
             items.append(MissingDetail(path=fact["path"], state="unknown", could_change=("status",)))
     pregnant = case.red_flags.preg_current == "yes"  # type: ignore[attr-defined]
     for watched in kb.observations:
-        if watched.pelvic and pregnant:
+        if (watched.pelvic and pregnant) or watched.optional:
             continue
         for path in watched.paths():
             value = _value(case, path)

@@ -40,6 +40,16 @@ class Source(_Strict):
     citation: str
 
 
+class MeasurementError(_Strict):
+    """A published measurement error: how far a repeat measurement may plausibly differ."""
+
+    value: float
+    kind: Literal["SEM", "MDC", "SDC"]
+    sources: tuple[str, ...]
+    status: Status
+    note: str
+
+
 class Instrument(_Strict):
     label: str
     unit: str
@@ -51,6 +61,7 @@ class Instrument(_Strict):
     reliability: Reliability
     sources: tuple[str, ...]
     how: str
+    error: MeasurementError | None = None
 
     @model_validator(mode="after")
     def _numbers_have_a_range(self) -> Instrument:
@@ -159,6 +170,7 @@ class WatchedObservation(_Strict):
     path: str
     key: bool = False
     pelvic: bool = False
+    optional: bool = False
     could_change: tuple[str, ...]
 
     def paths(self) -> list[str]:

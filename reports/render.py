@@ -189,3 +189,8 @@ def render_report(assessment: Assessment, case: Case, audience: str) -> str:
         extra["tripods"] = pictures.tripods(case)
         extra["references"] = cited_sources(assessment)
     return environment().get_template(f"{audience}.html.j2").render(context(assessment, **extra))
+
+
+def render_whatif_text(analysis: Any) -> str:
+    """The what-if analysis as text, printed by ``tripod whatif``."""
+    return environment().get_template("whatif.txt.j2").render(w=analysis)
