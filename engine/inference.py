@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from experta import KnowledgeEngine
+from experta import Fact, KnowledgeEngine
+from experta.conditionalelement import ConditionalElement
 from experta.matchers.rete.check import TypeCheck
 from experta.matchers.rete.token import Token
 
-from engine.facts import Advice, Blocked, Found, Referral, Root, Stage, answers, observations
+from engine.facts import Advice, Blocked, Found, Obs, Referral, Root, Stage, answers, observations
 from engine.intake import SIDES, Case
 from engine.trace import (
     Alternative,
@@ -53,11 +54,36 @@ class TripodEngine(RedFlagRules, FootRules, TibiaFemurRules, PelvisRules, Latera
         self.steps: list[TraceStep] = []
         _route_root_by_fact_type(self.matcher.root_node)
         _poll_only_changed_rules(self.matcher)
+        self.matched_names = _matched_names(self.get_rules())
+
+    def can_match(self, fact: Obs) -> bool:
+        """Whether any rule's pattern could match this observation (by class and name)."""
+        names = self.matched_names.get(type(fact))
+        return names is not None and ("*" in names or fact["name"] in names)
 
     def reset(self, **kwargs: Any) -> None:
         # experta's reset clears the facts and the agenda; the trace is ours to clear.
         super().reset(**kwargs)
         self.steps = []
+
+
+def _matched_names(rules: Any) -> dict[type, set[str]]:
+    """For each fact class the rules mention, the observation names their patterns ask for
+    ('*' when a pattern takes any name). An observation no pattern asks for can never change what
+    the engine concludes, so it is not declared (heel and 5th-metatarsal contact, ER range, sex)."""
+    names: dict[type, set[str]] = defaultdict(set)
+
+    def walk(element: Any) -> None:
+        if isinstance(element, Fact):
+            name = element.get("name")
+            names[type(element)].add(name if isinstance(name, str) else "*")
+        elif isinstance(element, (tuple, list, ConditionalElement)):
+            for part in element:
+                walk(part)
+
+    for rule in rules:
+        walk(rule)
+    return dict(names)
 
 
 def _route_root_by_fact_type(root: Any) -> None:
@@ -123,7 +149,7 @@ def assess(case: Case, engine: TripodEngine | None = None) -> Assessment:
     """Reason from a validated case to an Assessment. ``engine`` may be reused between calls."""
     engine = engine or build_engine()
     engine.reset()
-    everything = list(observations(case))
+    everything = [fact for fact in observations(case) if engine.can_match(fact)]
     # Declared in two batches: experta updates its agenda once per declare call.
     engine.declare(*answers(case), *(f for f in everything if f["segment"] == "client"))
     engine.run()
