@@ -236,6 +236,7 @@ class ChainPictureWords(_Strict):
     """The chain picture's segments, marks and words (see report_texts.yaml)."""
 
     caption: str
+    provisional: str
     side_left: str
     side_right: str
     both_sides: str

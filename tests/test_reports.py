@@ -187,6 +187,24 @@ class TestHtml:
             assert wording.title not in text
         assert "<svg" not in html
 
+    def test_incomplete_screening_reports_findings_as_provisional_and_advises_nothing(
+            self, classic_doc: Any) -> None:
+        classic_doc["red_flags"]["rf_fever"] = "unknown"
+        case = parse_case("unknown_flag.yaml", classic_doc)
+        assessment = assess(case)
+        assert assessment.status == "incomplete" and assessment.root_cause is None
+        words = catalog().report_texts
+        practitioner = html_text(render_report(assessment, case, "practitioner"))
+        assert words.practitioner.headings["findings_provisional"] in practitioner
+        assert words.pictures.chain.provisional in practitioner
+        unknown = practitioner.index(words.practitioner.missing_states["unknown"])
+        assert unknown < practitioner.index(catalog().red_flags.flags["rf_fever"].question)
+        assert words.practitioner.headings["constraints"] not in practitioner
+        client = html_text(render_report(assessment, case, "client"))
+        assert words.client.labels["early"] in client
+        assert words.client.headings["found_early"] in client
+        assert words.client.headings["do"] not in client
+
     def test_client_name_with_markup_and_accents_is_escaped(self, classic_doc: Any) -> None:
         case = hostile_case(classic_doc)
         assessment = assess(case)
