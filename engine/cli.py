@@ -392,11 +392,11 @@ def report(
         "--audience", show_default=False,
         help="practitioner: the reasoning, evidence and references; client: plain language.")],
     html: Annotated[Path | None, typer.Option(
-        "--html", show_default=False, help="Write the report as one self-contained HTML file.")] = None,
+        "--html", show_default=False, help="Write it as one self-contained HTML file.")] = None,
     pdf: Annotated[Path | None, typer.Option(
         "--pdf", show_default=False, help="Write the report as an A4 PDF.")] = None,
 ) -> None:
-    """Write a practitioner or client report of one case as HTML and/or PDF (readable by you only)."""
+    """Write a practitioner or client report of one case as HTML and/or PDF (owner-only files)."""
     from engine.casefile import load_case, write_atomic
     from engine.errors import InputError, Problem, TripodError
     from engine.inference import assess as run_assessment

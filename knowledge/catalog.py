@@ -254,7 +254,8 @@ class ChainPictureWords(_Strict):
     @model_validator(mode="after")
     def _segments_exist(self) -> ChainPictureWords:
         ids = {s.id for s in self.segments}
-        named = set(self.origins.values()) | {e for link in self.links.values() for e in (link.start, link.to)}
+        ends = {end for link in self.links.values() for end in (link.start, link.to)}
+        named = set(self.origins.values()) | ends
         if named - ids:
             raise ValueError(f"unknown chain segments {sorted(named - ids)}")
         unmarked = {f for s in self.segments for f in s.findings} - set(self.marks)
@@ -282,7 +283,7 @@ class PictureWords(_Strict):
 
 
 class ReportTexts(_Strict):
-    """Report wording beyond one finding, root cause or constraint: knowledge/data/report_texts.yaml."""
+    """Report wording beyond one finding, root cause or constraint (report_texts.yaml)."""
 
     disclaimer: Disclaimer
     urgency: dict[Tier, Wording]

@@ -47,8 +47,8 @@ def render_pdf(assessment: Assessment, case: Case, audience: str) -> bytes:
 
 
 def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` through a temporary file in the same folder and a rename: no half-written file,
-    and the file is never readable by others, not even for a moment (it holds patient data)."""
+    """Write ``data`` through a temporary file in the same folder and a rename: no half-written
+    file, and never readable by others, not even for a moment (it holds patient data)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

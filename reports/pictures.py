@@ -1,17 +1,18 @@
 """The geometry of the report's two pictures, computed from an Assessment and its Case.
 
-The chain picture stacks pelvis, femur/hip, tibia and foot for each side and marks each segment with
-the findings the engine concluded there (which finding belongs to which segment, and its short wording,
-come from ``report_texts.yaml``). The tripod picture shows the three contact points of each foot in
-each lift as the practitioner entered them. Nothing here decides anything clinical: a segment is
-"found" when the engine concluded a finding in it, and "not assessed" or "unsure" by what the case
-file holds. The templates in ``reports/templates/_pictures.html.j2`` turn these plain values into SVG.
+The chain picture stacks pelvis, femur/hip, tibia and foot for each side and marks each segment
+with the findings the engine concluded there (which finding belongs to which segment, and its
+short wording, come from ``report_texts.yaml``). The tripod picture shows the three contact points
+of each foot in each lift as the practitioner entered them. Nothing here decides anything clinical:
+a segment is "found" when the engine concluded a finding in it, and "not assessed" or "unsure" by
+what the case file holds. ``reports/templates/_pictures.html.j2`` turns these values into SVG.
 """
 
 from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from engine.intake import SIDES, Case
@@ -125,8 +126,11 @@ def _flatten(value: Any) -> list[Any]:
 
 
 def _segment_state(case: Case, segment: ChainSegment, side: str | None) -> str:
-    values = [v for path in segment.observed
-              for v in _leaves(_at(case, path.format(side=side) if side else path))]
+    values = [
+        v
+        for path in segment.observed
+        for v in _leaves(_at(case, path.format(side=side) if side else path))
+    ]
     if not values:
         return "not_assessed"
     if all(v == "unsure" for v in values):
@@ -156,12 +160,18 @@ def _box(assessment: Assessment, case: Case, segment: ChainSegment, side: str | 
         state = "found"
     else:
         state = _segment_state(case, segment, side)
-        empty = {"empty": words.nothing_found, "unsure": words.unsure,
-                 "not_assessed": words.not_assessed}[state]
+        empty = {
+            "empty": words.nothing_found,
+            "unsure": words.unsure,
+            "not_assessed": words.not_assessed,
+        }[state]
         lines.append(Line(empty, None, muted=True))
     root = assessment.root_cause
-    origin = bool(root and words.origins.get(root.id) == segment.id
-                  and (side is None or not root.sides or side in root.sides))
+    origin = bool(
+        root
+        and words.origins.get(root.id) == segment.id
+        and (side is None or not root.sides or side in root.sides)
+    )
     return Box(segment.id, segment.label, side, state, lines, origin)
 
 
@@ -174,13 +184,22 @@ def chain(assessment: Assessment, case: Case) -> ChainPicture:
     words = catalog().report_texts.pictures.chain
     column = (WIDTH - 2 * ARROW_MARGIN - COLUMN_GAP) / 2
     xs = {"left": ARROW_MARGIN, "right": ARROW_MARGIN + column + COLUMN_GAP}
-    picture = ChainPicture(width=WIDTH, height=0, headers=[
-        (xs["left"] + column / 2, words.side_left), (xs["right"] + column / 2, words.side_right)])
+    picture = ChainPicture(
+        width=WIDTH,
+        height=0,
+        headers=[
+            (xs["left"] + column / 2, words.side_left),
+            (xs["right"] + column / 2, words.side_right),
+        ],
+    )
     y = 22.0
     rows: dict[str, list[Box]] = {}
     for segment in words.segments:
-        boxes = ([_box(assessment, case, segment, side) for side in SIDES] if segment.sided
-                 else [_box(assessment, case, segment, None)])
+        boxes = (
+            [_box(assessment, case, segment, side) for side in SIDES]
+            if segment.sided
+            else [_box(assessment, case, segment, None)]
+        )
         height = max(_height(b) for b in boxes)
         for box in boxes:
             box.y, box.h = y, height
@@ -189,13 +208,23 @@ def chain(assessment: Assessment, case: Case) -> ChainPicture:
         picture.boxes.extend(boxes)
         rows[segment.id] = boxes
         y += height
-        shared = [f for f in assessment.findings
-                  if segment.sided and f.side is None and f.id in segment.findings]
+        shared = [
+            f
+            for f in assessment.findings
+            if segment.sided and f.side is None and f.id in segment.findings
+        ]
         for finding in shared:
             mark = words.marks[finding.id]
             y += LINE
-            picture.shared.append(Shared(f"{mark.short} ({words.both_sides})", mark.tone, y,
-                                         xs["left"] + column / 2, xs["right"] + column / 2))
+            picture.shared.append(
+                Shared(
+                    f"{mark.short} ({words.both_sides})",
+                    mark.tone,
+                    y,
+                    xs["left"] + column / 2,
+                    xs["right"] + column / 2,
+                )
+            )
         y += GAP
     picture.height = y - GAP + 8
     _connect(picture, [rows[s.id] for s in words.segments])
@@ -205,7 +234,7 @@ def chain(assessment: Assessment, case: Case) -> ChainPicture:
 
 def _connect(picture: ChainPicture, rows: list[list[Box]]) -> None:
     """Vertical lines joining each segment to the one below it on the same side."""
-    for upper, lower in zip(rows, rows[1:]):
+    for upper, lower in pairwise(rows):
         for below in lower:
             above = next((b for b in upper if b.side == below.side), upper[0])
             x = below.cx
@@ -213,7 +242,7 @@ def _connect(picture: ChainPicture, rows: list[list[Box]]) -> None:
 
 
 def _links(picture: ChainPicture, assessment: Assessment, rows: dict[str, list[Box]]) -> None:
-    """Findings that join two segments of one side, drawn as an arrow in that side's outer margin."""
+    """Findings joining two segments of one side, drawn as an arrow in that side's outer margin."""
     links = catalog().report_texts.pictures.chain.links
     for finding in assessment.findings:
         link = links.get(finding.id)
@@ -233,11 +262,13 @@ CELL_W = 215
 LABEL_W = 170
 ROW_H = FOOT_H + 66
 DETAIL_CHARS = 24
-# Contact points of a right foot seen from above (big toe on the left of the picture); a left foot is
-# its mirror image.
+# Contact points of a right foot seen from above (big toe on the left of the picture); a left
+# foot is its mirror image.
 POINTS = {"first_met": (17, 38), "fifth_met": (55, 54), "heel": (36, 114)}
-FOOT_PATH = ("M36 128 C22 128 15 117 16 100 C17 84 10 66 8 48 C6 28 12 6 26 4 C36 2 44 6 52 12 "
-             "C62 20 66 34 64 52 C62 72 58 92 58 108 C58 122 50 128 36 128 Z")
+FOOT_PATH = (
+    "M36 128 C22 128 15 117 16 100 C17 84 10 66 8 48 C6 28 12 6 26 4 C36 2 44 6 52 12 "
+    "C62 20 66 34 64 52 C62 72 58 92 58 108 C58 122 50 128 36 128 Z"
+)
 
 
 @dataclass(frozen=True)
@@ -289,9 +320,15 @@ def tripods(case: Case) -> TripodPicture:
     """Heel, 1st and 5th metatarsal-head contact per side and per movement, as entered."""
     words = catalog().report_texts.pictures.tripod
     top = 24.0
-    headers = [(LABEL_W + CELL_W * (i + 0.5), label) for i, label in
-               enumerate((catalog().report_texts.pictures.chain.side_left,
-                          catalog().report_texts.pictures.chain.side_right))]
+    headers = [
+        (LABEL_W + CELL_W * (i + 0.5), label)
+        for i, label in enumerate(
+            (
+                catalog().report_texts.pictures.chain.side_left,
+                catalog().report_texts.pictures.chain.side_right,
+            )
+        )
+    ]
     rows: list[TripodRow] = []
     for index, (movement, label) in enumerate(words.movements.items()):
         y = top + index * ROW_H
@@ -314,14 +351,25 @@ def tripods(case: Case) -> TripodPicture:
                 state = value or "not_assessed"
                 fx = (FOOT_W - px) if mirrored else px
                 anchor = "end" if fx < FOOT_W / 2 and name != "heel" else "start"
-                points.append(Point(name, words.points[name], state, x + fx, y + 6 + py,  # type: ignore[index]
-                                    anchor))
+                points.append(
+                    Point(
+                        name,
+                        words.points[name],  # type: ignore[index]
+                        state,
+                        x + fx,
+                        y + 6 + py,
+                        anchor,
+                    )
+                )
             notes = []
             if contact is not None and contact.toes_lift is not None:
                 notes.append(f"{words.toes_lift}: {_words(contact.toes_lift)}")
             if contact is not None and contact.weight_drift is not None:
                 notes.append(f"{words.weight_drift}: {_words(contact.weight_drift)}")
             feet.append(Foot(side, x, y + 6, mirrored, points, contact is not None, notes))
-        rows.append(TripodRow(label, y, [part for d in details for part in _wrap(d, DETAIL_CHARS)], feet))
-    return TripodPicture(width=LABEL_W + 2 * CELL_W, height=top + ROW_H * len(rows) - 8,
-                         headers=headers, rows=rows)
+        rows.append(
+            TripodRow(label, y, [part for d in details for part in _wrap(d, DETAIL_CHARS)], feet)
+        )
+    return TripodPicture(
+        width=LABEL_W + 2 * CELL_W, height=top + ROW_H * len(rows) - 8, headers=headers, rows=rows
+    )

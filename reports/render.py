@@ -98,8 +98,9 @@ def render_text(assessment: Assessment) -> str:
 
 
 def _css_string(text: str) -> Markup:
-    """``text`` as a quoted CSS string, safe inside a <style> element (no quote, backslash or tag)."""
-    escaped = "".join(ch if ch.isalnum() or ch in " .,:-_()/" else f"\\{ord(ch):x} " for ch in str(text))
+    """``text`` as a quoted CSS string, safe inside <style>: no quote, backslash or tag left."""
+    escaped = "".join(ch if ch.isalnum() or ch in " .,:-_()/" else f"\\{ord(ch):x} "
+                      for ch in str(text))
     return Markup(f'"{escaped}"')
 
 
@@ -121,7 +122,7 @@ def _submodel(annotation: Any) -> type[BaseModel] | None:
 
 
 def path_label(path: str, case: Case | None = None) -> str:
-    """What a case-file path measures, in the knowledge base's words (the path itself if unknown)."""
+    """What a case-file path measures, in the knowledge base's words (else the path itself)."""
     kb = catalog()
     head, _, rest = path.partition(".")
     if head == "red_flags" and rest in kb.red_flags.flags:
@@ -160,7 +161,8 @@ def cited_sources(assessment: Assessment) -> list[str]:
                 keys.update(kb.instruments[observation.instrument].sources)
         for threshold in found.thresholds:
             keys.update(threshold.sources)
-    claimed = any(f.claims for f in assessment.findings) or any(c.claims for c in assessment.constraints)
+    claimed = any(f.claims for f in assessment.findings) or any(
+        c.claims for c in assessment.constraints)
     if claimed or assessment.root_cause is not None:
         keys.add("CLAIMS")
     return sorted(keys)

@@ -1,4 +1,4 @@
-"""Practitioner and client reports: HTML from real templates, PDF from real WeasyPrint, and `tripod report`."""
+"""Practitioner and client reports: real templates, real WeasyPrint PDFs, and `tripod report`."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 
 from engine.casefile import load_case, parse_case
 from engine.cli import app
-from engine.intake import Case
 from engine.inference import assess
+from engine.intake import Case
 from engine.trace import Assessment
 from knowledge.catalog import catalog
 from reports import pictures
@@ -51,7 +51,7 @@ def report(path: Path, audience: str) -> str:
 class _Text(HTMLParser):
     """The words a reader sees in an HTML report: no stylesheet, no picture, no <title>."""
 
-    SKIP = {"style", "svg", "title", "head"}
+    SKIP = frozenset({"style", "svg", "title", "head"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -101,8 +101,10 @@ class TestHtml:
         # The only URL in a report is the SVG namespace, which names and never fetches.
         assert set(re.findall(r"https?://[^\s\"']+", html)) <= {"http://www.w3.org/2000/svg"}
 
-    def test_practitioner_report_shows_each_finding_with_rules_observations_claims_and_cutoffs(self) -> None:
-        case, assessment = assessed(CLASSIC)
+    def test_practitioner_report_shows_each_finding_with_rules_observations_claims_and_cutoffs(
+        self,
+    ) -> None:
+        _, assessment = assessed(CLASSIC)
         text = html_text(report(CLASSIC, "practitioner"))
         kb = catalog()
         for finding in assessment.findings:
@@ -117,31 +119,47 @@ class TestHtml:
             for threshold in found.thresholds:
                 assert squash(kb.thresholds[threshold.key].meaning) in text
 
-    def test_practitioner_report_labels_every_cutoff_that_is_not_confirmed(self, classic_doc: Any) -> None:
+    def test_practitioner_report_labels_every_cutoff_that_is_not_confirmed(
+        self, classic_doc: Any
+    ) -> None:
         """Secondary, derived and convention cut-offs each carry their warning label."""
         classic_doc["lateral_chain"]["left"] = {"ober_angle_deg": -10, "fibular_head_er": "yes"}
         case = parse_case("derived.yaml", classic_doc)
         assessment = assess(case)
         html = render_report(assessment, case, "practitioner")
         labels = catalog().report_texts.practitioner.threshold_status
-        statuses = {t.status for f in assessment.findings for t in evidence(assessment, f).thresholds}
+        statuses = {
+            t.status for f in assessment.findings for t in evidence(assessment, f).thresholds
+        }
         assert {"secondary", "derived", "convention"} <= statuses
         for status in statuses - {"confirmed"}:
             assert f'<span class="tag warn">{labels[status]}</span>' in html
 
     def test_practitioner_report_header_names_the_client_and_the_knowledge_version(self) -> None:
-        case, assessment = assessed(CLASSIC)
+        _, assessment = assessed(CLASSIC)
         text = html_text(report(CLASSIC, "practitioner"))
-        for shown in ("Sam Carter", "TR-0007", "31", "female", "2026-11-20", "R. Osteo",
-                      assessment.knowledge_version, catalog().report_texts.disclaimer.practitioner):
+        for shown in (
+            "Sam Carter",
+            "TR-0007",
+            "31",
+            "female",
+            "2026-11-20",
+            "R. Osteo",
+            assessment.knowledge_version,
+            catalog().report_texts.disclaimer.practitioner,
+        ):
             assert squash(shown) in text
 
-    def test_practitioner_report_shows_root_cause_confidence_and_rejected_alternatives(self) -> None:
+    def test_practitioner_report_shows_root_cause_confidence_and_rejected_alternatives(
+        self,
+    ) -> None:
         _, assessment = assessed(CLASSIC)
         text = html_text(report(CLASSIC, "practitioner"))
         texts = catalog().texts
         assert assessment.root_cause is not None
-        assert f"{texts.root_causes['ascending_foot_chain'].title} (left) confidence: moderate" in text
+        assert (
+            f"{texts.root_causes['ascending_foot_chain'].title} (left) confidence: moderate" in text
+        )
         for alternative in assessment.alternatives:
             reasons = "; ".join(texts.findings[r].title for r in alternative.rejected_because)
             assert f"{texts.root_causes[alternative.id].title} {reasons}" in text
@@ -164,13 +182,20 @@ class TestHtml:
     def test_references_list_every_cited_source_with_its_citation(self) -> None:
         _, assessment = assessed(CLASSIC)
         text = html_text(report(CLASSIC, "practitioner"))
-        references = text[text.rindex(catalog().report_texts.practitioner.headings["references"]):]
+        references = text[text.rindex(catalog().report_texts.practitioner.headings["references"]) :]
         cited = {s for f in assessment.findings for s in f.sources}
-        cited |= {s for f in assessment.findings for t in evidence(assessment, f).thresholds for s in t.sources}
+        cited |= {
+            s
+            for f in assessment.findings
+            for t in evidence(assessment, f).thresholds
+            for s in t.sources
+        }
         for key in cited:
             assert squash(f"{key} {catalog().sources[key].citation}") in references
 
-    def test_referral_report_shows_urgency_and_flag_questions_and_advises_nothing_else(self) -> None:
+    def test_referral_report_shows_urgency_and_flag_questions_and_advises_nothing_else(
+        self,
+    ) -> None:
         _, assessment = assessed(REFERRAL)
         html = report(REFERRAL, "practitioner")
         text = html_text(html)
@@ -180,15 +205,21 @@ class TestHtml:
         for flag in assessment.referral.red_flags:
             assert kb.red_flags.flags[flag].question in text
         headings = kb.report_texts.practitioner.headings
-        for absent in (headings["root_cause"], headings["constraints"], headings["findings"],
-                       headings["chain"], headings["tripod"]):
+        for absent in (
+            headings["root_cause"],
+            headings["constraints"],
+            headings["findings"],
+            headings["chain"],
+            headings["tripod"],
+        ):
             assert absent not in text
         for wording in [*kb.texts.constraints.values(), *kb.texts.root_causes.values()]:
             assert wording.title not in text
         assert "<svg" not in html
 
     def test_incomplete_screening_reports_findings_as_provisional_and_advises_nothing(
-            self, classic_doc: Any) -> None:
+        self, classic_doc: Any
+    ) -> None:
         classic_doc["red_flags"]["rf_fever"] = "unknown"
         case = parse_case("unknown_flag.yaml", classic_doc)
         assessment = assess(case)
@@ -234,7 +265,9 @@ class TestPictures:
         assert marks["pelvic_er_orientation"].short in lines("pelvis", None)
         assert boxes[("tibia", "right")].state == "empty"
         assert [b.side for b in chain.boxes if b.origin] == ["left"]
-        assert len(chain.arrows) == 1 and chain.arrows[0].y1 > chain.arrows[0].y2  # upward, foot to hip
+        assert (
+            len(chain.arrows) == 1 and chain.arrows[0].y1 > chain.arrows[0].y2
+        )  # upward, foot to hip
         assert [s.text.split(" (")[0] for s in chain.shared] == [marks["hip_ir_asymmetric"].short]
 
     def test_chain_shows_unassessed_segments_as_such(self) -> None:
@@ -242,12 +275,15 @@ class TestPictures:
         states = {(b.segment, b.side): b.state for b in pictures.chain(assessment, case).boxes}
         assert states == {
             ("pelvis", None): "not_assessed",
-            ("hip", "left"): "found", ("hip", "right"): "not_assessed",
-            ("tibia", "left"): "not_assessed", ("tibia", "right"): "not_assessed",
-            ("foot", "left"): "found", ("foot", "right"): "not_assessed",
+            ("hip", "left"): "found",
+            ("hip", "right"): "not_assessed",
+            ("tibia", "left"): "not_assessed",
+            ("tibia", "right"): "not_assessed",
+            ("foot", "left"): "found",
+            ("foot", "right"): "not_assessed",
         }
         html = report(PARTLY, "practitioner")
-        svg = html[html.index("<svg"):html.index("</svg>")]
+        svg = html[html.index("<svg") : html.index("</svg>")]
         assert svg.count(catalog().report_texts.pictures.chain.not_assessed) == 5
 
     def test_a_segment_judged_only_unsure_is_drawn_as_unsure(self, classic_doc: Any) -> None:
@@ -260,14 +296,21 @@ class TestPictures:
     def test_tripod_draws_the_entered_contact_of_each_point(self) -> None:
         case, _ = assessed(PARTLY)
         picture = pictures.tripods(case)
-        drawn = {(row.label, foot.side, point.name): point.state
-                 for row in picture.rows for foot in row.feet for point in foot.points}
+        drawn = {
+            (row.label, foot.side, point.name): point.state
+            for row in picture.rows
+            for foot in row.feet
+            for point in foot.points
+        }
         hinge, split = catalog().report_texts.pictures.tripod.movements.values()
         assert drawn[(hinge, "left", "first_met")] == "lost"
         assert drawn[(hinge, "left", "heel")] == "not_assessed"
         assert drawn[(hinge, "right", "first_met")] == "not_assessed"
-        assert {drawn[(split, side, p)] for side in ("left", "right")
-                for p in ("heel", "first_met", "fifth_met")} == {"not_assessed"}
+        assert {
+            drawn[(split, side, p)]
+            for side in ("left", "right")
+            for p in ("heel", "first_met", "fifth_met")
+        } == {"not_assessed"}
 
     def test_tripod_mirrors_the_left_foot_so_both_big_toes_face_the_middle(self) -> None:
         case, _ = assessed(CLASSIC)
@@ -293,7 +336,8 @@ class TestClientReport:
         assert texts.findings["compensatory_pronation"].practitioner not in text
         # Pressure cues appear under "what not to chase", after the steps.
         assert text.index(client.headings["not_chase"]) < text.index(
-            texts.constraints["avoid_pressure_cues"].client)
+            texts.constraints["avoid_pressure_cues"].client
+        )
         assert text.index(client.headings["do"]) < text.index(client.headings["not_chase"])
         assert client.seek_help.items[0] in text
 
@@ -323,8 +367,10 @@ class TestClientReport:
     @pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
     def test_client_report_avoids_unexplained_jargon(self, path: Path) -> None:
         text = html_text(report(path, "client"))
-        jargon = r"\b(ER|IR|nutat\w*|counternutat\w*|metatars\w*|pronat\w*|tibia\w*|femur|femoral" \
-                 r"|medial|lateral|dorsiflex\w*|hallux|MTP|eccentric\w*|hypothes\w*|constraints?)\b"
+        jargon = (
+            r"\b(ER|IR|nutat\w*|counternutat\w*|metatars\w*|pronat\w*|tibia\w*|femur|femoral"
+            r"|medial|lateral|dorsiflex\w*|hallux|MTP|eccentric\w*|hypothes\w*|constraints?)\b"
+        )
         assert re.findall(jargon, text, flags=re.IGNORECASE) == []
 
 
@@ -335,9 +381,13 @@ class TestReportTexts:
         assert set(words.client.why) == set(kb.root_causes.causes)
         assert set(words.client.steps) == set(kb.constraints)
         assert set(words.urgency) == {"emergency", "urgent", "routine"}
-        assert set(words.practitioner.threshold_status) >= {t.status for t in kb.thresholds.values()}
+        assert set(words.practitioner.threshold_status) >= {
+            t.status for t in kb.thresholds.values()
+        }
         chain = words.pictures.chain
-        drawn = {f for s in chain.segments for f in s.findings} | set(chain.links) | set(chain.marks)
+        drawn = (
+            {f for s in chain.segments for f in s.findings} | set(chain.links) | set(chain.marks)
+        )
         assert drawn <= set(kb.texts.findings)
         assert set(chain.origins) <= set(kb.root_causes.causes)
 
@@ -346,7 +396,8 @@ class TestReportTexts:
 class TestPdf:
     @pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
     def test_every_example_renders_to_pdf_with_its_conclusion_and_the_disclaimer(
-            self, path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        self, path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
         case, assessment = assessed(path)
         kb = catalog()
         with caplog.at_level(logging.WARNING, logger="weasyprint"):
@@ -354,8 +405,11 @@ class TestPdf:
             client = pdf_text(render_pdf(assessment, case, "client"))
         assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
         assert squash(kb.report_texts.disclaimer.practitioner) in practitioner
-        client_disclaimer = (kb.report_texts.disclaimer.client_referral if assessment.referral.required
-                             else kb.report_texts.disclaimer.client)
+        client_disclaimer = (
+            kb.report_texts.disclaimer.client_referral
+            if assessment.referral.required
+            else kb.report_texts.disclaimer.client
+        )
         assert squash(client_disclaimer) in client
         if assessment.root_cause is not None:
             assert kb.texts.root_causes[assessment.root_cause.id].title in practitioner
@@ -382,12 +436,15 @@ class TestPdf:
             text = pdf_text(render_pdf(assessment, case, audience)).replace(" ", "")
             assert HOSTILE_NAME.replace(" ", "") in text
 
-    def test_pdf_renderer_refuses_to_fetch_anything(self, tmp_path: Path,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+    def test_pdf_renderer_refuses_to_fetch_anything(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
         """A report is self-contained; a stray URL must not reach the network or the disk."""
         secret = tmp_path / "secret.svg"
-        secret.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="50">'
-                          '<text x="0" y="20">SECRET-TEXT</text></svg>')
+        secret.write_text(
+            '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="50">'
+            '<text x="0" y="20">SECRET-TEXT</text></svg>'
+        )
         html = f'<html><body><p>x</p><img src="{secret.as_uri()}"></body></html>'
         with caplog.at_level(logging.WARNING, logger="weasyprint"):
             data = html_to_pdf(html)
@@ -398,7 +455,9 @@ class TestPdf:
 class TestCli:
     def test_report_writes_private_html(self, tmp_path: Path) -> None:
         out = tmp_path / "out" / "client.html"
-        result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "client", "--html", str(out)])
+        result = runner.invoke(
+            app, ["report", str(CLASSIC), "--audience", "client", "--html", str(out)]
+        )
         assert result.exit_code == 0, result.output
         assert result.stdout == f"{out}: client report (HTML)\n"
         assert out.read_text(encoding="utf-8") == report(CLASSIC, "client")
@@ -409,8 +468,19 @@ class TestCli:
     def test_report_writes_private_html_and_pdf(self, tmp_path: Path) -> None:
         html, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
         html.write_text("old")
-        result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "practitioner",
-                                     "--html", str(html), "--pdf", str(pdf)])
+        result = runner.invoke(
+            app,
+            [
+                "report",
+                str(CLASSIC),
+                "--audience",
+                "practitioner",
+                "--html",
+                str(html),
+                "--pdf",
+                str(pdf),
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert html.read_text(encoding="utf-8") == report(CLASSIC, "practitioner")
         assert "Sam Carter" in pdf_text(pdf.read_bytes())
@@ -420,11 +490,18 @@ class TestCli:
     def test_report_without_an_output_exits_2_naming_both_options(self) -> None:
         result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "client"])
         assert result.exit_code == 2
-        assert result.stderr == "report: --html, --pdf = (neither given): allowed --html FILE, --pdf FILE or both\n"
+        assert (
+            result.stderr
+            == "report: --html, --pdf = (neither given): allowed --html FILE, --pdf FILE or both\n"
+        )
 
-    def test_report_with_an_unknown_audience_exits_2_listing_the_allowed_ones(self, tmp_path: Path) -> None:
-        result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "patient",
-                                     "--html", str(tmp_path / "r.html")])
+    def test_report_with_an_unknown_audience_exits_2_listing_the_allowed_ones(
+        self, tmp_path: Path
+    ) -> None:
+        result = runner.invoke(
+            app,
+            ["report", str(CLASSIC), "--audience", "patient", "--html", str(tmp_path / "r.html")],
+        )
         assert result.exit_code == 2
         assert "--audience" in result.stderr and "'practitioner', 'client'" in result.stderr
         assert not (tmp_path / "r.html").exists()
@@ -435,22 +512,52 @@ class TestCli:
         assert "Missing option '--audience'" in result.stderr
 
     def test_report_to_a_directory_or_twice_to_one_file_exits_2(self, tmp_path: Path) -> None:
-        result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "client",
-                                     "--html", str(tmp_path), "--pdf", str(tmp_path / "a")])
+        result = runner.invoke(
+            app,
+            [
+                "report",
+                str(CLASSIC),
+                "--audience",
+                "client",
+                "--html",
+                str(tmp_path),
+                "--pdf",
+                str(tmp_path / "a"),
+            ],
+        )
         assert result.exit_code == 2
-        assert result.stderr == f"report: --html = {str(tmp_path)!r}: is a directory; allowed a file name\n"
+        assert (
+            result.stderr
+            == f"report: --html = {str(tmp_path)!r}: is a directory; allowed a file name\n"
+        )
         same = tmp_path / "same"
-        result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "client",
-                                     "--html", str(same), "--pdf", str(same)])
+        result = runner.invoke(
+            app,
+            [
+                "report",
+                str(CLASSIC),
+                "--audience",
+                "client",
+                "--html",
+                str(same),
+                "--pdf",
+                str(same),
+            ],
+        )
         assert result.exit_code == 2
-        assert result.stderr == f"report: --pdf = {str(same)!r}: is the --html file; allowed a different file\n"
+        assert (
+            result.stderr
+            == f"report: --pdf = {str(same)!r}: is the --html file; allowed a different file\n"
+        )
 
-    def test_report_of_a_bad_case_file_exits_2_with_its_problems(self, classic_doc: Any,
-                                                                 write_case: Any, tmp_path: Path) -> None:
+    def test_report_of_a_bad_case_file_exits_2_with_its_problems(
+        self, classic_doc: Any, write_case: Any, tmp_path: Path
+    ) -> None:
         classic_doc["hips"]["left"]["ir_deg"] = 140
         bad = write_case(classic_doc, "bad.yaml")
-        result = runner.invoke(app, ["report", str(bad), "--audience", "client",
-                                     "--html", str(tmp_path / "r.html")])
+        result = runner.invoke(
+            app, ["report", str(bad), "--audience", "client", "--html", str(tmp_path / "r.html")]
+        )
         assert result.exit_code == 2
         assert result.stderr == f"{bad}: hips.left.ir_deg = 140: allowed -20 to 100 deg\n"
         assert "Traceback" not in result.output
@@ -459,7 +566,9 @@ class TestCli:
         blocker = tmp_path / "file"
         blocker.write_text("")
         target = blocker / "r.html"
-        result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "client", "--html", str(target)])
+        result = runner.invoke(
+            app, ["report", str(CLASSIC), "--audience", "client", "--html", str(target)]
+        )
         assert result.exit_code == 1
         assert result.stderr.startswith(f"report: --html = {str(target)!r}: cannot be written (")
         assert "Traceback" not in result.output
@@ -469,8 +578,15 @@ class TestCli:
         exe = shutil.which("tripod")
         assert exe, "the tripod console script is not installed"
         out = tmp_path / "referral.pdf"
-        done = subprocess.run([exe, "report", str(REFERRAL), "--audience", "client", "--pdf", str(out)],
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [exe, "report", str(REFERRAL), "--audience", "client", "--pdf", str(out)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         assert done.stderr == ""
-        assert catalog().report_texts.urgency["emergency"].client_title in pdf_text(out.read_bytes())
+        assert catalog().report_texts.urgency["emergency"].client_title in pdf_text(
+            out.read_bytes()
+        )
