@@ -407,7 +407,7 @@ class Store:
                     and latest["knowledge_version"] == assessment.knowledge_version):
                 self._finish_draft(conn, draft_id, latest["id"], now)
                 return self._stored(conn, latest, created=False)
-            new_id = conn.execute(assessments.insert().values(
+            inserted = conn.execute(assessments.insert().values(
                 client_id=case.client.id,
                 assessed_on=case.assessed_on,
                 version=(latest["version"] + 1) if latest is not None else 1,
@@ -419,7 +419,9 @@ class Store:
                 case_json=case_json,
                 assessment_json=assessment_json,
                 trace_json=trace_json,
-            )).inserted_primary_key[0]
+            )).inserted_primary_key
+            assert inserted is not None
+            new_id = inserted[0]
             self._finish_draft(conn, draft_id, new_id, now)
             row = conn.execute(
                 sa.select(assessments).where(assessments.c.id == new_id)).mappings().one()
@@ -490,9 +492,11 @@ class Store:
     def new_draft(self, source: str | None = None) -> int:
         now = _now()
         with self._guard(), self._write() as conn:
-            draft_id: int = conn.execute(drafts.insert().values(
+            inserted = conn.execute(drafts.insert().values(
                 created_at=now, updated_at=now, source=source, status="open"
-            )).inserted_primary_key[0]
+            )).inserted_primary_key
+            assert inserted is not None
+            draft_id: int = inserted[0]
             return draft_id
 
     def save_answers(self, draft_id: int, answers: Mapping[str, Any],

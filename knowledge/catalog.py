@@ -345,6 +345,7 @@ class Catalog(_Strict):
     root_causes: RootCauses
     constraints: dict[str, Constraint]
     observations: tuple[WatchedObservation, ...]
+    questions: Questions
     report_texts: ReportTexts
     version: str = Field(description="Hash of the knowledge files, stored with every assessment")
 
@@ -371,6 +372,7 @@ _FILES = (
     "root_causes",
     "constraints",
     "observations",
+    "questions",
     "report_texts",
 )
 
