@@ -11,8 +11,9 @@ What lands in the output folder:
 - ``<client id>_<assessed on>.json``: one ``tripod-assessment/1`` per case. The name comes from the
   validated client id only (never from a path inside a case file); an id made of dots alone is
   refused. A later case (in input order) that maps to a name already taken in this batch fails as a
-  duplicate; the first keeps the name. Reports asked for go beside it (``.html``, ``.pdf``) and are
-  written before the JSON, so a present JSON means the case is finished, reports included.
+  duplicate; the first keeps the name. Reports asked for go beside it
+  (``<name>.practitioner.html``, ``.pdf``) and are written before the JSON, so a present JSON means
+  the case is finished, reports included.
 - ``summary.csv`` and/or ``summary.json`` (a JSON array): one row per case file, in input order,
   written row by row to a temporary file that replaces the old one when the batch stops.
 - ``errors.txt``: every problem of every file that failed, worded as ``tripod validate`` words it.
@@ -55,6 +56,8 @@ SUMMARY_JSON = "summary.json"
 ERRORS = "errors.txt"
 SUMMARY_FORMATS = ("csv", "json")
 REPORT_FORMATS = ("html", "pdf")
+# A batch is a practitioner's tool: its reports are the practitioner's, and say so in their names.
+REPORT_AUDIENCE = "practitioner"
 COLUMNS = ("client_id", "assessed_on", "source", "output", "status", "urgency", "root_cause",
            "confidence", "findings")
 FAILED = "failed"
@@ -75,30 +78,33 @@ def default_jobs() -> int:
 # Input files and output names
 
 
-def find_case_files(paths: Sequence[Path], skip: Sequence[Path] = ()) -> list[Path]:
+def find_case_files(paths: Sequence[Path], skip: Sequence[Path] = ()) -> list[str]:
     """Every case file under ``paths``: directories walked recursively in sorted order, hidden files
     and folders skipped, only .yaml/.yml/.json taken; a file named directly is taken as it is (and
-    reported if it is not a case file). ``skip`` folders (the output folder) are never entered."""
-    skipped = {p.resolve() for p in skip}
-    found: list[Path] = []
-    seen: set[Path] = set()
+    reported if it is not a case file). ``skip`` folders (the output folder) are never entered.
 
-    def take(path: Path) -> None:
-        key = path.resolve()
+    The one list a batch holds whole, so it holds plain strings (about 100 bytes a file).
+    """
+    skipped = {os.path.realpath(p) for p in skip}
+    found: list[str] = []
+    seen: set[str] = set()
+
+    def take(path: str) -> None:
+        key = os.path.realpath(path)
         if key not in seen:
             seen.add(key)
             found.append(path)
 
     for path in paths:
         if not path.is_dir():
-            take(path)
+            take(str(path))
             continue
         for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs
-                             if not d.startswith(".") and Path(root, d).resolve() not in skipped)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                             and os.path.realpath(os.path.join(root, d)) not in skipped)
             for name in sorted(files):
-                if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
-                    take(Path(root, name))
+                if not name.startswith(".") and os.path.splitext(name)[1].lower() in SUFFIXES:
+                    take(os.path.join(root, name))
     return found
 
 
@@ -206,7 +212,7 @@ def assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
     try:
         assessment = assess(case, engine)
         text = assessment.to_json()
-        reports = {fmt: render_report(fmt, assessment) for fmt in settings.reports}
+        reports = {fmt: render_report(fmt, assessment, case) for fmt in settings.reports}
     except Exception as exc:  # noqa: BLE001 - one failing case must not stop the batch
         return Outcome(source=source, name=name, problems=_internal(source, exc))
     document = assessment.model_dump(mode="json", include={"status", "referral", "root_cause",
@@ -216,9 +222,19 @@ def assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
                    case=case_to_document(case) if settings.with_case else None)
 
 
-def render_report(fmt: str, assessment: Any) -> bytes:
-    """One report of the assessment, as the bytes of its file."""
-    raise TripodError(f"batch: --reports = {fmt!r}: reports are not available in this build")
+def render_report(fmt: str, assessment: Any, case: Any) -> bytes:
+    """The practitioner report of one assessment, as the bytes of its HTML or PDF file."""
+    if fmt == "pdf":
+        from reports.pdf import render_pdf
+
+        return render_pdf(assessment, case, REPORT_AUDIENCE)
+    from reports.render import render_report as render_html
+
+    return render_html(assessment, case, REPORT_AUDIENCE).encode("utf-8")
+
+
+def report_name(name: str, fmt: str) -> str:
+    return f"{name}.{REPORT_AUDIENCE}.{fmt}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -528,8 +544,7 @@ def run_batch(
     claimed: dict[str, str] = {}
     began = time.monotonic()
     sink = _Sink(out, formats)
-    names = (str(source) for source in sources)
-    outcomes = _inline(names, settings) if jobs == 1 else _pooled(names, settings, jobs)
+    outcomes = _inline(sources, settings) if jobs == 1 else _pooled(sources, settings, jobs)
     progress.start(result.total)
     try:
         with _StopFlag() as stop:
@@ -580,7 +595,7 @@ def _take(outcome: Outcome, out: Path, sink: _Sink, claimed: dict[str, str], res
         sink.row(outcome.row)
         return
     assert outcome.document is not None
-    written = [out / f"{outcome.name}.{fmt}" for fmt in outcome.reports]
+    written = [out / report_name(outcome.name, fmt) for fmt in outcome.reports]
     if not force:
         for path in [target] if resume else [target, *written]:
             if path.exists():

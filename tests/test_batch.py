@@ -89,7 +89,7 @@ BROKEN = ("bad_hip.yaml", "empty.yaml", "not_json.json")
 class TestOutputs:
     def test_every_case_file_under_the_folder_is_found_sorted_with_hidden_and_other_files_skipped(
             self, inbox: Path) -> None:
-        found = [p.relative_to(inbox).as_posix() for p in find_case_files([inbox])]
+        found = [Path(p).relative_to(inbox).as_posix() for p in find_case_files([inbox])]
         assert found == ["bad_hip.yaml", "classic_compensatory_pronation.yaml", "empty.yaml",
                          "partly_assessed.yaml", "pelvis_driven_ir_loss.yaml",
                          "true_pronation_normal_hip.yaml", "undertrained_no_deficit.yaml",
@@ -101,7 +101,7 @@ class TestOutputs:
         result = batch(str(inbox), "--out", str(out), "--jobs", "1")
         assert result.exit_code == 1, result.output
         assert "9 of 9 case files: 6 assessed, 0 already done, 3 failed" in result.stdout
-        sources = [p for p in find_case_files([inbox]) if p.name not in BROKEN]
+        sources = [Path(p) for p in find_case_files([inbox]) if Path(p).name not in BROKEN]
         expected = {output_of(p): p for p in sources}
         assert set(expected) | {"summary.csv", "summary.json", "errors.txt"} == {
             p.name for p in out.iterdir()}
@@ -114,7 +114,7 @@ class TestOutputs:
                                                                  tmp_path: Path) -> None:
         out = tmp_path / "out"
         batch(str(inbox), "--out", str(out), "--jobs", "1")
-        broken = [p for p in find_case_files([inbox]) if p.name in BROKEN]
+        broken = [p for p in find_case_files([inbox]) if Path(p).name in BROKEN]
         validate = runner.invoke(app, ["validate", *map(str, broken)])
         expected = validate.stderr.splitlines()[:-1]  # the last line counts the invalid files
         assert (out / "errors.txt").read_text().splitlines() == expected
@@ -127,7 +127,7 @@ class TestOutputs:
         rows = json.loads((out / "summary.json").read_text())
         with (out / "summary.csv").open(newline="") as handle:
             table = list(csv.DictReader(handle))
-        assert [r["source"] for r in rows] == [str(p) for p in find_case_files([inbox])]
+        assert [r["source"] for r in rows] == find_case_files([inbox])
         assert [r["source"] for r in table] == [r["source"] for r in rows]
         classic = next(r for r in rows if r["source"].endswith("classic_compensatory_pronation.yaml"))
         document = expected_json(EXAMPLES / "classic_compensatory_pronation.yaml")
@@ -358,3 +358,44 @@ class TestStore:
             (stored,) = records.history("TR-0007")
         written = json.loads((out / "TR-0007_2026-11-20.json").read_text())
         assert comparable(json.loads(stored.assessment_json)) == comparable(written)
+
+
+@pytest.mark.slow
+class TestReports:
+    def test_reports_asked_for_are_written_beside_each_assessment(self, tmp_path: Path) -> None:
+        from pypdf import PdfReader
+
+        from reports.render import render_report
+
+        out = tmp_path / "out"
+        classic = EXAMPLES / "classic_compensatory_pronation.yaml"
+        result = batch(str(classic), str(EXAMPLES / "red_flag_referral.yaml"), "--out", str(out),
+                       "--jobs", "1", "--reports", "pdf,html")
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in out.glob("TR-*")) == [
+            "TR-0007_2026-11-20.json", "TR-0007_2026-11-20.practitioner.html",
+            "TR-0007_2026-11-20.practitioner.pdf", "TR-0044_2026-11-21.json",
+            "TR-0044_2026-11-21.practitioner.html", "TR-0044_2026-11-21.practitioner.pdf"]
+        case = load_case(classic)
+        html = (out / "TR-0007_2026-11-20.practitioner.html").read_text(encoding="utf-8")
+        assert html == render_report(assess(case), case, "practitioner")
+        pdf = PdfReader(out / "TR-0007_2026-11-20.practitioner.pdf")
+        assert "TR-0007" in "".join(page.extract_text() for page in pdf.pages)
+        assert all(p.stat().st_mode & 0o777 == 0o600 for p in out.iterdir())
+
+    def test_resume_replaces_the_report_of_a_case_whose_assessment_was_never_written(
+            self, tmp_path: Path) -> None:
+        out = tmp_path / "out"
+        classic = str(EXAMPLES / "classic_compensatory_pronation.yaml")
+        assert batch(classic, "--out", str(out), "--jobs", "1", "--reports", "html").exit_code == 0
+        # Interrupted between the report and the assessment: the report is there, the JSON is not.
+        (out / "TR-0007_2026-11-20.json").unlink()
+        report = out / "TR-0007_2026-11-20.practitioner.html"
+        whole = report.read_text()
+        report.write_text(whole[:100])
+        refused = batch(classic, "--out", str(out), "--jobs", "1", "--reports", "html")
+        assert refused.exit_code == 2
+        resumed = batch(classic, "--out", str(out), "--jobs", "1", "--reports", "html", "--resume")
+        assert resumed.exit_code == 0, resumed.output
+        assert report.read_text() == whole
+        assert (out / "TR-0007_2026-11-20.json").exists()
