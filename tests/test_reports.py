@@ -236,6 +236,27 @@ class TestHtml:
         assert words.client.headings["found_early"] in client
         assert words.client.headings["do"] not in client
 
+    @pytest.mark.parametrize("tier", ["emergency", "urgent", "routine"])
+    def test_a_referral_of_each_tier_says_who_to_see_how_soon(
+        self, tier: str, classic_doc: Any
+    ) -> None:
+        kb = catalog()
+        flag = next(
+            f
+            for f, spec in kb.red_flags.flags.items()
+            if spec.tier == tier and spec.effect == "refer"
+        )
+        classic_doc["red_flags"][flag] = "yes"
+        case = parse_case(f"{flag}.yaml", classic_doc)
+        assessment = assess(case)
+        assert assessment.referral.urgency == tier
+        urgency = kb.report_texts.urgency[tier]
+        practitioner = html_text(render_report(assessment, case, "practitioner"))
+        client = html_text(render_report(assessment, case, "client"))
+        assert urgency.title in practitioner and urgency.practitioner in practitioner
+        assert kb.red_flags.flags[flag].question in practitioner
+        assert urgency.client_title in client and urgency.client in client
+
     def test_client_name_with_markup_and_accents_is_escaped(self, classic_doc: Any) -> None:
         case = hostile_case(classic_doc)
         assessment = assess(case)
