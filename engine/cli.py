@@ -508,7 +508,7 @@ def _draft_line(item: Draft) -> str:
 
 def _fit(text: str, width: int) -> str:
     """Text re-wrapped at word boundaries for a terminal ``width`` wide, each wrapped line indented
-    under its own first line, so a long line is not cut mid-word by the terminal. Words unchanged."""
+    under its own first line, so the terminal does not cut a long line mid-word. Same words."""
     import textwrap
 
     out = []
