@@ -39,7 +39,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -58,6 +58,9 @@ SUMMARY_FORMATS = ("csv", "json")
 REPORT_FORMATS = ("html", "pdf")
 # A batch is a practitioner's tool: its reports are the practitioner's, and say so in their names.
 REPORT_AUDIENCE = "practitioner"
+# (assessment, case, audience) -> the report file's text or bytes; a module-level function, since it
+# travels to the worker processes by name.
+Renderer = Callable[[Any, Any, str], "str | bytes"]
 COLUMNS = ("client_id", "assessed_on", "source", "output", "status", "urgency", "root_cause",
            "confidence", "findings")
 FAILED = "failed"
@@ -130,7 +133,7 @@ class Settings:
 
     out: str
     resume: bool
-    reports: tuple[str, ...] = ()
+    reports: tuple[tuple[str, Renderer], ...] = ()
     with_case: bool = False  # send the case document back too (for the record store)
 
 
@@ -212,7 +215,8 @@ def assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
     try:
         assessment = assess(case, engine)
         text = assessment.to_json()
-        reports = {fmt: render_report(fmt, assessment, case) for fmt in settings.reports}
+        reports = {fmt: _bytes(render(assessment, case, REPORT_AUDIENCE))
+                   for fmt, render in settings.reports}
     except Exception as exc:  # noqa: BLE001 - one failing case must not stop the batch
         return Outcome(source=source, name=name, problems=_internal(source, exc))
     document = assessment.model_dump(mode="json", include={"status", "referral", "root_cause",
@@ -222,15 +226,8 @@ def assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
                    case=case_to_document(case) if settings.with_case else None)
 
 
-def render_report(fmt: str, assessment: Any, case: Any) -> bytes:
-    """The practitioner report of one assessment, as the bytes of its HTML or PDF file."""
-    if fmt == "pdf":
-        from reports.pdf import render_pdf
-
-        return render_pdf(assessment, case, REPORT_AUDIENCE)
-    from reports.render import render_report as render_html
-
-    return render_html(assessment, case, REPORT_AUDIENCE).encode("utf-8")
+def _bytes(content: str | bytes) -> bytes:
+    return content.encode("utf-8") if isinstance(content, str) else content
 
 
 def report_name(name: str, fmt: str) -> str:
@@ -512,7 +509,7 @@ def run_batch(
     out: Path,
     *,
     formats: Sequence[str] = SUMMARY_FORMATS,
-    reports: Sequence[str] = (),
+    reports: Mapping[str, Renderer] | None = None,
     jobs: int = 1,
     force: bool = False,
     resume: bool = False,
@@ -523,6 +520,8 @@ def run_batch(
 
     Raises InputError (exit 2) for bad options or when an output exists and neither ``force`` nor
     ``resume`` is given; a case file that fails is listed in errors.txt and counted, not raised.
+    ``reports`` maps a file suffix (html, pdf) to the function that renders it, given by the
+    caller (the CLI), so that ``engine/`` does not import ``reports/``; each runs in the worker.
     ``store`` is called with the Case and the Assessment of each case assessed in this run (not
     with those ``resume`` keeps: they were stored when they were assessed), before its JSON is
     written, so a case stored but interrupted before its JSON is assessed and offered again.
@@ -539,7 +538,8 @@ def run_batch(
                                   "or folders holding them")])
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
     progress = progress or NoProgress()
-    settings = Settings(out=str(out), resume=resume, reports=tuple(reports), with_case=store is not None)
+    settings = Settings(out=str(out), resume=resume, reports=tuple((reports or {}).items()),
+                        with_case=store is not None)
     result = BatchResult(total=len(sources))
     claimed: dict[str, str] = {}
     began = time.monotonic()
