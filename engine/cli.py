@@ -173,6 +173,16 @@ def batch(
         if not 1 <= workers <= 256:
             raise InputError([Problem("batch", "--jobs", str(workers), "allowed 1 to 256")])
         formats = ("csv", "json") if summary is SummaryFormat.both else (summary.value,)
+        renderers: dict[str, Callable[[Assessment, Case, str], str | bytes]] = {}
+        for fmt in dict.fromkeys(wanted):
+            if fmt == "html":
+                from reports.render import render_report
+
+                renderers[fmt] = render_report
+            else:
+                from reports.pdf import render_pdf
+
+                renderers[fmt] = render_pdf
         progress = RichProgress() if sys.stderr.isatty() else PlainProgress()
         stored: list[str] = []
         records: Store | None = None
@@ -187,7 +197,7 @@ def batch(
                 if records.add_assessment(case, assessment).created:
                     stored.append(case.client.id)
 
-            result = run_batch(paths, out, formats=formats, reports=tuple(dict.fromkeys(wanted)),
+            result = run_batch(paths, out, formats=formats, reports=renderers,
                                jobs=workers, force=force, resume=resume, progress=progress,
                                store=keep if records is not None else None)
     rate = result.finished / result.seconds if result.seconds else 0.0
