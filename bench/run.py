@@ -1,0 +1,279 @@
+"""Tripod's benchmark: how fast assessment, batches and the command are on this machine.
+
+Run ``uv run python bench/run.py`` (about ten minutes) or ``--quick`` (well under a minute). It
+generates valid random case files into a temporary folder, every field drawn within its validator
+range from the knowledge catalog (so the generator follows the catalog when a range changes), red
+flags mostly ``no``, some sections and fields left out as "not assessed"; then it measures:
+
+- cases per second of ``tripod batch`` (the real command, a real process) with one and two jobs;
+- one ``assess(case, engine)`` with the engine already built (median of many runs), and the parts
+  around it (reading a YAML case file, writing the JSON);
+- ``tripod --help`` and ``tripod assess <example>`` from process start to exit (median of several);
+- one PDF report's render time, when the reports package has a PDF renderer;
+- the peak resident memory of a one-job batch of N cases against one of N/10 cases: equal figures
+  show memory does not grow with the batch.
+
+The issue's targets: 1,000 cases per second per core, ``tripod --help`` under 0.3 s, flat memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+
+from engine.intake import Case, instrument_of
+from knowledge.catalog import catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "classic_compensatory_pronation.yaml"
+LEAVE_OUT = 0.15  # share of optional sections and fields left out ("not assessed")
+# Most clients answer no to every red-flag question; the others give a few yes or unknown answers.
+ALL_NO = 0.85
+RED_FLAG_ANSWERS = (("no", 0.9), ("unknown", 0.06), ("yes", 0.04))
+
+
+# --------------------------------------------------------------------------------------------------
+# Random valid cases, drawn from the intake model and the catalog
+
+
+def _literals(annotation: Any) -> tuple[Any, ...]:
+    if typing.get_origin(annotation) is typing.Literal:
+        return typing.get_args(annotation)
+    for arg in typing.get_args(annotation):
+        found = _literals(arg)
+        if found:
+            return found
+    return ()
+
+
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _submodel(arg)
+        if found:
+            return found
+    return None
+
+
+def _is_list(annotation: Any) -> bool:
+    return typing.get_origin(annotation) is list or any(_is_list(a) for a in typing.get_args(annotation))
+
+
+def _answer(rng: random.Random) -> str:
+    return rng.choices([a for a, _ in RED_FLAG_ANSWERS], [w for _, w in RED_FLAG_ANSWERS])[0]
+
+
+def _draw(model: type[BaseModel], rng: random.Random) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if not info.is_required() and rng.random() < LEAVE_OUT:
+            continue
+        annotation = info.annotation
+        instrument = instrument_of(model, name)
+        spec = catalog().instruments.get(instrument) if instrument else None
+        if spec is not None and spec.kind in ("integer", "number"):
+            low, high = spec.min, spec.max
+            assert low is not None and high is not None
+            document[name] = (rng.randint(int(low), int(high)) if spec.kind == "integer"
+                              else round(rng.uniform(low, high), 1))
+        elif _is_list(annotation):
+            choices = _literals(annotation)
+            document[name] = rng.sample(choices, rng.randint(1, min(3, len(choices))))
+        elif (values := _literals(annotation)):
+            document[name] = rng.choice(values)
+        elif (sub := _submodel(annotation)) is not None:
+            document[name] = _draw(sub, rng)
+    return document
+
+
+def random_case(rng: random.Random, index: int) -> dict[str, Any]:
+    """One valid tripod-case/1 document."""
+    document = _draw(Case, rng)
+    document["format"] = "tripod-case/1"
+    document["client"] |= {"id": f"BENCH-{index:06d}"}
+    document["client"].pop("name", None)
+    document.pop("practitioner", None)
+    document.pop("notes", None)
+    days = rng.randint(0, 3 * 365)
+    document["assessed_on"] = (dt.date.today() - dt.timedelta(days=days)).isoformat()
+    flags = catalog().red_flags.flags
+    clear = rng.random() < ALL_NO
+    document["red_flags"] = {flag: "no" if clear else _answer(rng) for flag in flags
+                             if not (flag.startswith("preg_") and document["client"]["sex"] == "male")}
+    return document
+
+
+def generate(folder: Path, count: int, seed: int) -> None:
+    """Write ``count`` valid random case files (YAML, as practitioners write them) into ``folder``."""
+    from engine.casefile import case_to_document
+
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    for index in range(count):
+        case = Case.model_validate(random_case(rng, index))  # fails loudly if the generator drifts
+        text = yaml.dump(case_to_document(case), Dumper=dumper, sort_keys=False)
+        (folder / f"case_{index:06d}.yaml").write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------------
+# Measurements
+
+
+def _tripod() -> str:
+    found = Path(sys.executable).with_name("tripod")
+    return str(found) if found.exists() else (shutil.which("tripod") or "tripod")
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float  # wall clock
+    code: int
+    cpu: float  # user + system seconds of the child and the descendants it waited for
+    peak: int  # KiB, the largest single process among them (ru_maxrss)
+
+
+def _run(command: list[str]) -> Run:
+    began = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    return Run(time.perf_counter() - began, os.waitstatus_to_exitcode(status),
+               usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+
+def batch(cases: Path, out: Path, jobs: int) -> Run:
+    shutil.rmtree(out, ignore_errors=True)
+    done = _run([_tripod(), "batch", str(cases), "--out", str(out), "--jobs", str(jobs)])
+    if done.code != 0:
+        raise SystemExit(f"bench: tripod batch --jobs {jobs} exited {done.code}; "
+                         f"see {out / 'errors.txt'}")
+    return done
+
+
+def median_seconds(command: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        done = _run(command)
+        if done.code != 0:
+            raise SystemExit(f"bench: {' '.join(command)} exited {done.code}")
+        times.append(done.seconds)
+    return statistics.median(times)
+
+
+def assess_in_process(runs: int) -> dict[str, float]:
+    from engine.casefile import load_case
+    from engine.inference import assess, build_engine
+
+    engine = build_engine()
+    case = load_case(EXAMPLE)
+    figures: dict[str, list[float]] = {"load": [], "assess": [], "json": []}
+    for _ in range(runs):
+        began = time.perf_counter()
+        load_case(EXAMPLE)
+        loaded = time.perf_counter()
+        assessment = assess(case, engine)
+        assessed = time.perf_counter()
+        assessment.to_json()
+        figures["load"].append(loaded - began)
+        figures["assess"].append(assessed - loaded)
+        figures["json"].append(time.perf_counter() - assessed)
+    return {name: statistics.median(values) for name, values in figures.items()}
+
+
+def pdf_seconds(runs: int) -> float | None:
+    try:
+        from reports import pdf
+    except ImportError:
+        return None
+    render = getattr(pdf, "render_pdf", None)
+    if render is None:
+        return None
+    from engine.casefile import load_case
+    from engine.inference import assess
+
+    case = load_case(EXAMPLE)
+    assessment = assess(case)
+    render(assessment, case, "practitioner")  # the first loads fonts; the figure is for a warm one
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        render(assessment, case, "practitioner")
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--cases", type=int, default=10_000, help="cases per batch (default 10000)")
+    parser.add_argument("--quick", action="store_true", help="a small run: 500 cases, fewer repeats")
+    parser.add_argument("--seed", type=int, default=7, help="random seed of the generated cases")
+    args = parser.parse_args(argv)
+    count = 500 if args.quick else args.cases
+    small = max(1, count // 10)
+    repeats = 5 if args.quick else 9
+    rows: list[tuple[str, str, str]] = []
+
+    with tempfile.TemporaryDirectory(prefix="tripod-bench-") as tmp:
+        big, little = Path(tmp, "cases"), Path(tmp, "cases-small")
+        began = time.perf_counter()
+        generate(big, count, args.seed)
+        generate(little, small, args.seed + 1)
+        print(f"generated {count} + {small} valid random cases in {time.perf_counter() - began:.1f} s",
+              file=sys.stderr, flush=True)
+
+        one = batch(big, Path(tmp, "out-1"), 1)
+        rows.append((f"tripod batch, {count} cases, --jobs 1", f"{count / one.seconds:,.0f} cases/s",
+                     ">= 1,000 per core"))
+        # CPU time does not count the time other programs held the CPU: the per-core figure.
+        rows.append(("  same, per CPU-second (start-up included)", f"{count / one.cpu:,.0f} cases",
+                     ">= 1,000"))
+        two = batch(big, Path(tmp, "out-2"), 2)
+        rows.append((f"tripod batch, {count} cases, --jobs 2", f"{count / two.seconds:,.0f} cases/s",
+                     ""))
+        small_run = batch(little, Path(tmp, "out-small"), 1)
+
+        parts = assess_in_process(100 if args.quick else 500)
+        rows.append(("assess(case, engine), engine built", f"{parts['assess'] * 1000:.2f} ms",
+                     "<= 1 ms"))
+        rows.append(("load_case (YAML example)", f"{parts['load'] * 1000:.2f} ms", ""))
+        rows.append(("Assessment.to_json", f"{parts['json'] * 1000:.2f} ms", ""))
+        rows.append(("tripod --help, start to exit", f"{median_seconds([_tripod(), '--help'], repeats):.2f} s",
+                     "< 0.3 s"))
+        rows.append(("tripod assess <example>, start to exit",
+                     f"{median_seconds([_tripod(), 'assess', str(EXAMPLE)], repeats):.2f} s", ""))
+        pdf = pdf_seconds(3 if args.quick else 5)
+        rows.append(("one PDF report, render", "n/a: reports not available" if pdf is None
+                     else f"{pdf:.2f} s", ""))
+        rows.append((f"peak memory, batch of {count}, --jobs 1", f"{one.peak / 1024:.0f} MiB",
+                     "flat"))
+        rows.append((f"peak memory, batch of {small}, --jobs 1", f"{small_run.peak / 1024:.0f} MiB",
+                     "flat"))
+        rows.append((f"peak memory, batch of {count}, --jobs 2 (largest process)",
+                     f"{two.peak / 1024:.0f} MiB", ""))
+
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"Tripod benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"load average at the end {load}, {dt.date.today().isoformat()}")
+    widths = [max(len(r[i]) for r in rows + [("measure", "result", "target")]) for i in range(3)]
+    for row in [("measure", "result", "target"), tuple("-" * w for w in widths), *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+if __name__ == "__main__":
+    main()
