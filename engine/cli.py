@@ -403,6 +403,26 @@ def export(
         typer.echo(f"{out}: case of assessment {assessment} ({case.client.id}, {case.assessed_on})")
 
 
+@app.command()
+def whatif(
+    case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1).", show_default=False)],
+    fmt: Annotated[Format, typer.Option("--format", help="text for a person, json for scripts "
+                                        "(tripod-whatif/1).")] = Format.text,
+) -> None:
+    """How solid is the conclusion: what would flip it, and what to measure next."""
+    from engine.casefile import load_case
+    from engine.whatif import analyse
+
+    with reported():
+        analysis = analyse(load_case(case))
+        if fmt is Format.json:
+            typer.echo(analysis.to_json())
+        else:
+            from reports.render import render_whatif_text
+
+            typer.echo(render_whatif_text(analysis), nl=False)
+
+
 class Audience(str, Enum):
     practitioner = "practitioner"
     client = "client"
@@ -439,7 +459,17 @@ def report(
         intake = load_case(case)
         from reports.render import render_report
 
-        text = render_report(run_assessment(intake), intake, audience.value)
+        solidity = None
+        if audience is Audience.practitioner:
+            from engine.inference import build_engine
+            from engine.whatif import analyse
+
+            engine = build_engine()
+            solidity = analyse(intake, engine)
+            assessment = run_assessment(intake, engine)
+        else:
+            assessment = run_assessment(intake)
+        text = render_report(assessment, intake, audience.value, solidity)
         data = None
         if pdf:
             from reports.pdf import html_to_pdf
@@ -461,26 +491,6 @@ def report(
                 raise TripodError(f"report: {name} = {str(path)!r}: cannot be written "
                                   f"({exc.strerror})") from None
             typer.echo(f"{path}: {audience.value} report ({name[2:].upper()})")
-
-
-@app.command()
-def whatif(
-    case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1).", show_default=False)],
-    fmt: Annotated[Format, typer.Option("--format", help="text for a person, json for scripts "
-                                        "(tripod-whatif/1).")] = Format.text,
-) -> None:
-    """How solid is the conclusion: what would flip it, and what to measure next."""
-    from engine.casefile import load_case
-    from engine.whatif import analyse
-
-    with reported():
-        analysis = analyse(load_case(case))
-        if fmt is Format.json:
-            typer.echo(analysis.to_json())
-        else:
-            from reports.render import render_whatif_text
-
-            typer.echo(render_whatif_text(analysis), nl=False)
 
 
 def _draft_to_resume(records: Store, draft: int | None) -> int:

@@ -176,13 +176,17 @@ def grouped_findings(assessment: Assessment) -> list[tuple[str, tuple[str, ...]]
     return [(finding_id, tuple(found)) for finding_id, found in sides.items()]
 
 
-def render_report(assessment: Assessment, case: Case, audience: str) -> str:
-    """A self-contained HTML report for ``audience`` (practitioner or client) of one assessment."""
+def render_report(assessment: Assessment, case: Case, audience: str, solidity: Any = None) -> str:
+    """A self-contained HTML report for ``audience`` (practitioner or client) of one assessment.
+
+    ``solidity`` is the what-if analysis of the same case (engine.whatif.WhatIf); when given, the
+    practitioner report has a "How solid is this?" section.
+    """
     from reports import pictures
 
     if audience not in AUDIENCES:
         raise ValueError(f"audience {audience!r}: allowed one of {', '.join(AUDIENCES)}")
-    extra: dict[str, Any] = {"case": case, "rt": catalog().report_texts,
+    extra: dict[str, Any] = {"case": case, "rt": catalog().report_texts, "w": solidity,
                              "path_label": lambda path: path_label(path, case)}
     if audience == "client":
         extra["findings"] = grouped_findings(assessment)

@@ -16,6 +16,7 @@ from typing import Any
 import pypdf
 import pytest
 import textstat
+import yaml
 from typer.testing import CliRunner
 
 from engine.casefile import load_case, parse_case
@@ -23,11 +24,12 @@ from engine.cli import app
 from engine.inference import assess
 from engine.intake import Case
 from engine.trace import Assessment
+from engine.whatif import analyse
 from knowledge.catalog import catalog
 from reports import pictures
 from reports.pdf import html_to_pdf, render_pdf
 from reports.render import evidence, render_report
-from tests.conftest import EXAMPLES, example_paths
+from tests.conftest import EXAMPLES, ROOT, example_paths
 
 runner = CliRunner()
 AUDIENCES = ("practitioner", "client")
@@ -503,10 +505,31 @@ class TestCli:
             ],
         )
         assert result.exit_code == 0, result.output
-        assert html.read_text(encoding="utf-8") == report(CLASSIC, "practitioner")
+        case, assessment = assessed(CLASSIC)
+        expected = render_report(assessment, case, "practitioner", analyse(case))
+        assert html.read_text(encoding="utf-8") == expected
         assert "Sam Carter" in pdf_text(pdf.read_bytes())
         assert {os.stat(p).st_mode & 0o777 for p in (html, pdf)} == {0o600}
         assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.pdf"]
+
+    def test_practitioner_report_says_how_solid_the_conclusion_is(self, tmp_path: Path,
+                                                                    classic_doc: Any) -> None:
+        """The what-if analysis of the same case: a left hip IR of 16 flips at 14 (issue 8)."""
+        doc = yaml.safe_load((ROOT / "tests" / "cases" / "01_clean_no_chain_deficit.yaml").read_text())
+        doc["intake"]["hips"]["left"]["ir_deg"] = 16
+        case_file = tmp_path / "borderline.yaml"
+        case_file.write_text(yaml.safe_dump(doc["intake"]))
+        out = tmp_path / "p.html"
+        result = runner.invoke(app, ["report", str(case_file), "--audience", "practitioner",
+                                     "--html", str(out)])
+        assert result.exit_code == 0, result.output
+        text = squash(html_text(out.read_text(encoding="utf-8")))
+        assert "How solid is this?" in text
+        assert "does not survive a plausible measurement error" in text
+        assert "hips.left.ir_deg 16 → 14: Descending pelvic chain (0.37 times its measurement error)" in text
+        client = tmp_path / "c.html"
+        runner.invoke(app, ["report", str(case_file), "--audience", "client", "--html", str(client)])
+        assert "How solid" not in client.read_text(encoding="utf-8")
 
     def test_report_without_an_output_exits_2_naming_both_options(self) -> None:
         result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "client"])
