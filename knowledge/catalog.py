@@ -377,9 +377,14 @@ _FILES = (
 )
 
 
+# libyaml's safe loader, when PyYAML has it: the same data, a tenth of the time (about 0.1 s saved at
+# every start of a command that reasons, and of every batch worker).
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read(name: str) -> tuple[Any, bytes]:
     raw = resources.files("knowledge").joinpath("data", f"{name}.yaml").read_bytes()
-    return yaml.safe_load(raw), raw
+    return yaml.load(raw, Loader=_SafeLoader), raw
 
 
 @cache
