@@ -326,6 +326,23 @@ class TestProgress:
         assert lines[-1].startswith("batch: 9/9 cases (100%), ") and ", 3 failed, ETA 0s" in lines[-1]
         assert "\x1b" not in result.stderr
 
+    @pytest.mark.slow
+    def test_at_a_terminal_progress_is_a_bar_with_count_rate_and_time_left(self, tmp_path: Path
+                                                                           ) -> None:
+        import pexpect
+
+        tripod = Path(sys.executable).with_name("tripod")
+        child = pexpect.spawn(str(tripod), ["batch", str(EXAMPLES), "--out", str(tmp_path / "out"),
+                                            "--jobs", "1"], dimensions=(24, 120), encoding="utf-8",
+                              timeout=60)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0, child.before
+        screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before)
+        assert "\x1b[" in child.before  # drawn with terminal codes, unlike the plain lines
+        assert re.search(r"batch .* 6/6 \d+\.\d cases/s 0 failed \d:\d\d:\d\d ETA", screen), screen
+        assert "6 of 6 case files: 6 assessed" in screen
+
     def test_plain_progress_prints_one_line_per_tenth_of_a_large_batch(self, tmp_path: Path,
                                                                        classic_doc: dict[str, Any]
                                                                        ) -> None:
