@@ -84,9 +84,11 @@ def default_jobs() -> int:
 def find_case_files(paths: Sequence[Path], skip: Sequence[Path] = ()) -> list[str]:
     """Every case file under ``paths``: directories walked recursively in sorted order, hidden files
     and folders skipped, only .yaml/.yml/.json taken; a file named directly is taken as it is (and
-    reported if it is not a case file). ``skip`` folders (the output folder) are never entered.
+    reported if it is not a case file). ``skip`` folders (the output folder) are never entered;
+    symbolic links to folders are not followed.
 
-    The one list a batch holds whole, so it holds plain strings (about 100 bytes a file).
+    This list and the output names taken are all a batch holds whole, as plain strings (a few
+    hundred bytes a case); results are never held.
     """
     skipped = {os.path.realpath(p) for p in skip}
     found: list[str] = []
@@ -324,10 +326,9 @@ class PlainProgress:
         self.total = 0
         self.every = 1
         self.began = 0.0
-        self.shown = 0
 
     def start(self, total: int) -> None:
-        self.total, self.began, self.shown = total, time.monotonic(), 0
+        self.total, self.began = total, time.monotonic()
         self.every = max(1, math.ceil(total / 10))
 
     def advance(self, done: int, failed: int) -> None:
@@ -339,7 +340,6 @@ class PlainProgress:
         percent = 100 * done // self.total if self.total else 100
         print(f"batch: {done}/{self.total} cases ({percent}%), {rate:.1f} cases/s, {failed} failed, "
               f"ETA {_duration(eta)}", file=self.stream, flush=True)
-        self.shown = done
 
     def stop(self) -> None:
         pass
@@ -462,11 +462,6 @@ class _Sink:
         for spool in self.spools:
             spool.close("\n]\n" if spool is self.json else "")
 
-    def discard(self) -> None:
-        for spool in self.spools:
-            spool.handle.close()
-            Path(spool.tmp).unlink(missing_ok=True)
-
 
 @dataclass
 class BatchResult:
@@ -492,7 +487,7 @@ def _refuse(path: Path, out: Path, what: str) -> InputError:
     return InputError([Problem(str(path), "--out", repr(str(out)), what)])
 
 
-def _check_out(out: Path, formats: Sequence[str], force: bool, resume: bool) -> None:
+def _check_out(out: Path, force: bool, resume: bool) -> None:
     if out.exists() and not out.is_dir():
         raise InputError([Problem("batch", "--out", repr(str(out)),
                                   "is a file; allowed a folder (it is created if missing)")])
@@ -530,7 +525,7 @@ def run_batch(
         raise InputError([Problem("batch", "--force/--resume", "both given",
                                   "allowed one of them: --force redoes every case, --resume keeps "
                                   "finished ones")])
-    _check_out(out, formats, force, resume)
+    _check_out(out, force, resume)
     sources = find_case_files(paths, skip=[out])
     if not sources:
         raise InputError([Problem("batch", "PATH", show_value(" ".join(map(str, paths))),
