@@ -17,6 +17,7 @@ from typing import Any
 
 from experta import Fact, KnowledgeEngine
 from experta.conditionalelement import ConditionalElement
+from experta.strategies import DepthStrategy
 from experta.matchers.rete.check import TypeCheck
 from experta.matchers.rete.token import Token
 
@@ -45,9 +46,23 @@ from knowledge.rules.symptoms import SymptomRules
 from knowledge.rules.tibia_femur import TibiaFemurRules
 
 
+class _StableDepthStrategy(DepthStrategy):
+    """experta's depth strategy, with the rule's name as the last tie-break.
+
+    Two activations of equal salience over the same facts (e.g. CON-03 and CON-04 on one finding)
+    otherwise keep the order they come out of a set in, which follows Python's per-process string
+    hashing: the same case gave its trace steps in a different order in another process.
+    """
+
+    def get_key(self, activation: Any) -> Any:
+        return (*super().get_key(activation), activation.rule._wrapped.__name__)
+
+
 class TripodEngine(RedFlagRules, FootRules, TibiaFemurRules, PelvisRules, LateralChainRules,
                    SymptomRules, ProgrammeRules, RootCauseRules, ConstraintRules, KnowledgeEngine):
     """Every rule module composed into one experta engine."""
+
+    __strategy__ = _StableDepthStrategy
 
     def __init__(self) -> None:
         super().__init__()

@@ -134,3 +134,20 @@ class TestAssessCommand:
         result = self.runner.invoke(app, ["assess", str(write_case("format: nope\n"))])
         assert result.exit_code == 2
         assert "format = 'nope': allowed one of tripod-case/1" in result.stderr
+
+
+def test_the_same_case_gives_the_same_trace_in_every_process() -> None:
+    """Rules of equal salience over the same facts once fired in hash order (PYTHONHASHSEED)."""
+    import os
+    import shutil
+    import subprocess
+
+    exe = shutil.which("tripod")
+    assert exe
+    case = str(EXAMPLES / "classic_compensatory_pronation.yaml")
+    outputs = {
+        subprocess.run([exe, "assess", case, "--format", "json"], capture_output=True, text=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}, timeout=60, check=True).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(outputs) == 1
