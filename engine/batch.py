@@ -423,6 +423,13 @@ class _Spool:
         os.replace(self.tmp, self.path)
 
 
+def _inert(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run: text starting = + - @ (a source path can) is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 class _Sink:
     """The summary and errors files of one batch, written row by row."""
 
@@ -446,7 +453,8 @@ class _Sink:
 
     def row(self, row: dict[str, Any]) -> None:
         if self.csv is not None:
-            self.csv.writerow({**row, "findings": " ".join(row["findings"])})
+            cells = {**row, "findings": " ".join(row["findings"])}
+            self.csv.writerow({key: _inert(value) for key, value in cells.items()})
         if self.json is not None:
             self.json.handle.write(("\n" if not self.rows else ",\n") + json.dumps(row))
         self.rows += 1

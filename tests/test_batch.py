@@ -156,6 +156,19 @@ class TestOutputs:
             "TR-0060_2026-11-22.json", "errors.txt", "summary.csv"]
         assert (out / "errors.txt").read_text() == ""
 
+    def test_csv_cell_that_a_spreadsheet_would_run_as_a_formula_is_quoted(
+            self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        folder = tmp_path / "=HYPERLINK(1)"
+        folder.mkdir()
+        shutil.copy(EXAMPLES / "partly_assessed.yaml", folder / "case.yaml")
+        out = tmp_path / "out"
+        monkeypatch.chdir(tmp_path)
+        result = batch("=HYPERLINK(1)", "--out", str(out), "--format", "csv", "--jobs", "1")
+        assert result.exit_code == 0, result.output
+        with (out / "summary.csv").open(newline="") as handle:
+            (row,) = list(csv.DictReader(handle))
+        assert row["source"].startswith("'=")
+
     def test_worker_processes_write_the_same_files_as_one_process(self, tmp_path: Path) -> None:
         one, two = tmp_path / "one", tmp_path / "two"
         assert batch(str(EXAMPLES), "--out", str(one), "--jobs", "1").exit_code == 0
