@@ -605,7 +605,7 @@ def _take(outcome: Outcome, out: Path, sink: _Sink, claimed: dict[str, str], res
                 raise _refuse(path, out, "exists; allowed --force to overwrite it or --resume "
                               "to keep it")
     for (fmt, content), path in zip(outcome.reports.items(), written):
-        _write_bytes_atomic(path, content)
+        write_atomic(path, content)
     if store is not None:
         from engine.intake import Case
         from engine.trace import Assessment
@@ -616,17 +616,3 @@ def _take(outcome: Outcome, out: Path, sink: _Sink, claimed: dict[str, str], res
     write_atomic(target, outcome.document)
     result.assessed += 1
     sink.row(outcome.row)
-
-
-def _write_bytes_atomic(path: Path, content: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

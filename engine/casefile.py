@@ -118,7 +118,7 @@ def _parse_json(where: str, text: str) -> Any:
 
 def _parse_yaml(where: str, text: str) -> Any:
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a safe loader (SafeConstructor)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeConstructor-based loader
     except _DuplicateKey as exc:
         raise _fail(where, str(exc.key), f"(given twice, line {exc.line})",
                     "each key at most once") from exc
@@ -159,13 +159,16 @@ def dump_case(case: Case, fmt: str = "yaml") -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
-def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: no half-written file."""
+def write_atomic(path: Path, content: str | bytes, mode: int = 0o600) -> None:
+    """Write text (as UTF-8) or bytes to ``path`` through a temporary file in the same folder and a
+    rename: no half-written file, and never readable by others, not even for a moment (case files,
+    assessments and reports hold patient data)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)

@@ -9,9 +9,9 @@ rule engine, report rendering, WeasyPrint) are imported inside the commands that
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -479,14 +479,12 @@ def report(
             except OSError as exc:  # WeasyPrint could not load Pango or a font
                 raise TripodError(f"report: --pdf: cannot render PDF ({exc}); install Pango "
                                   "(apt-get install libpango-1.0-0 libpangoft2-1.0-0)") from None
-        from reports.pdf import write_bytes_atomic
-
         for name, path in outputs:
             try:
                 if name == "--html":
                     write_atomic(path, text)
                 else:
-                    write_bytes_atomic(path, data or b"")
+                    write_atomic(path, data or b"")
             except OSError as exc:
                 raise TripodError(f"report: {name} = {str(path)!r}: cannot be written "
                                   f"({exc.strerror})") from None
@@ -546,7 +544,8 @@ def _fit(text: str, width: int) -> str:
 def _offer_reports(stored: StoredAssessment, read: Callable[[str], str]) -> None:
     """Offer the practitioner and client PDF reports of a finished intake."""
     try:
-        from reports.pdf import render_pdf, write_bytes_atomic
+        from engine.casefile import write_atomic
+        from reports.pdf import render_pdf
     except ImportError:  # PDF reports are an optional part of an installation
         return
     from engine.casefile import parse_case
@@ -562,7 +561,7 @@ def _offer_reports(stored: StoredAssessment, read: Callable[[str], str]) -> None
             for audience in ("practitioner", "client"):
                 path = Path(folder).expanduser() / (
                     f"{stored.client_id}_{stored.assessed_on}_{audience}.pdf")
-                write_bytes_atomic(path, render_pdf(assessment, case, audience))
+                write_atomic(path, render_pdf(assessment, case, audience))
                 typer.echo(f"  {path}")
         except OSError as exc:
             _err(f"intake: reports folder = {folder!r}: {exc.strerror}; allowed a writable folder")

@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 

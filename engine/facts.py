@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-
 from experta import Fact
 from pydantic import BaseModel
 

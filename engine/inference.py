@@ -17,9 +17,9 @@ from typing import Any
 
 from experta import Fact, KnowledgeEngine
 from experta.conditionalelement import ConditionalElement
-from experta.strategies import DepthStrategy
 from experta.matchers.rete.check import TypeCheck
 from experta.matchers.rete.token import Token
+from experta.strategies import DepthStrategy
 
 from engine.facts import Advice, Blocked, Found, Obs, Referral, Root, Stage, answers, observations
 from engine.intake import SIDES, Case

@@ -203,7 +203,8 @@ RedFlags = _red_flag_model()
 
 def _iso_date(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        raise ValueError("allowed a date as YYYY-MM-DD, without a time")
+        # pydantic turns a ValueError into a validation error naming the field; a TypeError escapes.
+        raise ValueError("allowed a date as YYYY-MM-DD, without a time")  # noqa: TRY004
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):

@@ -279,7 +279,7 @@ def analyse(case: Case, engine: TripodEngine | None = None) -> WhatIf:
     next_tests: list[NextTest] = []
     for path in _watched_paths():
         current = _get(runner.document, path)
-        annotation, instrument_id = _field_info(path)
+        _, instrument_id = _field_info(path)
         spec = _instrument_for(path, instrument_id, runner.document)
         changes = [c for c in (runner.change(path, v) for v in _candidates(path, runner.document)) if c]
         reliability = spec.reliability if spec else "unknown"

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import operator
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator

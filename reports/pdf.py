@@ -8,9 +8,6 @@ every URL, which also keeps a crafted case file from making it read local files.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
@@ -44,20 +41,3 @@ def render_pdf(assessment: Assessment, case: Case, audience: str) -> bytes:
     from reports.render import render_report
 
     return html_to_pdf(render_report(assessment, case, audience))
-
-
-def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` through a temporary file in the same folder and a rename: no half-written
-    file, and never readable by others, not even for a moment (it holds patient data)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
