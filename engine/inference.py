@@ -201,7 +201,11 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     root_cause = _root_cause(case, roots, findings, steps) if status == "complete" else None
     alternatives = _alternatives(root_cause, findings)
     constraints = _constraints(_facts(engine, Advice), steps) if root_cause else ()
-    detail = () if status == "referral" else _missing(case, blocked)
+    detail = _missing(case, blocked)
+    if status == "referral":
+        # No chain reasoning ran, so no observation is missing for it; a red flag left unanswered
+        # still is, and the doctor the client is sent to should hear of it.
+        detail = tuple(m for m in detail if m.state == "unknown")
     return Assessment(
         case=CaseRef(client_id=case.client.id, assessed_on=case.assessed_on),
         knowledge_version=kb.version,

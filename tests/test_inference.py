@@ -37,6 +37,7 @@ def test_red_flag_refers_out_and_suppresses_chain_reasoning_and_training_constra
     assert (result.status, result.referral.urgency) == ("referral", "emergency")
     assert result.findings == () and result.constraints == () and result.root_cause is None
     assert {s.rule for s in result.trace} == {"RF-01", "RF-04"}  # saddle yes; bladder unknown
+    assert result.missing == ("red_flags.rf_ces_bladder",)  # only the unanswered red flag
 
 
 def test_unknown_red_flag_alone_does_not_refer_but_blocks_a_conclusion(classic_doc: Any) -> None:

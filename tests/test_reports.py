@@ -475,6 +475,12 @@ class TestPdf:
         assert any(secret.as_uri() in r.getMessage() for r in caplog.records)
 
 
+def test_referral_report_names_the_red_flags_left_unanswered() -> None:
+    text = squash(html_text(report(EXAMPLES / "red_flag_referral.yaml", "practitioner")))
+    assert "Red flags not answered" in text
+    assert "rf_ces_bladder" in text
+
+
 class TestCli:
     def test_report_writes_private_html(self, tmp_path: Path) -> None:
         out = tmp_path / "out" / "client.html"
