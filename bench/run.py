@@ -36,7 +36,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from engine.intake import Case, instrument_of
+from engine.intake import Case, instrument_of, literal_values
 from knowledge.catalog import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,16 +49,6 @@ RED_FLAG_ANSWERS = (("no", 0.9), ("unknown", 0.06), ("yes", 0.04))
 
 # --------------------------------------------------------------------------------------------------
 # Random valid cases, drawn from the intake model and the catalog
-
-
-def _literals(annotation: Any) -> tuple[Any, ...]:
-    if typing.get_origin(annotation) is typing.Literal:
-        return typing.get_args(annotation)
-    for arg in typing.get_args(annotation):
-        found = _literals(arg)
-        if found:
-            return found
-    return ()
 
 
 def _submodel(annotation: Any) -> type[BaseModel] | None:
@@ -93,9 +83,9 @@ def _draw(model: type[BaseModel], rng: random.Random) -> dict[str, Any]:
             document[name] = (rng.randint(int(low), int(high)) if spec.kind == "integer"
                               else round(rng.uniform(low, high), 1))
         elif _is_list(annotation):
-            choices = _literals(annotation)
+            choices = literal_values(annotation)
             document[name] = rng.sample(choices, rng.randint(1, min(3, len(choices))))
-        elif (values := _literals(annotation)):
+        elif (values := literal_values(annotation)):
             document[name] = rng.choice(values)
         elif (sub := _submodel(annotation)) is not None:
             document[name] = _draw(sub, rng)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -111,17 +110,6 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _literal_values(annotation: Any) -> tuple[str, ...]:
-    """The values of the Literal inside an annotation (through Annotated and Optional), if any."""
-    if typing.get_origin(annotation) is typing.Literal:
-        return tuple(str(v) for v in typing.get_args(annotation))
-    for arg in typing.get_args(annotation):
-        found = _literal_values(arg)
-        if found:
-            return found
-    return ()
-
-
 _TYPE_WORDS = {
     "int_type": "allowed a whole number",
     "int_from_float": "allowed a whole number",
@@ -147,7 +135,9 @@ def _allowed(error: Any, model: type[BaseModel]) -> str:
     if kind == "missing":
         holder = _model_at(model, tuple(error["loc"][:-1]))
         info = holder.model_fields.get(str(error["loc"][-1])) if holder else None
-        choices = _literal_values(info.annotation) if info else ()
+        from engine.intake import literal_values
+
+        choices = tuple(str(v) for v in literal_values(info.annotation)) if info else ()
         return f"required; allowed one of {', '.join(choices)}" if choices else "required"
     if kind == "extra_forbidden":
         holder = _model_at(model, tuple(error["loc"][:-1]))

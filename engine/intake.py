@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import typing
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -254,6 +255,18 @@ class PregnancyItemsMissing(ValueError):
         super().__init__(f"pregnancy items required when client.sex is {sex!r}")
         self.items = items
         self.sex = sex
+
+
+def literal_values(annotation: Any) -> tuple[Any, ...]:
+    """The allowed values of the Literal inside an annotation (through Annotated, Optional and
+    lists), or () when the field is not a closed choice."""
+    if typing.get_origin(annotation) is Literal:
+        return typing.get_args(annotation)
+    for arg in typing.get_args(annotation):
+        found = literal_values(arg)
+        if found:
+            return found
+    return ()
 
 
 @cache

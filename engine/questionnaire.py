@@ -32,7 +32,7 @@ from rich.text import Text
 
 from engine.casefile import case_to_document, parse_case
 from engine.errors import problems_from_validation
-from engine.intake import FORMAT, SIDES, Case, instrument_of
+from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values
 from knowledge.catalog import TIER_RANK, QuestionSection, catalog
 
 if typing.TYPE_CHECKING:  # the store imports SQLAlchemy; the questions themselves do not need it
@@ -100,16 +100,6 @@ def _field(path: str) -> tuple[list[type[BaseModel]], str]:
     return models, name
 
 
-def _literal(annotation: Any) -> tuple[str, ...]:
-    if typing.get_origin(annotation) is Literal:
-        return tuple(str(v) for v in typing.get_args(annotation))
-    for arg in typing.get_args(annotation):
-        found = _literal(arg)
-        if found:
-            return found
-    return ()
-
-
 def _is_list(annotation: Any) -> bool:
     args = typing.get_args(annotation)
     return typing.get_origin(annotation) is list or any(_is_list(a) for a in args)
@@ -136,7 +126,7 @@ def _question(section: QuestionSection, spec: Any, side: str | None) -> Question
     models, name = _field(path)
     info = models[-1].model_fields[name]
     instrument = instrument_of(models[-1], name)
-    choices = _literal(info.annotation)
+    choices = tuple(str(v) for v in literal_values(info.annotation))
     kind: Kind
     if path == "assessed_on":
         kind = "date"

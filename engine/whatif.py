@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine.inference import TripodEngine, assess, build_engine
-from engine.intake import Case, Measured
+from engine.intake import Case, Measured, literal_values
 from engine.trace import Assessment
 from knowledge.catalog import Instrument, catalog
 
@@ -138,16 +138,6 @@ def _field_info(path: str) -> tuple[Any, str | None]:
     return annotation, instrument
 
 
-def _literal_values(annotation: Any) -> tuple[Any, ...]:
-    if typing.get_origin(annotation) is Literal:
-        return typing.get_args(annotation)
-    for arg in typing.get_args(annotation):
-        found = _literal_values(arg)
-        if found:
-            return found
-    return ()
-
-
 def _get(document: dict[str, Any], path: str) -> Any:
     current: Any = document
     for part in path.split("."):
@@ -208,7 +198,7 @@ def _numeric_candidates(path: str, instrument: str, current: float | None,
 def _candidates(path: str, document: dict[str, Any]) -> list[Any]:
     annotation, instrument = _field_info(path)
     current = _get(document, path)
-    values = _literal_values(annotation)
+    values = literal_values(annotation)
     if values:
         return [v for v in values if v != current]
     if instrument and catalog().instrument(instrument).kind == "multi":
