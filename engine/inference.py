@@ -32,6 +32,7 @@ from engine.trace import (
     MissingDetail,
     RootCause,
     TraceStep,
+    ref,
 )
 from engine.trace import Referral as ReferralOut
 from knowledge.catalog import TIER_RANK, catalog
@@ -232,7 +233,7 @@ def _merge(steps: list[TraceStep], field: str) -> tuple[str, ...]:
 
 
 def _finding(fact: Found, steps: list[TraceStep]) -> Finding:
-    own = [s for s in steps if s.concluded == f"finding:{fact['finding']}:{fact['side']}"]
+    own = [s for s in steps if s.concluded == ref("finding", fact["finding"], fact["side"])]
     return Finding(
         id=fact["finding"],
         side=fact["side"],
@@ -279,7 +280,7 @@ def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
              else "moderate" if points >= kb.scoring.moderate_at else "low")
     cap = min((_LEVELS.index(kb.penalties[p].cap) for p in applied), default=2)
     confidence = _LEVELS[min(_LEVELS.index(level), cap)]
-    rule = next(s.rule for s in steps if s.concluded.startswith(f"root_cause:{cause}:"))
+    rule = next(s.rule for s in steps if s.concluded.split(":")[:2] == ["root_cause", cause])
     return RootCause(id=cause, confidence=confidence, sides=sides, rule=rule, claims=model.claims,
                      supported_by=tuple(dict.fromkeys(f.id for f in support)),
                      penalties=tuple(dict.fromkeys(applied)))
@@ -320,7 +321,7 @@ def _constraints(advice: list[Advice], steps: list[TraceStep]) -> tuple[Constrai
     ordered = sorted(sides, key=lambda c: table[c].order)
     out = []
     for index, constraint in enumerate(ordered, start=1):
-        rule = next(s.rule for s in steps if s.concluded.startswith(f"constraint:{constraint}:"))
+        rule = next(s.rule for s in steps if s.concluded.split(":")[:2] == ["constraint", constraint])
         out.append(Constraint(id=constraint, order=index, claims=table[constraint].claims, rule=rule,
                               sides=tuple(s for s in SIDES if s in sides[constraint])))
     return tuple(out)

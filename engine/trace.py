@@ -22,6 +22,12 @@ Confidence = Literal["low", "moderate", "high"]
 RootCauseId = Literal["ascending_foot_chain", "descending_pelvic_chain", "no_chain_deficit"]
 
 
+def ref(kind: str, name: str, side: str | None = None) -> str:
+    """How a trace names a conclusion: ``finding:<id>`` or ``finding:<id>:<side>`` (likewise
+    ``root_cause:``, ``constraint:``, ``referral:``, ``blocked:``); no side, no third part."""
+    return f"{kind}:{name}:{side}" if side else f"{kind}:{name}"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -48,7 +54,7 @@ class ThresholdUse(_Model):
 
 class TraceStep(_Model):
     rule: str
-    concluded: str = Field(description="what the step declared: finding:<id>:<side>, root_cause:<id>, ...")
+    concluded: str = Field(description="what the step declared, as named by ref()")
     claims: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     used: tuple[str, ...] = Field(default=(), description="case-file paths and finding references")
@@ -90,6 +96,9 @@ class Finding(_Model):
     sources: tuple[str, ...]
     based_on: tuple[str, ...]
     strength: Literal["definite", "borderline"] = "definite"
+
+    def ref(self) -> str:
+        return ref("finding", self.id, self.side)
 
 
 class Constraint(_Model):

@@ -51,7 +51,7 @@ class Evidence:
 
 
 def evidence(assessment: Assessment, finding: Finding) -> Evidence:
-    steps = assessment.steps_for(f"finding:{finding.id}:{finding.side}")
+    steps = assessment.steps_for(finding.ref())
     observations = {o.path: o for s in steps for o in s.observations}
     thresholds = {t.key: t for s in steps for t in s.thresholds}
     used = dict.fromkeys(u for s in steps for u in s.used if u.startswith("finding:"))

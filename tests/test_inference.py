@@ -52,7 +52,7 @@ def test_every_finding_has_a_trace_step_that_cites_a_claim_or_a_source() -> None
     for path in GOLDEN:
         result = assess(golden_case(path))
         for finding in result.findings:
-            steps = result.steps_for(f"finding:{finding.id}:{finding.side}")
+            steps = result.steps_for(finding.ref())
             assert steps, (path.name, finding.id)
             assert all(step.claims or step.sources for step in steps), (path.name, finding.id)
 

@@ -80,7 +80,7 @@ def test_any_valid_intake_terminates_with_every_finding_explained(document: dict
         return  # drawn shapes can be invalid (e.g. empty sections are fine, but keep the property honest)
     result = assess(case, ENGINE)
     for finding in result.findings:
-        steps = result.steps_for(f"finding:{finding.id}:{finding.side}")
+        steps = result.steps_for(finding.ref())
         assert steps and all(s.claims or s.sources for s in steps)
     if result.status == "complete":
         assert result.root_cause is not None

@@ -15,7 +15,7 @@ from typing import Any
 from experta import P
 
 from engine.facts import Advice, Blocked, Found, Obs, Referral, Root
-from engine.trace import Observation, ThresholdUse, TraceStep
+from engine.trace import Observation, ThresholdUse, TraceStep, ref
 from knowledge.catalog import catalog
 
 # Rules fire in tiers: red flags and context first, then what each segment shows, then findings that
@@ -63,13 +63,13 @@ def _observation(fact: Obs) -> Observation:
 
 
 def reference(fact: Any) -> str:
-    """How a trace names a used fact: its case-file path, or ``finding:<id>:<side>``."""
+    """How a trace names a used fact: its case-file path, or a ref() such as ``finding:<id>:<side>``."""
     if isinstance(fact, Obs):
         return str(fact["path"])
     if isinstance(fact, Found):
-        return f"finding:{fact['finding']}:{fact['side']}"
+        return ref("finding", fact["finding"], fact["side"])
     if isinstance(fact, Root):
-        return f"root_cause:{fact['cause']}"
+        return ref("root_cause", fact["cause"])
     return f"red_flags.{fact['flag']}"
 
 
@@ -104,26 +104,26 @@ class TripodRules:
                  used: Iterable[Any] = (), thresholds: Iterable[str] = (), sources: Iterable[str] = (),
                  strength: str = "definite") -> None:
         """Declare a finding and record the step that found it."""
-        self.record(f"finding:{finding}:{side}", rule, claims, used, thresholds, sources)
+        self.record(ref("finding", finding, side), rule, claims, used, thresholds, sources)
         self.declare(Found(finding=finding, side=side, strength=strength))  # type: ignore[attr-defined]
 
     def refer(self, flag: str, rule: str, used: Iterable[Any], partner: str | None = None) -> None:
         spec = catalog().red_flags.flags[flag]
-        self.record(f"referral:{flag}", rule, (), used, (), spec.sources)
+        self.record(ref("referral", flag), rule, (), used, (), spec.sources)
         self.declare(Referral(flag=flag, tier=spec.tier, partner=partner))  # type: ignore[attr-defined]
 
     def block(self, reason: str, path: str, rule: str, used: Iterable[Any] = (),
               sources: Iterable[str] = ()) -> None:
-        self.record(f"blocked:{reason}:{path}", rule, (), used, (), sources)
+        self.record(ref("blocked", reason, path), rule, (), used, (), sources)
         self.declare(Blocked(reason=reason, path=path))  # type: ignore[attr-defined]
 
     def root(self, cause: str, side: str | None, rule: str, used: Iterable[Any],
              penalty: str | None = None) -> None:
         claims = catalog().root_causes.causes[cause].claims
-        self.record(f"root_cause:{cause}:{side}", rule, claims, used)
+        self.record(ref("root_cause", cause, side), rule, claims, used)
         self.declare(Root(cause=cause, side=side, penalty=penalty))  # type: ignore[attr-defined]
 
     def advise(self, constraint: str, side: str | None, rule: str, used: Iterable[Any]) -> None:
         claims = catalog().constraints[constraint].claims
-        self.record(f"constraint:{constraint}:{side}", rule, claims, used)
+        self.record(ref("constraint", constraint, side), rule, claims, used)
         self.declare(Advice(constraint=constraint, side=side))  # type: ignore[attr-defined]
