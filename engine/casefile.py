@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
+from collections.abc import Hashable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,11 @@ SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 FILE = "(file)"
 
 
+# A case file nests five levels at most (movements.hinge.left.heel); far deeper is an attack or an
+# accident, and left alone it would exhaust the recursion of the validators and error printers.
+MAX_DEPTH = 32
+
+
 class _DuplicateKey(Exception):
     def __init__(self, key: Any, line: int) -> None:
         super().__init__(key, line)
@@ -39,24 +46,73 @@ class _DuplicateKey(Exception):
         self.line = line
 
 
+class _Unbuildable(Exception):
+    """Text that parses but makes no value: the place and the words of one problem line."""
+
+    def __init__(self, what: str, allowed: str, mark: Any = None) -> None:
+        place = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        super().__init__(what)
+        self.value = f"({what}{place})"
+        self.allowed = allowed
+
+
+def _digit_limit() -> str:
+    return f"allowed numbers of at most {sys.get_int_max_str_digits()} digits"
+
+
 class _UniqueKeyLoader(_SafeLoader):
-    """A safe loader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+    """A safe loader that refuses a key given twice in one mapping (PyYAML keeps the last), keeps
+    dates as text, and says where a value that cannot be built is."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError) as exc:
+            # The exception's own words may quote the value (patient data): name the place only.
+            raise _Unbuildable("a value that cannot be read", "allowed valid YAML values",
+                               node.start_mark) from exc
 
 
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode,
-                              deep: bool = False) -> dict[Any, Any]:
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode
+                              ) -> Iterator[dict[Any, Any]]:
+    # A generator, as PyYAML's own mapping constructor is: the loader fills nested mappings one
+    # after another instead of recursing, so nesting depth is checked afterwards, not by a crash.
+    data: dict[Any, Any] = {}
+    yield data
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
+        key = loader.construct_object(key_node)
+        if not isinstance(key, Hashable):
+            raise _Unbuildable("a list or mapping as a key", "allowed keys that are field names",
+                               key_node.start_mark)
         if key in seen:
             raise _DuplicateKey(key, key_node.start_mark.line + 1)
         seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
+    data.update(loader.construct_mapping(node))
+
+
+def _construct_int(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> int:
+    try:
+        number: int = loader.construct_yaml_int(node)
+    except ValueError as exc:
+        digits = sum(c.isdigit() for c in str(node.value))
+        if digits <= sys.get_int_max_str_digits():
+            raise
+        raise _Unbuildable(f"a number of {digits} digits", _digit_limit(), node.start_mark) from exc
+    return number
+
+
+def _construct_timestamp_as_text(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> str:
+    # YAML 1.1 builds 2026-11-20 into a date itself and fails on 2026-13-45 with no field name;
+    # kept as text, the intake model checks it as it checks a JSON date, naming the field.
+    return str(loader.construct_scalar(node))
 
 
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
 )
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
 
 
 def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -68,8 +124,35 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+def _json_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > sys.get_int_max_str_digits():
+        raise _Unbuildable(f"a number of {digits} digits", _digit_limit())
+    return int(text)
+
+
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
+    raise _Unbuildable(name, "allowed valid JSON; NaN and Infinity are not JSON numbers")
+
+
+def _too_deep(document: Any) -> bool:
+    """Whether lists and mappings nest more than MAX_DEPTH levels (walked without recursion)."""
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+_TOO_DEEP = ("(nested too deeply)", f"allowed at most {MAX_DEPTH} levels of nesting")
 
 
 def _fail(where: str, field: str, value: str, allowed: str) -> CaseFileError:
@@ -109,11 +192,19 @@ def read_document(path: Path) -> Any:
 
 def _parse_json(where: str, text: str) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_reject_constant)
+        return json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_reject_constant,
+                          parse_int=_json_int)
     except _DuplicateKey as exc:
         raise _fail(where, str(exc.key), "(given twice)", "each key at most once") from exc
-    except ValueError as exc:
+    except _Unbuildable as exc:
+        raise _fail(where, FILE, exc.value, exc.allowed) from exc
+    except RecursionError as exc:
+        raise _fail(where, FILE, *_TOO_DEEP) from exc
+    except json.JSONDecodeError as exc:
+        # Its message is the parser's own (what was expected, line and column), never the text.
         raise _fail(where, FILE, "(not JSON)", f"allowed valid JSON; {exc}") from exc
+    except (ValueError, TypeError) as exc:
+        raise _fail(where, FILE, "(not JSON)", "allowed valid JSON values") from exc
 
 
 def _parse_yaml(where: str, text: str) -> Any:
@@ -122,15 +213,23 @@ def _parse_yaml(where: str, text: str) -> Any:
     except _DuplicateKey as exc:
         raise _fail(where, str(exc.key), f"(given twice, line {exc.line})",
                     "each key at most once") from exc
+    except _Unbuildable as exc:
+        raise _fail(where, FILE, exc.value, exc.allowed) from exc
+    except RecursionError as exc:
+        raise _fail(where, FILE, *_TOO_DEEP) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         problem = getattr(exc, "problem", None) or "cannot be parsed"
         raise _fail(where, FILE, f"(not YAML at {place})", f"allowed valid YAML; {problem}") from exc
+    except (ValueError, TypeError) as exc:
+        raise _fail(where, FILE, "(not YAML)", "allowed valid YAML values") from exc
 
 
 def parse_case(where: str, document: Any) -> Case:
     """Validate a parsed document as a case; all problems at once."""
+    if _too_deep(document):
+        raise _fail(where, FILE, *_TOO_DEEP)
     if not isinstance(document, dict):
         raise _fail(where, "(document)", show_value(document),
                     "allowed a mapping that starts with format: tripod-case/1")
@@ -155,7 +254,6 @@ def dump_case(case: Case, fmt: str = "yaml") -> str:
     document = case_to_document(case)
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    # Quote yes/no so a YAML 1.1 reader does not turn them into booleans.
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 

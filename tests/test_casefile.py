@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from engine.casefile import MAX_BYTES, dump_case, load_case
+from engine.casefile import MAX_BYTES, MAX_DEPTH, dump_case, load_case
 from engine.errors import CaseFileError
+from tests.conftest import EXAMPLES
 
 
 def only_problem(path: Path) -> str:
@@ -76,3 +79,60 @@ def test_written_case_reads_back_the_same(classic_doc: Any, write_case: Any, tmp
     assert "'yes'" in text  # quoted, so a YAML 1.1 reader keeps it a string
     again = load_case(write_case(text, "again.yaml"))
     assert again == case
+
+
+class TestValuesTheParsersCannotBuild:
+    """Text that parses but makes a value Python refuses still ends in one line, never a crash."""
+
+    def test_impossible_yaml_date_names_the_field_and_the_date_format(self, write_case: Any) -> None:
+        text = (EXAMPLES / "classic_compensatory_pronation.yaml").read_text()
+        path = write_case(text.replace("assessed_on: 2026-11-20", "assessed_on: 2026-13-45"))
+        assert only_problem(path) == (f"{path}: assessed_on = '2026-13-45': "
+                                      "allowed a date as YYYY-MM-DD")
+
+    def test_unquoted_yaml_date_still_loads_as_a_date(self, write_case: Any) -> None:
+        text = (EXAMPLES / "classic_compensatory_pronation.yaml").read_text()
+        assert "assessed_on: 2026-11-20\n" in text
+        assert load_case(write_case(text)).assessed_on == dt.date(2026, 11, 20)
+
+    def test_yaml_integer_of_5000_digits_names_its_line_and_the_limit(self,
+                                                                      write_case: Any) -> None:
+        line = only_problem(write_case("format: tripod-case/1\nclient:\n  age: " + "9" * 5000))
+        assert line.endswith(f"(file) = (a number of 5000 digits at line 3, column 8): allowed "
+                             f"numbers of at most {sys.get_int_max_str_digits()} digits")
+
+    def test_json_integer_of_5000_digits_gives_the_limit_not_python_advice(
+            self, write_case: Any) -> None:
+        line = only_problem(write_case('{"format": "tripod-case/1", "age": -' + "9" * 5000 + "}",
+                                       "c.json"))
+        assert line.endswith(f"(file) = (a number of 5000 digits): allowed numbers of at most "
+                             f"{sys.get_int_max_str_digits()} digits")
+        assert "set_int_max_str_digits" not in line
+
+    def test_yaml_list_used_as_a_key_is_refused_with_its_line(self, write_case: Any) -> None:
+        line = only_problem(write_case("format: tripod-case/1\n? [a, b]\n: 1\n"))
+        assert line.endswith("(file) = (a list or mapping as a key at line 2, column 3): "
+                             "allowed keys that are field names")
+
+    def test_json_nested_100000_deep_is_refused(self, write_case: Any) -> None:
+        line = only_problem(write_case("[" * 100_000, "c.json"))
+        assert line.endswith(f"(file) = (nested too deeply): allowed at most {MAX_DEPTH} levels "
+                             "of nesting")
+
+    @pytest.mark.parametrize("text", [
+        "[" * 100_000,
+        "[" * 999 + "]" * 999,
+        "notes: " + "{a: " * 999 + "1" + "}" * 999,
+        "notes:\n" + "".join(" " * depth + "a:\n" for depth in range(1, 600)),
+    ], ids=["unclosed-flow", "flow-lists", "flow-mappings", "block-mappings"])
+    def test_deeply_nested_yaml_is_refused(self, write_case: Any, text: str) -> None:
+        line = only_problem(write_case(text))
+        assert "(file) = (" in line
+        assert "nest" in line
+
+    def test_json_nested_just_past_the_limit_is_refused(self, write_case: Any) -> None:
+        depth = MAX_DEPTH + 1
+        line = only_problem(write_case('{"format": "tripod-case/1", "notes": ' + "[" * (depth - 1)
+                                       + "]" * (depth - 1) + "}", "c.json"))
+        assert line.endswith(f"(file) = (nested too deeply): allowed at most {MAX_DEPTH} levels "
+                             "of nesting")
