@@ -84,7 +84,10 @@ def _path(loc: tuple[int | str, ...]) -> str:
         if isinstance(item, int):
             parts.append(f"[{item}]")
         else:
-            parts.append(("." if parts else "") + str(item))
+            # A key a person cannot read as a field name (a line break, a control character) is
+            # shown quoted, so that each problem stays one line.
+            name = str(item) if str(item).isprintable() else repr(str(item))
+            parts.append(("." if parts else "") + name)
     return "".join(parts) or "(document)"
 
 

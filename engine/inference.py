@@ -269,6 +269,8 @@ def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
         penalties.append("borderline_hip_ir")
     if _present(findings, "programme_insufficient", ()):
         penalties.append("programme_insufficient")
+    penalties.extend(penalty for finding, penalty in kb.finding_penalties.items()
+                     if _present(findings, finding, sides))
     unknown = [p for p in _key_paths(model.key_observations, sides) if _value(case, p) in (None, "unsure")]
     penalties.extend(["missing_key_observation"] * len(unknown))
     applied = [p for p in penalties if p in model.penalised_by]

@@ -190,12 +190,19 @@ class Standing(Section):
 
 
 def _red_flag_model() -> type[Section]:
-    # One field per red-flag id of the knowledge base, so the ids are never typed twice. The preg_*
-    # items may be left out (for a male client); Case checks that rule.
+    # One field per red-flag id of the knowledge base, so the ids are never typed twice. The flags
+    # tripod-case/1 requires are marked so in red_flags.yaml; the preg_* items may be left out (for a
+    # male client; Case checks that rule); a flag added later may be left out and is then unknown,
+    # so an existing case file stays valid and its screening stays honest (incomplete).
     fields: dict[str, Any] = {}
-    for flag_id in catalog().red_flags.flags:
+    for flag_id, spec in catalog().red_flags.flags.items():
         answer = Annotated[Answer, BeforeValidator(_yes_no)]
-        fields[flag_id] = (answer | None, None) if flag_id.startswith("preg_") else (answer, ...)
+        if spec.required:
+            fields[flag_id] = (answer, ...)
+        elif flag_id.startswith("preg_"):
+            fields[flag_id] = (answer | None, None)
+        else:
+            fields[flag_id] = (answer, "unknown")
     return create_model("RedFlags", __base__=Section, **fields)
 
 

@@ -98,6 +98,7 @@ class RedFlag(_Strict):
     tier: Tier
     tier_note: str | None = None
     effect: Literal["refer", "combine", "precaution"]
+    required: bool = False
     combine_with: tuple[str, ...] = ()
     question: str
     sources: tuple[str, ...]
@@ -149,6 +150,7 @@ class Penalty(_Strict):
 class RootCauses(_Strict):
     scoring: Scoring
     penalties: dict[str, Penalty]
+    finding_penalties: dict[str, str]
     causes: dict[str, RootCauseModel]
 
     @model_validator(mode="after")
@@ -157,12 +159,16 @@ class RootCauses(_Strict):
             unknown = set(model.penalised_by) - set(self.penalties)
             if unknown:
                 raise ValueError(f"{cause}: unknown penalties {sorted(unknown)}")
+        unknown = set(self.finding_penalties.values()) - set(self.penalties)
+        if unknown:
+            raise ValueError(f"finding_penalties: unknown penalties {sorted(unknown)}")
         return self
 
 
 class Constraint(_Strict):
     order: int
     claims: tuple[str, ...]
+    sources: tuple[str, ...] = ()
 
 
 class WatchedObservation(_Strict):

@@ -124,6 +124,6 @@ class TripodRules:
         self.declare(Root(cause=cause, side=side, penalty=penalty))  # type: ignore[attr-defined]
 
     def advise(self, constraint: str, side: str | None, rule: str, used: Iterable[Any]) -> None:
-        claims = catalog().constraints[constraint].claims
-        self.record(ref("constraint", constraint, side), rule, claims, used)
+        spec = catalog().constraints[constraint]
+        self.record(ref("constraint", constraint, side), rule, spec.claims, used, (), spec.sources)
         self.declare(Advice(constraint=constraint, side=side))  # type: ignore[attr-defined]

@@ -51,22 +51,22 @@ class ConstraintRules(TripodRules):
         """Then regain internal rotation (C9, C10, C20)."""
         self.advise("regain_hip_ir", side, "CON-06", [root, why])
 
-    @Rule(AS.root << Root(cause="descending_pelvic_chain"),
+    @Rule(AS.root << Root(cause=_CHAIN), AS.why << Found(finding="pelvic_er_orientation"),
           NOT(Found(finding="pregnancy_precautions")), salience=CONSTRAINT)
-    def con_07a_pelvic_position_for_pelvic_chain(self, root: Root) -> None:
-        """Let the pelvis move toward nutation (C12, C20)."""
-        self.advise("pelvic_position_toward_nutation", None, "CON-07", [root])
-
-    @Rule(AS.root << Root(cause="ascending_foot_chain"), AS.why << Found(finding="pelvic_er_orientation"),
-          NOT(Found(finding="pregnancy_precautions")), salience=CONSTRAINT)
-    def con_07b_pelvic_position_in_ascending_chain(self, root: Root, why: Found) -> None:
-        """The ascending chain has reached the pelvis: it must move too (C7, C12, C20)."""
+    def con_07_pelvic_position_toward_nutation(self, root: Root, why: Found) -> None:
+        """A pelvis found in ER must move toward nutation before femoral IR is available
+        (C7, C12, C20). Without that finding nothing here says the pelvis is the one to move."""
         self.advise("pelvic_position_toward_nutation", None, "CON-07", [root, why])
 
     @Rule(AS.root << Root(cause=_CHAIN), salience=CONSTRAINT)
     def con_08_load_glutes_through_full_range(self, root: Root) -> None:
         """Last, the glutes get the position to work through range (C8, C9, C20)."""
         self.advise("load_glutes_through_full_range", None, "CON-08", [root])
+
+    @Rule(AS.root << Root(), AS.why << Found(finding="adolescent_client"), salience=CONSTRAINT)
+    def con_10_adolescent_clinician_first(self, root: Root, why: Found) -> None:
+        """Under 16: a clinician experienced with adolescents sees the plan first (NICE_NG59)."""
+        self.advise("adolescent_clinician_first", None, "CON-10", [root, why])
 
     @Rule(AS.root << Root(cause="no_chain_deficit"), salience=CONSTRAINT)
     def con_09_review_execution(self, root: Root) -> None:

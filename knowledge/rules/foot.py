@@ -23,6 +23,13 @@ class FootRules(TripodRules):
         """The 1st metatarsal head stays down in every lift observed on this side (C2)."""
         self.conclude("tripod_holds", side, "FOOT-02", ("C2",), [contact])
 
+    @Rule(AS.contact << LiftFact(name=one_of("heel", "fifth_met"), value="lost", side=MATCH.side),
+          salience=SEGMENT)
+    def foot_08_heel_or_fifth_met_unloaded(self, contact: LiftFact, side: str) -> None:
+        """The heel or the 5th metatarsal head leaves the floor: the tripod is not whole, though not
+        in the medial way the model follows up the chain (C2)."""
+        self.conclude("tripod_contact_lost", side, "FOOT-08", ("C2",), [contact])
+
     @Rule(AS.fault << LiftFact(name="toes_lift", value="yes", side=MATCH.side),
           salience=SEGMENT)
     def foot_03a_toes_lift(self, fault: Obs, side: str) -> None:

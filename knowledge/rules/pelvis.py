@@ -27,6 +27,7 @@ class PelvisRules(TripodRules):
 
     @Rule(AS.pelvis << PelvisFact(name="rotation_bias", value="external"),
           AS.hip << Found(finding="hip_ir_limited", strength="definite"),
+          NOT(PelvisFact(name="sacrum", value="nutated")),
           NOT(Found(finding="pregnancy_precautions")),
           salience=DEPENDENT)
     def pel_02_pelvic_er_with_limited_ir(self, pelvis: Obs, hip: Found) -> None:

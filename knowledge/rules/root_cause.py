@@ -40,13 +40,23 @@ class RootCauseRules(TripodRules):
         self.root(_ASC, side, "ROOT-01", [foot, hip])
 
     @Rule(AS.foot << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
+          AS.hip << HipFact(name="ir_deg", side=MATCH.side),
           NOT(Found(finding="hip_ir_limited", side=MATCH.side)),
           NOT(Root(cause=_ASC, penalty=None)),
           NOT(Blocked()), salience=ROOT - 1)
-    def root_02_ascending_foot_chain_without_hip_loss(self, foot: Found, side: str) -> None:
-        """The tripod's base is lost but this hip still turns in: the chain is not confirmed above
-        the foot; the foot is still where the model starts (C2, C7)."""
-        self.root(_ASC, side, "ROOT-02", [foot], penalty="hip_ir_not_limited")
+    def root_02_ascending_foot_chain_without_hip_loss(self, foot: Found, hip: HipFact,
+                                                      side: str) -> None:
+        """The tripod's base is lost but this hip, measured, still turns in: the chain is not
+        confirmed above the foot; the foot is still where the model starts (C2, C7)."""
+        self.root(_ASC, side, "ROOT-02", [foot, hip], penalty="hip_ir_not_limited")
+
+    @Rule(Stage(), Found(finding=_FOOT_DEFICIT, side=MATCH.side),
+          NOT(HipFact(name="ir_deg", side=MATCH.side)),
+          NOT(Root(cause=_ASC)), NOT(Blocked()), salience=ROOT - 2)
+    def root_07_foot_deficit_with_its_hip_unmeasured(self, side: str) -> None:
+        """The foot deficit is on a side whose hip was not measured: whether the chain has risen to
+        the hip there cannot be told (C7, C15)."""
+        self.block("too_little_assessed", f"hips.{side}.ir_deg", "ROOT-07")
 
     @Rule(AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),
           AS.pelvis << Found(finding="pelvic_er_orientation"),
@@ -60,11 +70,22 @@ class RootCauseRules(TripodRules):
     @Rule(AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),
           AS.tripod << Found(finding="tripod_holds"),
           NOT(Found(finding="pelvic_er_orientation")),
+          NOT(Found(finding="pregnancy_precautions")),
           NOT(Found(finding=_FOOT_DEFICIT)), NOT(Blocked()), salience=ROOT)
     def root_04_descending_pelvic_chain_unconfirmed(self, hip: Found, tripod: Found, side: str) -> None:
         """The tripod holds and the hip lacks IR, but no ER pelvis was found: the model's remaining
         candidate is the pelvis, whose palpation is unreliable (C12)."""
         self.root(_DESC, side, "ROOT-04", [hip, tripod], penalty="pelvic_position_not_confirmed")
+
+    @Rule(AS.hip << Found(finding="hip_ir_limited"),
+          AS.tripod << Found(finding="tripod_holds"),
+          AS.why << Found(finding="pregnancy_precautions"),
+          NOT(Found(finding=_FOOT_DEFICIT)), NOT(Blocked()), salience=ROOT)
+    def root_08_ir_loss_in_pregnancy(self, hip: Found, tripod: Found, why: Found) -> None:
+        """The foot holds and the hip lacks IR, but the pelvic items may not be used in pregnancy:
+        the model's remaining candidate cannot be examined (C12; ACOG804, VLEEMING2008)."""
+        self.block("pelvis_not_assessed_in_pregnancy", "pelvis", "ROOT-08", [hip, tripod, why],
+                   sources=["ACOG804", "VLEEMING2008"])
 
     @Rule(AS.tripod << Found(finding="tripod_holds"),
           AS.hip << Found(finding="hip_ir_available"),

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
-from experta import AS, MATCH, TEST, Rule
+from experta import AS, MATCH, NOT, TEST, Rule
 
 from engine.facts import Found, HipFact, Obs, TibiaFact
 from knowledge.catalog import catalog
 from knowledge.rules.base import CHAIN, SEGMENT, SUPPORT, TripodRules, meets, misses, one_of
 
 _ASYMMETRIC = catalog().threshold("hip_ir_asymmetric")
-_SUPPORTS_BORDERLINE_IR = ("first_met_unloaded", "compensatory_pronation", "tibial_er_bias",
-                           "lateral_chain_er_bias")
+# What may lift a low-normal IR to "restricted": a finding at the foot or the pelvis, or the lateral
+# chain, on the model's path to the hip. A shin seen turned out (no reliability data) is not enough.
+_SUPPORTS_BORDERLINE_IR = ("first_met_unloaded", "compensatory_pronation", "lateral_chain_er_bias",
+                           "pelvic_er_orientation")
 
 
 class TibiaFemurRules(TripodRules):
@@ -56,6 +58,17 @@ class TibiaFemurRules(TripodRules):
         """Hip internal rotation above the low-normal band: the IR space hinges need is there (C10)."""
         self.conclude("hip_ir_available", side, "HIP-03", ("C9", "C10"), [hip],
                       thresholds=["!hip_ir_borderline_top"])
+
+    @Rule(AS.hip << HipFact(name="ir_deg",
+                            value=misses("hip_ir_limited") & meets("hip_ir_borderline_top"),
+                            side=MATCH.side),
+          NOT(Found(finding="hip_ir_limited", side=MATCH.side)),
+          salience=CHAIN)
+    def hip_05_low_normal_hip_ir_alone(self, hip: HipFact, side: str) -> None:
+        """Low-normal IR with nothing beside it: not a restriction, but a reason for less certainty
+        that the hip has the IR space hinges need (STAHELI1985 band; C9)."""
+        self.conclude("hip_ir_low_normal", side, "HIP-05", ("C9",), [hip],
+                      thresholds=["!hip_ir_limited", "hip_ir_borderline_top"])
 
     @Rule(AS.left << HipFact(name="ir_deg", side="left", value=MATCH.l),
           AS.right << HipFact(name="ir_deg", side="right", value=MATCH.r),
