@@ -2,8 +2,10 @@
 
 Every way a file can be wrong ends in a :class:`~engine.errors.CaseFileError` whose problems name the
 file, the field, the value and what is allowed: a missing file, a directory, a file over 1 MiB, bytes
-that are not UTF-8, an empty file, text that is not YAML or JSON, a duplicate key, a document that is
-not a mapping, and every field the intake model rejects.
+that are not UTF-8, an empty file, text that is not YAML or JSON, a duplicate key, a value the parser
+cannot build (a number too long for Python, a list as a key), nesting deeper than ``MAX_DEPTH``, a
+document that is not a mapping, and every field the intake model rejects. YAML dates are kept as
+text, so the intake model checks them as it checks JSON's, naming the field.
 """
 
 from __future__ import annotations
