@@ -153,8 +153,8 @@ class TestWhatIsAsked:
 class TestAnswers:
     @pytest.mark.parametrize(("key", "text", "line"), [
         ("hips.left.ir_deg", "140", "hips.left.ir_deg = 140: allowed -20 to 100 deg"),
-        ("pelvis.sacrum", "sideways", "pelvis.sacrum = 'sideways': allowed one of nutated, "
-                                      "neutral, counternutated, unsure"),
+        ("pelvis.sacrum", "sideways", ("pelvis.sacrum = 'sideways': allowed one of nutated, "
+                                       "neutral, counternutated, unsure")),
         ("feet.left.fpi6_total", "3.5", "feet.left.fpi6_total = 3.5: allowed a whole number"),
         ("client.age", "abc", "client.age = 'abc': allowed a whole number"),
     ])
@@ -270,8 +270,8 @@ class TestInProcess:
 
     def test_draft_without_resume_is_refused(self, db: Path) -> None:
         result = runner.invoke(app, ["intake", "3"])
-        assert (result.exit_code, result.stderr) == (2, "intake: DRAFT = 3: allowed only with "
-                                                        "--resume\n")
+        assert (result.exit_code, result.stderr) == (2, ("intake: DRAFT = 3: allowed only with "
+                                                         "--resume\n"))
 
     def test_resume_lists_the_unfinished_intakes_when_there_are_several(self, db: Path) -> None:
         for client in ("TR-A", "TR-B"):
@@ -391,7 +391,7 @@ class TestInATerminal:
         clinician.child.sendline("")  # Enter keeps 5
         clinician.prompt()
         clinician.child.sendintr()
-        output, status = clinician.finish()
+        _, status = clinician.finish()
         assert status == 130
         with open_store(db) as store:
             (draft,) = store.drafts()

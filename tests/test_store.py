@@ -234,7 +234,7 @@ class TestAssessments:
 
     def test_clients_count_screenings_not_corrections_and_give_the_last_date(
             self, tmp_path: Path, classic: tuple[Case, Assessment]) -> None:
-        case, assessment = classic
+        case, _ = classic
         later = changed(case, assessed_on="2026-11-22")
         corrected = changed(later, notes="corrected")
         with open_store(tmp_path / "t.db") as store:
@@ -343,7 +343,7 @@ def test_case_changes_name_each_moved_observation_by_path() -> None:
 def test_opening_the_store_does_not_touch_the_real_user_data_folder(tmp_path: Path) -> None:
     """Guard for the tests themselves: TRIPOD_DB in a subprocess decides where the file goes."""
     env = {**os.environ, "TRIPOD_DB": str(tmp_path / "env.db")}
-    done = subprocess.run([sys.executable, "-c", "from engine.store import open_store; "
-                           "print(open_store().where)"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+    code = "from engine.store import open_store; print(open_store().where)"
+    done = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == f"database {tmp_path / 'env.db'}"
