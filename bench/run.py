@@ -13,7 +13,7 @@ flags mostly ``no``, some sections and fields left out as "not assessed"; then i
 - the peak resident memory of a one-job batch of N cases against one of N/10 cases: equal figures
   show memory does not grow with the batch.
 
-The issue's targets: 1,000 cases per second per core, ``tripod --help`` under 0.3 s, flat memory.
+Targets: 1,000 cases per second per core, ``tripod --help`` under 0.3 s, flat memory.
 """
 
 from __future__ import annotations

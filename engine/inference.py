@@ -311,7 +311,8 @@ def _alternatives(root: RootCause | None, findings: tuple[Finding, ...]) -> tupl
         if cause == root.id:
             continue
         because = tuple(f for f in model.rejected_by if _present(findings, f, root.sides))
-        out.append(Alternative(id=cause, rejected_because=because or ("pattern_not_met",)))
+        # Empty when no finding rules it out: its own pattern was simply not found.
+        out.append(Alternative(id=cause, rejected_because=because))
     return tuple(out)
 
 

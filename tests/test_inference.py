@@ -138,7 +138,7 @@ class TestAssessCommand:
 
 
 def test_the_same_case_gives_the_same_trace_in_every_process() -> None:
-    """Rules of equal salience over the same facts once fired in hash order (PYTHONHASHSEED)."""
+    """Rules of equal salience over the same facts must not fire in an order set by PYTHONHASHSEED."""
     import os
     import shutil
     import subprocess

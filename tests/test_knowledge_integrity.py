@@ -94,3 +94,43 @@ def test_no_rule_module_writes_a_number_as_a_cut_off() -> None:
     for path in RULES:
         for line in path.read_text().splitlines():
             assert not re.search(r"[<>]=?\s*-?\d", line), f"{Path(path).name}: {line.strip()}"
+
+
+# The red flags of instruments.md section 17 as tripod-case/1 was published with them: frozen.
+TRIPOD_CASE_1_RED_FLAGS = {
+    "rf_ces_bladder",
+    "rf_ces_bowel",
+    "rf_ces_saddle",
+    "rf_ces_sexual",
+    "rf_ces_bilateral_leg",
+    "rf_neuro_progressive",
+    "rf_cancer_history",
+    "rf_weight_loss",
+    "rf_age_new_pain",
+    "rf_night_rest_pain",
+    "rf_no_improvement",
+    "rf_thoracic_pain",
+    "rf_fever",
+    "rf_immunosuppressed",
+    "rf_iv_drug_use",
+    "rf_recent_infection",
+    "rf_diabetes",
+    "rf_trauma",
+    "rf_minor_trauma_osteoporosis",
+    "rf_long_term_steroids",
+    "rf_cannot_bear_weight",
+    "rf_inflammatory",
+    "rf_scfe",
+    "rf_septic_hip",
+    "rf_avn",
+    "rf_stress_fracture",
+    "rf_hip_night_pain",
+    "rf_neurovascular",
+}
+
+
+def test_tripod_case_1_requires_every_red_flag_it_was_published_with() -> None:
+    """contract.md lists every rf_* id as required in tripod-case/1; a flag added later must not
+    be, or existing case files would stop validating."""
+    required = {flag for flag, spec in KB.red_flags.flags.items() if spec.required}
+    assert required == TRIPOD_CASE_1_RED_FLAGS

@@ -520,7 +520,7 @@ class TestCli:
 
     def test_practitioner_report_says_how_solid_the_conclusion_is(self, tmp_path: Path,
                                                                     classic_doc: Any) -> None:
-        """The what-if analysis of the same case: a left hip IR of 16 flips at 14 (issue 8)."""
+        """The what-if analysis of the same case: a left hip IR of 16 flips at 14."""
         doc = yaml.safe_load((ROOT / "tests" / "cases" / "01_clean_no_chain_deficit.yaml").read_text())
         doc["intake"]["hips"]["left"]["ir_deg"] = 16
         case_file = tmp_path / "borderline.yaml"
