@@ -161,13 +161,23 @@ def _fail(where: str, field: str, value: str, allowed: str) -> CaseFileError:
     return CaseFileError([Problem(where, field, value, allowed)])
 
 
+def _unreadable(where: str, exc: OSError) -> CaseFileError:
+    return _fail(where, FILE, repr(where),
+                 f"cannot be read ({exc.strerror}); allowed a readable file")
+
+
 def read_document(path: Path) -> Any:
     """The parsed YAML or JSON document of ``path``, or a CaseFileError saying why not."""
     where = str(path)
     suffix = path.suffix.lower()
-    if not path.exists():
+    try:
+        # exists() and is_dir() raise for a name too long for the system, say, not only False.
+        exists, is_dir = path.exists(), path.is_dir()
+    except OSError as exc:
+        raise _unreadable(where, exc) from exc
+    if not exists:
         raise _fail(where, FILE, repr(where), "no such file; allowed an existing case file")
-    if path.is_dir():
+    if is_dir:
         raise _fail(where, FILE, repr(where), "is a directory; allowed a case file")
     if suffix not in SUFFIXES:
         raise _fail(where, FILE, show_value(path.name),
@@ -178,8 +188,7 @@ def read_document(path: Path) -> Any:
             raise _fail(where, FILE, f"{size} bytes", f"allowed at most {MAX_BYTES} bytes (1 MiB)")
         raw = path.read_bytes()
     except OSError as exc:
-        raise _fail(where, FILE, repr(where),
-                    f"cannot be read ({exc.strerror}); allowed a readable file") from exc
+        raise _unreadable(where, exc) from exc
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -30,6 +30,12 @@ def test_directory(tmp_path: Path) -> None:
     assert only_problem(tmp_path).endswith("is a directory; allowed a case file")
 
 
+def test_name_too_long_for_the_file_system_says_it_cannot_be_read(tmp_path: Path) -> None:
+    path = tmp_path / ("a" * 300 + ".yaml")
+    assert only_problem(path) == (f"{path}: (file) = '{path}': cannot be read (File name too "
+                                  "long); allowed a readable file")
+
+
 def test_file_that_is_not_yaml_or_json_by_name(write_case: Any) -> None:
     line = only_problem(write_case("format: tripod-case/1\n", "notes.txt"))
     assert line.endswith("(file) = 'notes.txt': allowed a YAML (.yaml, .yml) or JSON (.json) case file")
