@@ -28,7 +28,7 @@ def _label(identifier: str) -> str:
     for table in (texts.findings, texts.root_causes, texts.constraints):
         if identifier in table:
             return table[identifier].title
-    return texts.labels.get(identifier, identifier.replace("_", " "))
+    return texts.labels[identifier]  # an id without wording fails loudly, as StrictUndefined does
 
 
 def _value(value: Any) -> str:
