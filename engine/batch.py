@@ -16,7 +16,9 @@ What lands in the output folder:
   the case is finished, reports included.
 - ``summary.csv`` and/or ``summary.json`` (a JSON array): one row per case file, in input order,
   written row by row to a temporary file that replaces the old one when the batch stops.
-- ``errors.txt``: every problem of every file that failed, worded as ``tripod validate`` words it.
+- ``errors.txt``: every problem of every file that failed, worded as ``tripod validate`` words it;
+  a fault in Tripod itself on one file is named by its type alone (its text could quote the case),
+  and the batch goes on.
 
 With ``--store``, every case assessed in the run is also kept in the record store (by the parent,
 the one writer), before its JSON is written.
@@ -101,7 +103,11 @@ def find_case_files(paths: Sequence[Path], skip: Sequence[Path] = ()) -> list[st
             found.append(path)
 
     for path in paths:
-        if not path.is_dir():
+        try:
+            folder = path.is_dir()
+        except OSError:  # a name too long for the system, say: load_case says why, for that file
+            folder = False
+        if not folder:
             take(str(path))
             continue
         for root, dirs, files in os.walk(path):
@@ -191,7 +197,15 @@ def _row(source: str, output: str, client_id: str, assessed_on: str, document: d
 
 
 def assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
-    """Load, assess and render one case file; never raises for a bad file."""
+    """Load, assess and render one case file; never raises for a bad file, nor for a fault no
+    check foresaw: one file's failure is a line in errors.txt, and the batch goes on."""
+    try:
+        return _assess_file(source, settings, engine)
+    except Exception as exc:  # noqa: BLE001 - one failing file must not stop the batch
+        return Outcome(source=source, problems=_internal(source, exc, stage="reading"))
+
+
+def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
     from engine.inference import assess
 
     try:
@@ -208,12 +222,13 @@ def assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
     if settings.resume and target.exists():
         try:
             document = json.loads(target.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            row = _row(source, target.name, client_id, assessed_on, document)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            # Not JSON, or JSON of another shape (a list, findings without ids): not ours to keep.
             return Outcome(source=source, name=name, problems=str(Problem(
                 str(target), "(file)", "(not a tripod-assessment/1 document)",
                 "allowed a finished assessment; --force replaces it")))
-        return Outcome(source=source, name=name, done_before=True,
-                       row=_row(source, target.name, client_id, assessed_on, document))
+        return Outcome(source=source, name=name, done_before=True, row=row)
     try:
         assessment = assess(case, engine)
         text = assessment.to_json()
@@ -284,8 +299,12 @@ def _result(source: str, future: Future[Outcome]) -> Outcome:
         return Outcome(source=source, problems=_internal(source, exc))
 
 
-def _internal(source: str, exc: BaseException) -> str:
+def _internal(source: str, exc: BaseException, stage: str = "assessing") -> str:
     # The exception's text may quote the case; its type is enough to find the bug.
+    if stage == "reading":
+        return str(Problem(source, "(file)", type(exc).__name__,
+                           "Tripod failed reading this file; allowed a file it can read (please "
+                           "report it)"))
     return str(Problem(source, "(assessment)", type(exc).__name__,
                        "the engine failed on this case; allowed a case it can assess (please "
                        "report it)"))
@@ -411,7 +430,9 @@ class _Spool:
     def __init__(self, path: Path, head: str = "") -> None:
         self.path = path
         fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        self.handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        # A file name whose bytes are not UTF-8 reaches Python with surrogates: written escaped.
+        self.handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace",
+                                         newline="")
         self.handle.write(head)
 
     def close(self, tail: str = "") -> None:

@@ -190,6 +190,76 @@ class TestOutputs:
         assert "6 of 6 case files: 0 assessed, 6 already done, 0 failed" in again.stdout
 
 
+class TestOneFileFails:
+    """Whatever goes wrong with one file is a line in errors.txt; the batch goes on."""
+
+    @pytest.mark.parametrize("jobs", ["1", "2"])
+    def test_an_unexpected_error_on_one_file_is_listed_without_its_text(
+            self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+        """A catch-all for faults not yet known: none is known, so one is injected (the workers
+        are forked so that they carry it). The error's own text could quote the case."""
+        import multiprocessing
+
+        import engine.batch
+
+        classic = EXAMPLES / "classic_compensatory_pronation.yaml"
+
+        def load(source: str) -> Any:
+            if source == str(classic):
+                raise RuntimeError("Sam Carter, 31, rf_cancer_history: yes")
+            return load_case(source)
+
+        monkeypatch.setattr(engine.batch, "load_case", load)
+        monkeypatch.setattr(engine.batch, "_context", lambda: multiprocessing.get_context("fork"))
+        out = tmp_path / "out"
+        result = batch(str(EXAMPLES), "--out", str(out), "--jobs", jobs)
+        assert result.exit_code == 1, result.output
+        assert "6 of 6 case files: 5 assessed, 0 already done, 1 failed" in result.stdout
+        assert (out / "errors.txt").read_text() == (
+            f"{classic}: (file) = RuntimeError: Tripod failed reading this file; allowed a file "
+            "it can read (please report it)\n")
+        assert "Sam Carter" not in result.output
+
+    @pytest.mark.parametrize("jobs", ["1", "2"])
+    def test_resume_over_an_output_that_is_not_an_assessment_fails_that_case_alone(
+            self, tmp_path: Path, jobs: str) -> None:
+        out = tmp_path / "out"
+        assert batch(str(EXAMPLES), "--out", str(out), "--jobs", "1").exit_code == 0
+        foreign = out / "TR-0007_2026-11-20.json"
+        foreign.write_text("[]")
+        result = batch(str(EXAMPLES), "--out", str(out), "--jobs", jobs, "--resume")
+        assert result.exit_code == 1, result.output
+        assert "6 of 6 case files: 0 assessed, 5 already done, 1 failed" in result.stdout
+        assert (out / "errors.txt").read_text() == (
+            f"{foreign}: (file) = (not a tripod-assessment/1 document): allowed a finished "
+            "assessment; --force replaces it\n")
+
+    def test_a_file_named_with_bytes_that_are_not_utf8_is_assessed_and_listed_escaped(
+            self, tmp_path: Path) -> None:
+        folder = tmp_path / "in"
+        folder.mkdir()
+        name = os.fsdecode(b"caf\xe9.yaml")
+        shutil.copy(EXAMPLES / "partly_assessed.yaml", folder / name)
+        out = tmp_path / "out"
+        result = batch(str(folder), "--out", str(out), "--jobs", "1")
+        assert result.exit_code == 0, result.output
+        with (out / "summary.csv").open(newline="", encoding="utf-8") as handle:
+            (row,) = list(csv.DictReader(handle))
+        assert row["source"] == str(folder / "caf\\udce9.yaml")
+        assert (out / "TR-0060_2026-11-22.json").exists()
+
+    def test_a_named_file_the_file_system_refuses_fails_alone(self, tmp_path: Path) -> None:
+        long = tmp_path / ("a" * 300 + ".yaml")
+        out = tmp_path / "out"
+        result = batch(str(long), str(EXAMPLES / "partly_assessed.yaml"), "--out", str(out),
+                       "--jobs", "1")
+        assert result.exit_code == 1, result.output
+        assert "2 of 2 case files: 1 assessed, 0 already done, 1 failed" in result.stdout
+        assert (out / "errors.txt").read_text() == (
+            f"{long}: (file) = '{long}': cannot be read (File name too long); allowed a readable "
+            "file\n")
+
+
 class TestNames:
     @pytest.mark.parametrize("client_id", ["..", ".", "...", "../etc", "a/b", "a\\b", "", "x" * 65])
     def test_an_id_that_could_escape_or_hide_is_refused_as_a_name(self, client_id: str) -> None:
