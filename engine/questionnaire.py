@@ -31,7 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.casefile import case_to_document, parse_case
-from engine.errors import problems_from_validation
+from engine.errors import problems_from_validation, show_value
 from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values
 from knowledge.catalog import TIER_RANK, QuestionSection, catalog
 
@@ -252,18 +252,28 @@ def _choose(token: str, choices: tuple[str, ...]) -> str:
     return starting[0] if len(starting) == 1 else token
 
 
+class TooLong(ValueError):
+    """A whole number with more digits than Python turns into a number (or a float holds)."""
+
+
 def parse(question: Question, text: str) -> Any:
-    """The typed value of a non-empty answer, as a case file would hold it (not yet checked)."""
+    """The typed value of a non-empty answer, as a case file would hold it (not yet checked).
+
+    Raises TooLong for a whole number Python cannot hold: beyond any range a question has.
+    """
     text = text.strip()
-    if question.kind == "integer" and re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
-    if question.kind in ("integer", "number"):
-        try:
-            number = float(text)
-        except ValueError:
-            return text
-        whole = question.kind == "number" and re.fullmatch(r"[+-]?\d+", text)
-        return int(number) if whole else number
+    whole = re.fullmatch(r"[+-]?\d+", text)
+    try:
+        if question.kind == "integer" and whole:
+            return int(text)
+        if question.kind in ("integer", "number"):
+            try:
+                number = float(text)
+            except ValueError:
+                return text
+            return int(number) if whole else number
+    except (ValueError, OverflowError) as exc:  # over 4300 digits; or float infinity to int
+        raise TooLong(text) from exc
     if question.kind == "enum":
         return _choose(text, question.choices)
     if question.kind == "multi":
@@ -320,11 +330,11 @@ def parse_flags(question: Question, text: str) -> dict[str, str] | str:
         return dict.fromkeys(keys, "unknown")
     answers = dict.fromkeys(keys, "no")
     for token in tokens:
-        match = re.fullmatch(r"(u?)(\d+)", token)
+        match = re.fullmatch(r"(u?)(\d{1,9})", token)  # more digits are never an item number
         if match is None or not 1 <= int(match[2]) <= count:
-            return (f"{question.key} = {text.strip()!r}: allowed n (none), u (all unknown), or "
-                    f"numbers 1 to {count} for yes, with u before a number for unknown "
-                    f"(e.g. 1 u{count})")
+            return (f"{question.key} = {show_value(text.strip())}: allowed n (none), u (all "
+                    f"unknown), or numbers 1 to {count} for yes, with u before a number for "
+                    f"unknown (e.g. 1 u{count})")
         answers[keys[int(match[2]) - 1]] = "unknown" if match[1] else "yes"
     return answers
 
@@ -522,7 +532,11 @@ class Interview:
         if question.group:
             flags = parse_flags(question, text)
             return [flags] if isinstance(flags, str) else dict(flags)
-        value = None if lowered == SKIP else parse(question, text)
+        try:
+            value = None if lowered == SKIP else parse(question, text)
+        except TooLong:
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            return [f"{question.key} = {shown}: allowed {self._allowed(question)}"]
         problems = check(question, value)
         if problems:
             return [p.replace(" = (missing): required", " = skip: required, cannot be skipped")

@@ -66,6 +66,18 @@ def typed_answers(case: Case) -> list[str]:
     return lines
 
 
+def answer_keys(case: Case) -> list[str]:
+    """The question keys in the order ``typed_answers`` answers them."""
+    values = prefill_from(case)
+    answers: dict[str, Any] = {}
+    keys: list[str] = []
+    while pending := [q for q in plan(answers) if not answered(q, answers)]:
+        step = pending[0]
+        keys.append(step.key)
+        answers.update({key: values.get(key, "unknown") for key in step.keys})
+    return keys
+
+
 def asked_only(case: Case) -> dict[str, Any]:
     """The case document without the fields the questionnaire does not ask."""
     document = case_to_document(case)
@@ -272,6 +284,35 @@ class TestInProcess:
         result = runner.invoke(app, ["intake", "3"])
         assert (result.exit_code, result.stderr) == (2, ("intake: DRAFT = 3: allowed only with "
                                                          "--resume\n"))
+
+    @pytest.mark.parametrize(("key", "text"), [
+        ("client.age", "9" * 5000),
+        ("hips.left.ir_deg", "9" * 400),
+        ("hips.left.ir_deg", "-" + "9" * 5000),
+    ], ids=["age-5000-digits", "hip-ir-400-digits", "hip-ir-minus-5000-digits"])
+    def test_a_number_too_long_for_python_is_asked_again_with_the_range(
+            self, db: Path, key: str, text: str) -> None:
+        case = load_case(CLASSIC)
+        lines = ["" for _ in typed_answers(case)]
+        lines.insert(answer_keys(case).index(key), text)
+        result = runner.invoke(app, ["intake", "--from", str(CLASSIC)],
+                               input="\n".join(lines) + "\n\n")
+        assert result.exit_code == 0, result.output
+        spec = catalog().instrument(question(key).instrument or "")
+        expected = f"✗ {key} = {text[:57]}...: allowed {spec.range_text()}"
+        assert expected in " ".join(result.stdout.split())
+        assert stored_cases(db) == [case_to_document(case)]
+
+    def test_a_red_flag_number_too_long_for_python_is_asked_again(self, db: Path) -> None:
+        case = load_case(CLASSIC)
+        lines = ["" for _ in typed_answers(case)]
+        lines.insert(answer_keys(case).index("red_flags:cauda_equina"), "9" * 5000)
+        result = runner.invoke(app, ["intake", "--from", str(CLASSIC)],
+                               input="\n".join(lines) + "\n\n")
+        assert result.exit_code == 0, result.output
+        expected = f"✗ red_flags:cauda_equina = '{'9' * 56}...: allowed n (none), u (all unknown)"
+        assert expected in " ".join(result.stdout.split())
+        assert stored_cases(db) == [case_to_document(case)]
 
     def test_resume_lists_the_unfinished_intakes_when_there_are_several(self, db: Path) -> None:
         for client in ("TR-A", "TR-B"):
