@@ -163,15 +163,30 @@ class StoredAssessment:
     case_json: str
     assessment_json: str
     created: bool = True
+    where: str = ""
 
     @property
     def case(self) -> dict[str, Any]:
         """The case document (``tripod-case/1``) as stored."""
-        document: dict[str, Any] = json.loads(self.case_json)
+        try:
+            document: dict[str, Any] = json.loads(self.case_json)
+        except ValueError:
+            raise self._unreadable() from None
         return document
 
     def assessment(self) -> Assessment:
-        return Assessment.model_validate_json(self.assessment_json)
+        """The stored assessment, validated by this version's model; StoreError when it does not
+        fit (written by an older Tripod, say)."""
+        try:
+            return Assessment.model_validate_json(self.assessment_json)
+        except ValueError:  # pydantic's ValidationError is one
+            # from None: pydantic's message quotes the stored values, patient data.
+            raise self._unreadable() from None
+
+    def _unreadable(self) -> StoreError:
+        where = f"{self.where}: " if self.where else ""
+        return StoreError(f"{where}assessment {self.id} cannot be read by this version of Tripod "
+                          "(stored in a shape it no longer knows); the record is kept unchanged")
 
 
 @dataclass(frozen=True)
@@ -448,10 +463,12 @@ class Store:
             version=row["version"], supersedes=row["supersedes"], superseded_by=successor,
             created_at=row["created_at"], knowledge_version=row["knowledge_version"],
             status=row["status"], root_cause=row["root_cause"], case_json=row["case_json"],
-            assessment_json=row["assessment_json"], created=created,
+            assessment_json=row["assessment_json"], created=created, where=self.where,
         )
 
     def assessment(self, assessment_id: int) -> StoredAssessment | None:
+        if not -(2**63) <= assessment_id < 2**63:  # beyond a 64-bit SQL integer: no such row
+            return None
         with self._read() as conn:
             row = conn.execute(
                 sa.select(assessments).where(assessments.c.id == assessment_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -151,6 +152,45 @@ def test_unknown_ids_and_bad_options_exit_2_naming_the_value(db: Path, args: lis
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert result.stderr == line.format(db=db) + "\n"
+
+
+def test_an_id_beyond_any_record_is_no_such_assessment(db: Path) -> None:
+    ok("assess", str(CLASSIC), "--store")
+    for command in (["show"], ["export", "--out", "x.yaml"]):
+        result = runner.invoke(app, [*command[:1], "99999999999999999999", *command[1:]])
+        assert (result.exit_code, result.stderr) == (2, (
+            f"{command[0]}: ASSESSMENT = 99999999999999999999: no such assessment in database "
+            f"{db}; allowed an id that tripod history lists\n"))
+
+
+def stored_in_an_older_shape(db: Path) -> None:
+    """Store the classic case, then add a correction as an older Tripod might have written it:
+    an assessment JSON the current model refuses (a status it no longer knows)."""
+    ok("assess", str(CLASSIC), "--store")
+    with sqlite3.connect(db) as raw:
+        row = raw.execute("SELECT * FROM assessments WHERE id = 1").fetchone()
+        names = [c[0] for c in raw.execute("SELECT * FROM assessments").description]
+        record = dict(zip(names, row, strict=True))
+        document = json.loads(record["assessment_json"])
+        document["status"] = "retired-status"
+        record |= {"id": 2, "version": 2, "supersedes": 1, "status": "retired-status",
+                   "assessment_json": json.dumps(document)}
+        raw.execute(f"INSERT INTO assessments ({', '.join(record)}) VALUES "
+                    f"({', '.join('?' for _ in record)})", list(record.values()))
+
+
+@pytest.mark.parametrize("command", [["history", "TR-0007"], ["show", "2"]])
+def test_a_record_this_version_cannot_read_is_named_without_its_values(
+        db: Path, command: list[str]) -> None:
+    stored_in_an_older_shape(db)
+    result = runner.invoke(app, command)
+    assert result.exit_code == 1
+    assert result.stderr == (f"database {db}: assessment 2 cannot be read by this version of "
+                             "Tripod (stored in a shape it no longer knows); the record is kept "
+                             "unchanged\n")
+    for patient_data in ("Sam Carter", "retired-status", "input_value"):
+        assert patient_data not in result.output
+    assert ok("show", "2", "--format", "json").stdout.startswith("{")
 
 
 def test_a_corrupt_database_exits_1_with_one_line_and_no_traceback(tmp_path: Path) -> None:
