@@ -512,6 +512,20 @@ class BatchResult:
         return 1 if self.failed else 0
 
 
+def _unwritable(out: Path, exc: OSError, name: str | None = None) -> TripodError:
+    what = f"{name} cannot be written" if name else "cannot be written"
+    end = "; the finished results are kept; rerun with --resume to finish" if name else ""
+    return TripodError(f"batch: --out = {str(out)!r}: {what} "
+                       f"({exc.strerror or type(exc).__name__}){end}")
+
+
+def _write(path: Path, content: str | bytes) -> None:
+    try:
+        write_atomic(path, content)
+    except OSError as exc:
+        raise _unwritable(path.parent, exc, path.name) from None
+
+
 def _refuse(path: Path, out: Path, what: str) -> InputError:
     return InputError([Problem(str(path), "--out", repr(str(out)), what)])
 
@@ -543,7 +557,8 @@ def run_batch(
     """Assess every case file under ``paths`` into ``out``; see the module docstring.
 
     Raises InputError (exit 2) for bad options or when an output exists and neither ``force`` nor
-    ``resume`` is given; a case file that fails is listed in errors.txt and counted, not raised.
+    ``resume`` is given; TripodError (exit 1) naming the folder and the system's reason when an
+    output cannot be written; a case file that fails is listed in errors.txt and counted, not raised.
     ``reports`` maps a file suffix (html, pdf) to the function that renders it, given by the
     caller (the CLI), so that ``engine/`` does not import ``reports/``; each runs in the worker.
     ``store`` is called with the Case and the Assessment of each case assessed in this run (not
@@ -560,14 +575,17 @@ def run_batch(
         raise InputError([Problem("batch", "PATH", show_value(" ".join(map(str, paths))),
                                   "no case files found; allowed case files (.yaml, .yml, .json) "
                                   "or folders holding them")])
-    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        sink = _Sink(out, formats)
+    except OSError as exc:
+        raise _unwritable(out, exc) from None
     progress = progress or NoProgress()
     settings = Settings(out=str(out), resume=resume, reports=tuple((reports or {}).items()),
                         with_case=store is not None)
     result = BatchResult(total=len(sources))
     claimed: dict[str, str] = {}
     began = time.monotonic()
-    sink = _Sink(out, formats)
     outcomes = _inline(sources, settings) if jobs == 1 else _pooled(sources, settings, jobs)
     progress.start(result.total)
     try:
@@ -588,8 +606,11 @@ def run_batch(
         if close is not None:
             close()
         progress.stop()
-        sink.close()
         result.seconds = time.monotonic() - began
+        try:
+            sink.close()
+        except OSError as exc:
+            raise _unwritable(out, exc) from None
     return result
 
 
@@ -625,8 +646,8 @@ def _take(outcome: Outcome, out: Path, sink: _Sink, claimed: dict[str, str], res
             if path.exists():
                 raise _refuse(path, out, "exists; allowed --force to overwrite it or --resume "
                               "to keep it")
-    for (fmt, content), path in zip(outcome.reports.items(), written):
-        write_atomic(path, content)
+    for content, path in zip(outcome.reports.values(), written):
+        _write(path, content)
     if store is not None:
         from engine.intake import Case
         from engine.trace import Assessment
@@ -634,6 +655,6 @@ def _take(outcome: Outcome, out: Path, sink: _Sink, claimed: dict[str, str], res
         # Rebuilt from plain data: a validated Case does not pickle (its generic section models).
         store(Case.model_validate(outcome.case), Assessment.model_validate_json(outcome.document))
     # The JSON last: its presence is what marks the case finished for --resume.
-    write_atomic(target, outcome.document)
+    _write(target, outcome.document)
     result.assessed += 1
     sink.row(outcome.row)

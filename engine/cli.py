@@ -57,7 +57,8 @@ def _err(text: str) -> None:
 
 @contextmanager
 def reported() -> Iterator[None]:
-    """Turn Tripod's own errors and Ctrl-C into a message and an exit status, never a traceback."""
+    """Turn Tripod's own errors, a file that cannot be read or written, and Ctrl-C into a message
+    and an exit status, never a traceback."""
     # Imported here: engine.errors brings in pydantic, which `tripod --help` does not need.
     from engine.errors import TripodError
 
@@ -66,6 +67,11 @@ def reported() -> Iterator[None]:
     except TripodError as exc:
         _err(str(exc))
         raise typer.Exit(code=exc.exit_code) from None
+    except OSError as exc:
+        # A file no check foresaw failing: its name and the system's reason, never what it held.
+        where = repr(exc.filename) if exc.filename else "a file"
+        _err(f"tripod: {where}: cannot be read or written ({exc.strerror or type(exc).__name__})")
+        raise typer.Exit(code=1) from None
     except KeyboardInterrupt:
         _err("tripod: interrupted")
         raise typer.Exit(code=130) from None
@@ -385,7 +391,7 @@ def export(
 ) -> None:
     """Write the case a stored assessment was made from as a case file (tripod-case/1)."""
     from engine.casefile import SUFFIXES, dump_case, parse_case, write_atomic
-    from engine.errors import InputError, Problem
+    from engine.errors import InputError, Problem, TripodError
     from engine.store import open_store
 
     with reported():
@@ -399,7 +405,11 @@ def export(
         with open_store(db) as records:
             stored = _stored_or_fail(records, assessment, "export")
             case = parse_case(f"assessment {assessment}", stored.case)
-        write_atomic(out, dump_case(case, fmt))
+        try:
+            write_atomic(out, dump_case(case, fmt))
+        except OSError as exc:
+            raise TripodError(f"export: --out = {str(out)!r}: cannot be written "
+                              f"({exc.strerror})") from None
         typer.echo(f"{out}: case of assessment {assessment} ({case.client.id}, {case.assessed_on})")
 
 

@@ -260,6 +260,27 @@ class TestOneFileFails:
             "file\n")
 
 
+class TestUnwritableOutput:
+    def test_an_output_folder_that_cannot_be_created_names_it_and_the_reason(self) -> None:
+        result = batch(str(EXAMPLES), "--out", "/proc/tripod-results", "--jobs", "1")
+        assert result.exit_code == 1
+        assert result.stderr == ("batch: --out = '/proc/tripod-results': cannot be written (No "
+                                 "such file or directory)\n")
+
+    def test_an_output_that_cannot_be_replaced_stops_the_batch_in_one_line_keeping_the_rest(
+            self, tmp_path: Path) -> None:
+        out = tmp_path / "out"
+        (out / "TR-0031_2026-11-10.json").mkdir(parents=True)  # where pelvis_driven_ir_loss goes
+        result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1", "--force")
+        assert result.exit_code == 1
+        assert result.stderr.splitlines()[-1] == (
+            f"batch: --out = '{out}': TR-0031_2026-11-10.json cannot be written (Is a directory); "
+            "the finished results are kept; rerun with --resume to finish")
+        assert "Traceback" not in result.output
+        rows = json.loads((out / "summary.json").read_text())
+        assert [r["output"] for r in rows] == ["TR-0007_2026-11-20.json", "TR-0060_2026-11-22.json"]
+
+
 class TestNames:
     @pytest.mark.parametrize("client_id", ["..", ".", "...", "../etc", "a/b", "a\\b", "", "x" * 65])
     def test_an_id_that_could_escape_or_hide_is_refused_as_a_name(self, client_id: str) -> None:

@@ -7,9 +7,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+import typer
 from typer.testing import CliRunner
 
-from engine.cli import app
+from engine.cli import app, reported
 from tests.conftest import EXAMPLES, example_paths
 
 runner = CliRunner()
@@ -47,3 +49,13 @@ def test_installed_tripod_runs_as_a_real_process(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert f"{bad}: client = (missing): required" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_file_error_no_command_foresaw_is_one_line_with_the_name_and_the_reason(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The last resort behind every command: the file's name and the system's reason, exit 1."""
+    with pytest.raises(typer.Exit) as stop, reported():
+        Path("/proc/tripod-nowhere/x.yaml").write_text("never written")
+    assert stop.value.exit_code == 1
+    assert capsys.readouterr().err == ("tripod: '/proc/tripod-nowhere/x.yaml': cannot be read or "
+                                       "written (No such file or directory)\n")

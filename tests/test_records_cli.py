@@ -139,6 +139,14 @@ def test_export_refuses_to_overwrite_without_force(db: Path, tmp_path: Path) -> 
     assert load_case(out).client.id == "TR-0007"
 
 
+def test_export_to_a_path_that_cannot_be_written_names_it_and_the_reason(db: Path) -> None:
+    ok("assess", str(CLASSIC), "--store")
+    result = runner.invoke(app, ["export", "1", "--out", "/proc/tripod-case.yaml"])
+    assert result.exit_code == 1
+    assert result.stderr == ("export: --out = '/proc/tripod-case.yaml': cannot be written (No such "
+                             "file or directory)\n")
+
+
 @pytest.mark.parametrize(("args", "line"), [
     (["history", "TR-9999"], ("history: CLIENT = 'TR-9999': no such client in database {db}; "
                               "allowed an id that tripod clients lists")),
