@@ -67,6 +67,8 @@ def reported() -> Iterator[None]:
     except TripodError as exc:
         _err(str(exc))
         raise typer.Exit(code=exc.exit_code) from None
+    except BrokenPipeError:
+        raise  # the reader of the output stopped (| head): click ends quietly with status 1
     except OSError as exc:
         # A file no check foresaw failing: its name and the system's reason, never what it held.
         where = repr(exc.filename) if exc.filename else "a file"

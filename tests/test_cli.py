@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -59,3 +60,17 @@ def test_a_file_error_no_command_foresaw_is_one_line_with_the_name_and_the_reaso
     assert stop.value.exit_code == 1
     assert capsys.readouterr().err == ("tripod: '/proc/tripod-nowhere/x.yaml': cannot be read or "
                                        "written (No such file or directory)\n")
+
+
+def test_output_read_by_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
+    """tripod assess CASE | head: the reader is gone before tripod writes; no traceback."""
+    exe = shutil.which("tripod")
+    assert exe, "the tripod console script is not installed"
+    reader, writer = os.pipe()
+    os.close(reader)
+    with open(tmp_path / "stderr", "w+") as stderr:
+        done = subprocess.run([exe, "assess", str(EXAMPLES / "classic_compensatory_pronation.yaml")],
+                              stdout=writer, stderr=stderr, check=False, timeout=60)
+        os.close(writer)
+        stderr.seek(0)
+        assert (done.returncode, stderr.read()) == (1, "")
