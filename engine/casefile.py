@@ -3,9 +3,10 @@
 Every way a file can be wrong ends in a :class:`~engine.errors.CaseFileError` whose problems name the
 file, the field, the value and what is allowed: a missing file, a directory, a file over 1 MiB, bytes
 that are not UTF-8, an empty file, text that is not YAML or JSON, a duplicate key, a value the parser
-cannot build (a number too long for Python, a list as a key), nesting deeper than ``MAX_DEPTH``, a
-document that is not a mapping, and every field the intake model rejects. YAML dates are kept as
-text, so the intake model checks them as it checks JSON's, naming the field.
+cannot build (a number too long for Python, a list as a key), nesting deeper than ``MAX_DEPTH`` or
+more than ``MAX_VALUES`` values, a document that is not a mapping, and every field the intake model
+rejects. YAML dates are kept as text, so the intake model checks them as it checks JSON's, naming
+the field.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 FILE = "(file)"
 
 
-# A case file nests five levels at most (movements.hinge.left.heel); far deeper is an attack or an
-# accident, and left alone it would exhaust the recursion of the validators and error printers.
+# A case file nests five levels at most (movements.hinge.left.heel) and holds about a hundred
+# values. Far more is an attack or an accident: left alone, deep nesting exhausts the recursion of
+# the validators and error printers, and YAML aliases can make a small file a billion values.
 MAX_DEPTH = 32
+MAX_VALUES = 10_000
 
 
 class _DuplicateKey(Exception):
@@ -137,11 +140,21 @@ def _reject_constant(name: str) -> Any:
     raise _Unbuildable(name, "allowed valid JSON; NaN and Infinity are not JSON numbers")
 
 
-def _too_deep(document: Any) -> bool:
-    """Whether lists and mappings nest more than MAX_DEPTH levels (walked without recursion)."""
+_TOO_DEEP = ("(nested too deeply)", f"allowed at most {MAX_DEPTH} levels of nesting")
+_TOO_MANY = (f"(more than {MAX_VALUES} values)", f"allowed a case file of at most {MAX_VALUES} values")
+
+
+def _oversized(document: Any) -> tuple[str, str] | None:
+    """The problem (value, allowed) when lists and mappings nest more than MAX_DEPTH levels or hold
+    more than MAX_VALUES values, counting each alias as often as it is used; walked without
+    recursion, and stopped at the first value over, so a billion-value file costs no more."""
     stack = [(document, 1)]
+    seen = 0
     while stack:
         node, depth = stack.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            return _TOO_MANY
         if isinstance(node, dict):
             children: Any = node.values()
         elif isinstance(node, list):
@@ -149,12 +162,9 @@ def _too_deep(document: Any) -> bool:
         else:
             continue
         if depth > MAX_DEPTH:
-            return True
+            return _TOO_DEEP
         stack.extend((child, depth + 1) for child in children)
-    return False
-
-
-_TOO_DEEP = ("(nested too deeply)", f"allowed at most {MAX_DEPTH} levels of nesting")
+    return None
 
 
 def _fail(where: str, field: str, value: str, allowed: str) -> CaseFileError:
@@ -239,8 +249,9 @@ def _parse_yaml(where: str, text: str) -> Any:
 
 def parse_case(where: str, document: Any) -> Case:
     """Validate a parsed document as a case; all problems at once."""
-    if _too_deep(document):
-        raise _fail(where, FILE, *_TOO_DEEP)
+    oversized = _oversized(document)
+    if oversized is not None:
+        raise _fail(where, FILE, *oversized)
     if not isinstance(document, dict):
         raise _fail(where, "(document)", show_value(document),
                     "allowed a mapping that starts with format: tripod-case/1")

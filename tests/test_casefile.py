@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from engine.casefile import MAX_BYTES, MAX_DEPTH, dump_case, load_case
+from engine.casefile import MAX_BYTES, MAX_DEPTH, MAX_VALUES, dump_case, load_case
 from engine.errors import CaseFileError
 from tests.conftest import EXAMPLES
 
@@ -142,3 +142,11 @@ class TestValuesTheParsersCannotBuild:
                                        + "]" * (depth - 1) + "}", "c.json"))
         assert line.endswith(f"(file) = (nested too deeply): allowed at most {MAX_DEPTH} levels "
                              "of nesting")
+
+    def test_yaml_aliases_that_multiply_into_a_billion_values_are_refused_at_once(
+            self, write_case: Any) -> None:
+        lines = ["format: tripod-case/1", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+        lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+        line = only_problem(write_case("\n".join(lines) + "\n"))
+        assert line.endswith(f"(file) = (more than {MAX_VALUES} values): allowed a case file of at "
+                             f"most {MAX_VALUES} values")
