@@ -563,8 +563,9 @@ def _offer_reports(stored: StoredAssessment, read: Callable[[str], str]) -> None
     from engine.casefile import parse_case
 
     while True:
-        folder = read("Write the practitioner and client PDF reports? "
-                      "Folder to write them to (Enter: no reports): ").strip()
+        from knowledge.catalog import catalog
+
+        folder = read(catalog().questions.messages.reports_offer).strip()
         if not folder:
             return
         case = parse_case(f"assessment {stored.id}", stored.case)

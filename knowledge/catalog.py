@@ -333,6 +333,7 @@ class QuestionMessages(_Strict):
     pregnant: str
     keys: str
     done: str
+    reports_offer: str
 
 
 class Questions(_Strict):
