@@ -93,6 +93,8 @@ def _path(loc: tuple[int | str, ...]) -> str:
 
 def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     """The model class that holds the field at ``loc`` (for listing the allowed keys)."""
+    from engine.intake import sub_model
+
     current: Any = model
     for item in loc:
         if isinstance(item, int):
@@ -102,15 +104,8 @@ def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseMo
         info = current.model_fields.get(str(item))
         if info is None:
             return None
-        current = _unwrap(info.annotation)
+        current = sub_model(info.annotation) or info.annotation
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _unwrap(annotation: Any) -> Any:
-    for arg in getattr(annotation, "__args__", ()) or ():
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return annotation
 
 
 _TYPE_WORDS = {

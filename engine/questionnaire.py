@@ -32,7 +32,7 @@ from rich.text import Text
 
 from engine.casefile import case_to_document, parse_case
 from engine.errors import problems_from_validation, show_value
-from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values
+from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values, sub_model
 from knowledge.catalog import TIER_RANK, QuestionSection, catalog
 
 if typing.TYPE_CHECKING:  # the store imports SQLAlchemy; the questions themselves do not need it
@@ -81,12 +81,10 @@ class Question:
 
 
 def _model_in(annotation: Any) -> type[BaseModel]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    raise KeyError(annotation)
+    model = sub_model(annotation)
+    if model is None:
+        raise KeyError(annotation)
+    return model
 
 
 def _field(path: str) -> tuple[list[type[BaseModel]], str]:

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine.inference import TripodEngine, assess, build_engine
-from engine.intake import Case, Measured, literal_values
+from engine.intake import Case, field_at, instrument_of, literal_values
 from engine.trace import Assessment
 from knowledge.catalog import Instrument, catalog
 
@@ -121,21 +121,11 @@ def _finding_keys(assessment: Assessment) -> set[str]:
 
 def _field_info(path: str) -> tuple[Any, str | None]:
     """The annotation and instrument id of the case-file field at ``path``."""
-    model: Any = Case
-    annotation: Any = None
-    instrument: str | None = None
-    for part in path.split("."):
-        info = model.model_fields[part]
-        annotation = info.annotation
-        model = next((a for a in typing.get_args(annotation) if isinstance(a, type)
-                      and issubclass(a, BaseModel)), None)
-        if model is None:
-            break
-    for arg in (annotation, *typing.get_args(annotation)):
-        for meta in getattr(arg, "__metadata__", ()):
-            if isinstance(meta, Measured):
-                instrument = meta.instrument
-    return annotation, instrument
+    found = field_at(path)
+    if found is None:
+        raise KeyError(path)
+    model, name = found
+    return model.model_fields[name].annotation, instrument_of(model, name)
 
 
 def _get(document: dict[str, Any], path: str) -> Any:

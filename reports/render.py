@@ -13,9 +13,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from pydantic import BaseModel
 
-from engine.intake import Case, instrument_of
+from engine.intake import Case, field_at, instrument_of
 from engine.trace import Assessment, Finding, Observation, ThresholdUse
 from knowledge.catalog import Catalog, catalog
 
@@ -111,37 +110,22 @@ def _words(value: Any) -> str:
     return _value(value).replace("_", " ")
 
 
-def _submodel(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _submodel(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def path_label(path: str, case: Case | None = None) -> str:
     """What a case-file path measures, in the knowledge base's words (else the path itself)."""
     kb = catalog()
     head, _, rest = path.partition(".")
     if head == "red_flags" and rest in kb.red_flags.flags:
         return kb.red_flags.flags[rest].question
-    model: type[BaseModel] | None = Case
-    parts = path.split(".")
-    for index, part in enumerate(parts):
-        if model is None or part not in model.model_fields:
-            return path
-        if index == len(parts) - 1:
-            instrument = instrument_of(model, part)
-            if instrument and head == "hips" and case is not None and case.hips is not None:
-                # The seated and prone instruments share a field; the case says which was used.
-                instrument = instrument.replace("seated", case.hips.method)
-            if instrument is None or instrument not in kb.instruments:
-                return path
-            return kb.instruments[instrument].label
-        model = _submodel(model.model_fields[part].annotation)
-    return path
+    found = field_at(path)
+    if found is None:
+        return path
+    instrument = instrument_of(*found)
+    if instrument and head == "hips" and case is not None and case.hips is not None:
+        # The seated and prone instruments share a field; the case says which was used.
+        instrument = instrument.replace("seated", case.hips.method)
+    if instrument is None or instrument not in kb.instruments:
+        return path
+    return kb.instruments[instrument].label
 
 
 def cited_sources(assessment: Assessment) -> list[str]:
