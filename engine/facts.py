@@ -8,7 +8,8 @@ finding. Red-flag answers are separate facts because they are reasoned about fir
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from experta import Fact
 from pydantic import BaseModel
@@ -77,18 +78,23 @@ class Advice(Fact):
     """A corrective constraint that applies: constraint, side."""
 
 
-def observations(case: Case) -> Iterator[Obs]:
-    """Every entered observation of the case as an Obs fact (left-out fields give none)."""
+Wanted = Callable[[type[Obs], Mapping[str, Any]], bool]
+
+
+def observations(case: Case, wanted: Wanted | None = None) -> Iterator[Obs]:
+    """Every entered observation of the case as an Obs fact (left-out fields give none), or only
+    those ``wanted`` accepts, judged on the fact's class and fields before it is built."""
     hip_method = case.hips.method if case.hips else None
     for section in type(case).model_fields:
         if section in NOT_OBSERVATIONS:
             continue
         value = getattr(case, section)
         if value is not None:
-            yield from _walk(value, (section,), section, hip_method)
+            yield from _walk(value, (section,), section, hip_method, wanted)
 
 
-def _walk(model: BaseModel, path: tuple[str, ...], segment: str, hip_method: str | None) -> Iterator[Obs]:
+def _walk(model: BaseModel, path: tuple[str, ...], segment: str, hip_method: str | None,
+          wanted: Wanted | None) -> Iterator[Obs]:
     for name in type(model).model_fields:
         if name in NOT_OBSERVATIONS:
             continue
@@ -97,20 +103,23 @@ def _walk(model: BaseModel, path: tuple[str, ...], segment: str, hip_method: str
             continue
         here = path + (name,)
         if isinstance(value, BaseModel):
-            yield from _walk(value, here, segment, hip_method)
+            yield from _walk(value, here, segment, hip_method, wanted)
             continue
         instrument = instrument_of(type(model), name)
         if instrument and hip_method and segment == "hips":
             instrument = instrument.replace("seated", hip_method)
-        yield SECTION_FACTS[segment](
-            path=".".join(here),
-            segment=segment,
-            side=next((p for p in here if p in SIDES), None),
-            movement=next((p for p in here if p in MOVEMENTS), None),
-            name=name,
-            value=tuple(value) if isinstance(value, list) else value,
-            instrument=instrument,
-        )
+        kind = SECTION_FACTS[segment]
+        fields = {
+            "path": ".".join(here),
+            "segment": segment,
+            "side": next((p for p in here if p in SIDES), None),
+            "movement": next((p for p in here if p in MOVEMENTS), None),
+            "name": name,
+            "value": tuple(value) if isinstance(value, list) else value,
+            "instrument": instrument,
+        }
+        if wanted is None or wanted(kind, fields):
+            yield kind(**fields)
 
 
 def answers(case: Case) -> Iterator[Answer]:

@@ -15,14 +15,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from experta import Fact, KnowledgeEngine
-from experta.conditionalelement import ConditionalElement
-from experta.matchers.rete.check import TypeCheck
-from experta.matchers.rete.token import Token
-from experta.strategies import DepthStrategy
+from experta import KnowledgeEngine
 
-from engine.facts import Advice, Blocked, Found, Obs, Referral, Root, Stage, answers, observations
+from engine.facts import Advice, Blocked, Found, Referral, Root, Stage, Wanted, answers, observations
 from engine.intake import SIDES, Case
+from engine.rete import FactFilter, StableDepthStrategy, tune
 from engine.trace import (
     Alternative,
     Assessment,
@@ -47,35 +44,27 @@ from knowledge.rules.symptoms import SymptomRules
 from knowledge.rules.tibia_femur import TibiaFemurRules
 
 
-class _StableDepthStrategy(DepthStrategy):
-    """experta's depth strategy, with the rule's name as the last tie-break.
-
-    Two activations of equal salience over the same facts (e.g. CON-03 and CON-04 on one finding)
-    otherwise keep the order they come out of a set in, which follows Python's per-process string
-    hashing: the same case gave its trace steps in a different order in another process.
-    """
-
-    def get_key(self, activation: Any) -> Any:
-        return (*super().get_key(activation), activation.rule._wrapped.__name__)
-
-
 class TripodEngine(RedFlagRules, FootRules, TibiaFemurRules, PelvisRules, LateralChainRules,
                    SymptomRules, ProgrammeRules, RootCauseRules, ConstraintRules, KnowledgeEngine):
     """Every rule module composed into one experta engine."""
 
-    __strategy__ = _StableDepthStrategy
+    __strategy__ = StableDepthStrategy
 
-    def __init__(self) -> None:
+    def __init__(self, tuned: bool = True) -> None:
+        """``tuned=False`` keeps experta's own matcher and declares every observation: the slow
+        reference that tests hold the tuned engine to."""
         super().__init__()
         self.steps: list[TraceStep] = []
-        _route_root_by_fact_type(self.matcher.root_node)
-        _poll_only_changed_rules(self.matcher)
-        self.matched_names = _matched_names(self.get_rules())
+        self.worth_declaring: Wanted | None = None
+        if tuned:
+            tune(self)
+            self.worth_declaring = FactFilter(self.get_rules()).wanted
+        self._deffacts = super().get_deffacts()
 
-    def can_match(self, fact: Obs) -> bool:
-        """Whether any rule's pattern could match this observation (by class and name)."""
-        names = self.matched_names.get(type(fact))
-        return names is not None and ("*" in names or fact["name"] in names)
+    def get_deffacts(self) -> list[Any]:
+        # experta finds them with inspect.getmembers on every reset, which cost more than a whole
+        # assessment's rules; the class's deffacts (the initial fact alone) never change.
+        return self._deffacts
 
     def reset(self, **kwargs: Any) -> None:
         # experta's reset clears the facts and the agenda; the trace is ours to clear.
@@ -83,89 +72,15 @@ class TripodEngine(RedFlagRules, FootRules, TibiaFemurRules, PelvisRules, Latera
         self.steps = []
 
 
-def _matched_names(rules: Any) -> dict[type, set[str]]:
-    """For each fact class the rules mention, the observation names their patterns ask for
-    ('*' when a pattern takes any name). An observation no pattern asks for can never change what
-    the engine concludes, so it is not declared (heel and 5th-metatarsal contact, ER range, sex)."""
-    names: dict[type, set[str]] = defaultdict(set)
-
-    def walk(element: Any) -> None:
-        if isinstance(element, Fact):
-            name = element.get("name")
-            names[type(element)].add(name if isinstance(name, str) else "*")
-        elif isinstance(element, (tuple, list, ConditionalElement)):
-            for part in element:
-                walk(part)
-
-    for rule in rules:
-        walk(rule)
-    return dict(names)
-
-
-def _route_root_by_fact_type(root: Any) -> None:
-    """Send each fact only to the root children that test for its exact type.
-
-    experta 1.9.4's RETE root hands every fact to every first-level node, and each of those is a test
-    of the fact's exact class (``type(fact) == cls``), so with seventeen fact classes every declare paid
-    for seventeen token copies of which sixteen fail. Routing by type skips only tests that would fail:
-    the network, its memories and what it matches are unchanged (the golden cases and the engine-reuse
-    test pin this). A root child that is not a type test (none today) still sees every fact.
-    """
-    routes: dict[type, list[Any]] = defaultdict(list)
-    others: list[Any] = []
-    for child in root.children:
-        matcher = getattr(child.node, "matcher", None)
-        if isinstance(matcher, TypeCheck):
-            routes[matcher.fact_type].append(child)
-        else:
-            others.append(child)
-
-    def send(kind: type, token: Token) -> None:
-        for child in routes.get(kind, ()):
-            child.callback(token)
-        for child in others:
-            child.callback(token)
-
-    root.add = lambda fact: send(type(fact), Token.valid(fact))
-    root.remove = lambda fact: send(type(fact), Token.invalid(fact))
-
-
-def _poll_only_changed_rules(matcher: Any) -> None:
-    """Ask only the rules whose matches changed for their new activations.
-
-    After every declare and every fired rule, experta 1.9.4 polls all ~55 conflict-set nodes, each
-    handing back two fresh (mostly empty) sets. A node with nothing added or removed has nothing to
-    say, so skipping it returns exactly the same activations, in the same order.
-    """
-    nodes = matcher._get_conflict_set_nodes()
-    root = matcher.root_node
-
-    def changes(adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
-        for fact in deleting or ():
-            root.remove(fact)
-        for fact in adding or ():
-            root.add(fact)
-        added: list[Any] = []
-        removed: list[Any] = []
-        for node in nodes:
-            if node.added or node.removed:
-                new, gone = node.get_activations()
-                added.extend(new)
-                removed.extend(gone)
-        return added, removed
-
-    matcher.changes = changes
-
-
-def build_engine() -> TripodEngine:
-    return TripodEngine()
+def build_engine(tuned: bool = True) -> TripodEngine:
+    return TripodEngine(tuned)
 
 
 def assess(case: Case, engine: TripodEngine | None = None) -> Assessment:
     """Reason from a validated case to an Assessment. ``engine`` may be reused between calls."""
     engine = engine or build_engine()
     engine.reset()
-    everything = [fact for fact in observations(case) if engine.can_match(fact)]
+    everything = list(observations(case, engine.worth_declaring))
     # Declared in two batches: experta updates its agenda once per declare call.
     engine.declare(*answers(case), *(f for f in everything if f["segment"] == "client"))
     engine.run()
@@ -198,7 +113,12 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     urgency = max((r["tier"] for r in referrals), key=TIER_RANK.__getitem__, default=None)
     referral = ReferralOut(required=bool(referrals), urgency=urgency, red_flags=tuple(flags))
 
-    findings = tuple(_finding(fact, steps) for fact in sorted(found, key=_finding_order))
+    by_conclusion: dict[str, list[TraceStep]] = defaultdict(list)
+    for step in steps:
+        by_conclusion[step.concluded].append(step)
+    order = {finding: index for index, finding in enumerate(kb.texts.findings)}
+    findings = tuple(_finding(fact, by_conclusion) for fact in sorted(
+        found, key=lambda fact: (order.get(fact["finding"], len(order)), fact["finding"], fact["side"] or "")))
     root_cause = _root_cause(case, roots, findings, steps) if status == "complete" else None
     alternatives = _alternatives(root_cause, findings)
     constraints = _constraints(_facts(engine, Advice), steps) if root_cause else ()
@@ -222,18 +142,12 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     )
 
 
-def _finding_order(fact: Found) -> tuple[int, str, str]:
-    order = list(catalog().texts.findings)
-    finding = fact["finding"]
-    return (order.index(finding) if finding in order else len(order), finding, fact["side"] or "")
-
-
 def _merge(steps: list[TraceStep], field: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(item for step in steps for item in getattr(step, field)))
 
 
-def _finding(fact: Found, steps: list[TraceStep]) -> Finding:
-    own = [s for s in steps if s.concluded == ref("finding", fact["finding"], fact["side"])]
+def _finding(fact: Found, by_conclusion: dict[str, list[TraceStep]]) -> Finding:
+    own = by_conclusion[ref("finding", fact["finding"], fact["side"])]
     return Finding(
         id=fact["finding"],
         side=fact["side"],
