@@ -8,8 +8,9 @@ finding. Red-flag answers are separate facts because they are reasoned about fir
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from experta import Fact
 from pydantic import BaseModel
@@ -78,6 +79,18 @@ class Advice(Fact):
     """A corrective constraint that applies: constraint, side."""
 
 
+F = TypeVar("F", bound=Fact)
+
+
+def built(kind: type[F], fields: Mapping[str, str | int | float | tuple[str, ...] | None]) -> F:
+    """A fact of ``kind`` holding ``fields``, whose values are already immutable (text, numbers,
+    None, tuples of text): experta's own constructor would pass each through its freeze(), which
+    returns such a value unchanged, at a cost paid for every fact of every case."""
+    fact = kind()
+    dict.update(fact, fields)
+    return fact
+
+
 Wanted = Callable[[type[Obs], Mapping[str, Any]], bool]
 
 
@@ -93,33 +106,38 @@ def observations(case: Case, wanted: Wanted | None = None) -> Iterator[Obs]:
             yield from _walk(value, (section,), section, hip_method, wanted)
 
 
+@functools.cache
+def _plan(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
+    """The observation fields of a model, with the instrument that measures each (read once)."""
+    return tuple((name, instrument_of(model, name)) for name in model.model_fields
+                 if name not in NOT_OBSERVATIONS)
+
+
 def _walk(model: BaseModel, path: tuple[str, ...], segment: str, hip_method: str | None,
           wanted: Wanted | None) -> Iterator[Obs]:
-    for name in type(model).model_fields:
-        if name in NOT_OBSERVATIONS:
-            continue
+    kind = SECTION_FACTS[segment]
+    side = next((p for p in path if p in SIDES), None)
+    movement = next((p for p in path if p in MOVEMENTS), None)
+    for name, instrument in _plan(type(model)):
         value = getattr(model, name)
         if value is None:
             continue
-        here = path + (name,)
         if isinstance(value, BaseModel):
-            yield from _walk(value, here, segment, hip_method, wanted)
+            yield from _walk(value, (*path, name), segment, hip_method, wanted)
             continue
-        instrument = instrument_of(type(model), name)
         if instrument and hip_method and segment == "hips":
             instrument = instrument.replace("seated", hip_method)
-        kind = SECTION_FACTS[segment]
         fields = {
-            "path": ".".join(here),
+            "path": ".".join((*path, name)),
             "segment": segment,
-            "side": next((p for p in here if p in SIDES), None),
-            "movement": next((p for p in here if p in MOVEMENTS), None),
+            "side": side,
+            "movement": movement,
             "name": name,
             "value": tuple(value) if isinstance(value, list) else value,
             "instrument": instrument,
         }
         if wanted is None or wanted(kind, fields):
-            yield kind(**fields)
+            yield built(kind, fields)
 
 
 def answers(case: Case) -> Iterator[Answer]:

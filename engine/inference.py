@@ -19,7 +19,7 @@ from experta import KnowledgeEngine
 
 from engine.facts import Advice, Blocked, Found, Referral, Root, Stage, Wanted, answers, observations
 from engine.intake import SIDES, Case
-from engine.rete import FactFilter, StableDepthStrategy, tune
+from engine.rete import AlphaMemo, FactFilter, StableDepthStrategy, tune
 from engine.trace import (
     Alternative,
     Assessment,
@@ -56,8 +56,9 @@ class TripodEngine(RedFlagRules, FootRules, TibiaFemurRules, PelvisRules, Latera
         super().__init__()
         self.steps: list[TraceStep] = []
         self.worth_declaring: Wanted | None = None
+        self.alpha: AlphaMemo | None = None
         if tuned:
-            tune(self)
+            self.alpha = tune(self)
             self.worth_declaring = FactFilter(self.get_rules()).wanted
         self._deffacts = super().get_deffacts()
 

@@ -1,11 +1,12 @@
 """What Tripod changes in experta 1.9.4's matcher and agenda, and why.
 
 experta's RETE is pure Python and does a great deal of work whose outcome is known in advance: every
-fact is offered to every first-level node, every token is copied at every node it enters, every rule
-is polled after every change, the whole network is walked to clear it. Each change below skips only
-such work. What the network matches, and the order in which rules fire, stay exactly what experta
-would give: the golden cases, the engine-reuse test, the hash-seed test and ``tests/test_rete.py``
-(which runs every golden case through a plain experta engine and compares) pin that.
+fact runs the same one-fact tests as every earlier fact with the same values, every token is copied
+at every node it enters, every rule is polled after every change, the whole network is walked to
+clear it. Each change below skips only such work. What the network matches, and the order in which
+rules fire, stay exactly what experta would give: ``tests/test_rete.py`` and a hypothesis property
+run every golden case, every example and drawn intakes through ``build_engine(tuned=False)``, experta
+untouched, and compare the whole assessment, trace order included.
 
 :func:`tune` applies them all to a freshly built engine; :class:`FactFilter` decides which
 observations are worth declaring at all; :class:`StableDepthStrategy` is the agenda order.
@@ -19,9 +20,8 @@ from typing import Any
 
 from experta import Fact, KnowledgeEngine
 from experta.conditionalelement import ConditionalElement
-from experta.fieldconstraint import ANDFC, NOTFC, ORFC, L, P, W
-from experta.matchers.rete.check import FeatureCheck, TypeCheck
-from experta.matchers.rete.mixins import ChildNode, NoMemory
+from experta.matchers.rete.check import FeatureCheck
+from experta.matchers.rete.mixins import NoMemory
 from experta.matchers.rete.nodes import FeatureTesterNode
 from experta.matchers.rete.token import Token
 from experta.strategies import DepthStrategy
@@ -45,15 +45,15 @@ class StableDepthStrategy(DepthStrategy):
         return (activation.rule.salience, facts, activation.rule._wrapped.__name__)
 
 
-def tune(engine: KnowledgeEngine) -> None:
-    """Apply every change below to a freshly built engine."""
+def tune(engine: KnowledgeEngine) -> AlphaMemo:
+    """Apply every change below to a freshly built engine; returns its alpha memo."""
     matcher = engine.matcher
     nodes = _nodes(matcher.root_node)
-    _skip_copies_through_plain_tests(nodes)
-    _switch_on_literals(nodes)
-    _route_root_by_fact_type(matcher.root_node)
+    alpha = AlphaMemo(matcher.root_node, nodes)
+    alpha.install()
     _poll_only_changed_rules(matcher)
     _reset_only_memories(matcher, nodes)
+    return alpha
 
 
 def _nodes(root: Any) -> list[Any]:
@@ -69,134 +69,93 @@ def _nodes(root: Any) -> list[Any]:
     return list(seen.values())
 
 
-def _unbound(constraint: Any) -> bool:
-    """Whether a field constraint only says yes or no, binding no variable."""
-    if isinstance(constraint, (ANDFC, ORFC, NOTFC)):
-        return all(_unbound(part) for part in constraint)
-    if isinstance(constraint, (L, P, W)):
-        return constraint.__bind__ is None
-    return False
+_ABSENT = object()  # a field the fact does not have
+_THE_FACT = object()  # stands, in a remembered context, for the fact being matched
 
 
-def _plain(node: Any) -> bool:
-    """A one-fact test node whose test binds nothing: a type test or an unbound field test."""
-    if not isinstance(node, FeatureTesterNode):
-        return False
-    check = node.matcher
-    if isinstance(check, TypeCheck):
-        return True
-    return isinstance(check, FeatureCheck) and _unbound(check.how)
+class AlphaMemo:
+    """The alpha network's answer for a fact, remembered by the fields its tests read.
 
-
-def _skip_copies_through_plain_tests(nodes: Iterable[Any]) -> None:
-    """Test a fact before copying its token, and pass it on uncopied when the test binds nothing.
-
-    experta copies the token on entry to every node, then tests it; most tests fail (a fact named
-    ``heel`` offered to the node that asks for ``first_met``). A test that binds no variable leaves the
-    token as it was, and every node below copies it again on entry, so the copy buys nothing. A test
-    that unexpectedly hands back bindings still goes experta's own way.
+    experta's alpha network is a tree of one-fact tests below the root (the fact's exact class,
+    then ``name="first_met"``, ``value="lost"``, ``side=MATCH.side``...): a fact that passes every
+    test on a branch leaves it for the joins and rule nodes below with the variables the branch
+    bound. Along the way experta copies the token at every node, and most tests fail. Yet where a
+    fact leaves, and with which bindings, depends only on its class and the values of the fields
+    the tests read (the tests are pure functions of the fact). So the first fact with those values
+    goes through the tree once, tested in experta's order with experta's rule for merging
+    bindings; what came out is remembered with the fact itself as a placeholder; every later fact
+    with the same values is handed straight to the same exits. The joins, negations, rule nodes
+    and agenda below are experta's own and see the same tokens as before.
     """
-    for parent in nodes:
-        for index, child in enumerate(parent.children):
-            if _plain(child.node):
-                parent.children[index] = ChildNode(child.node, _plain_test(child.node))
 
+    REMEMBERED = 10_000  # distinct measured values are bounded by the validators, but bound anyway
 
-def _plain_test(node: Any) -> Callable[[Token], None]:
-    check = node.matcher
-    children = node.children
+    def __init__(self, root: Any, nodes: Iterable[Any]) -> None:
+        self.root = root
+        self.fields = tuple(dict.fromkeys(
+            node.matcher.what for node in nodes
+            if isinstance(node, FeatureTesterNode) and isinstance(node.matcher, FeatureCheck)))
+        # A nested accessor (a__b) or a positional field would need experta's own walk.
+        self.usable = all(isinstance(f, str) and "__" not in f for f in self.fields)
+        self.memo: dict[tuple[Any, ...], list[tuple[Callable[[Token], None], dict[Any, Any]]]] = {}
 
-    def activate(token: Token) -> None:
-        (fact,) = token.data
-        result = check(fact)
-        if result is True:
-            for child in children:
-                child.callback(token)
-        elif result:
-            node.activate(token)
+    def install(self) -> None:
+        if self.usable:
+            self.root.add = lambda fact: self.send(fact, Token.TagType.VALID)
+            self.root.remove = lambda fact: self.send(fact, Token.TagType.INVALID)
 
-    return activate
-
-
-_ABSENT = object()
-
-
-class _LiteralSwitch:
-    """Stands in a parent's children for its plain tests of one field against literals
-    (``finding="hip_ir_limited"``, ``finding="tripod_holds"``...): a fact goes only to the tests of
-    its own value, found in a table, instead of to each in turn. The tests themselves stay as its
-    ``children`` and still run, so a network walk (experta's or ours) still reaches every node."""
-
-    def __init__(self, field: str, children: list[Any]) -> None:
-        self.field = field
-        self.children = children
-        self.table: dict[Any, list[Any]] = defaultdict(list)
-        for child in children:
-            self.table[child.node.matcher.how.value].append(child)
-
-    def callback(self, token: Token) -> None:
-        (fact,) = token.data
-        value = fact.get(self.field, _ABSENT)
+    def send(self, fact: Fact, tag: Token.TagType) -> None:
+        values = [fact.get(name, _ABSENT) for name in self.fields]
+        # With the types: 1, 1.0 and True are equal keys, and a test could tell them apart.
+        key = (type(fact), *values, *map(type, values))
         try:
-            children = self.table.get(value, ())
-        except TypeError:  # an unhashable value: let each test judge it
-            children = self.children
-        for child in children:
-            child.callback(token)
+            exits = self.memo.get(key)
+        except TypeError:  # an unhashable value: no remembering, the tree is walked
+            key, exits = None, None
+        if exits is None:
+            exits = []
+            self._walk(self.root, fact, {}, exits)
+            exits = [(callback, {k: _THE_FACT if v is fact else v for k, v in context.items()})
+                     for callback, context in exits]
+            if key is not None:
+                if len(self.memo) >= self.REMEMBERED:
+                    self.memo.clear()
+                self.memo[key] = exits
+        for callback, context in exits:
+            callback(Token(tag, fact, {k: fact if v is _THE_FACT else v for k, v in context.items()}))
 
-
-def _literal_field(node: Any) -> str | None:
-    """The field a plain test compares with a literal, if that is what it does."""
-    check = getattr(node, "matcher", None)
-    if (_plain(node) and isinstance(check, FeatureCheck) and isinstance(check.how, L)
-            and isinstance(check.what, str) and "__" not in check.what):
-        return check.what
-    return None
-
-
-def _switch_on_literals(nodes: Iterable[Any]) -> None:
-    """Where a node has several plain children testing the same field against literals, put one
-    :class:`_LiteralSwitch` in their place (after :func:`_skip_copies_through_plain_tests`)."""
-    for parent in nodes:
-        groups: dict[str, list[Any]] = defaultdict(list)
-        for child in parent.children:
-            field = _literal_field(child.node)
-            if field is not None:
-                groups[field].append(child)
-        for field, children in groups.items():
-            if len(children) < 2:
+    def _walk(self, node: Any, fact: Fact, context: dict[Any, Any],
+              exits: list[tuple[Callable[[Token], None], dict[Any, Any]]]) -> None:
+        for child in node.children:
+            test = child.node
+            if not isinstance(test, FeatureTesterNode):
+                exits.append((child.callback, context))  # leaves the alpha network
                 continue
-            switch = _LiteralSwitch(field, children)
-            at = parent.children.index(children[0])
-            parent.children[:] = [c for c in parent.children if c not in children]
-            parent.children.insert(at, ChildNode(switch, switch.callback))
+            match = test.matcher(fact)
+            if not match:
+                continue
+            if isinstance(match, Mapping):
+                merged = _merge(context, match)
+                if merged is None:
+                    continue
+                self._walk(test, fact, merged, exits)
+            else:
+                self._walk(test, fact, context, exits)
 
 
-def _route_root_by_fact_type(root: Any) -> None:
-    """Send each fact only to the root children that test for its exact type.
-
-    experta's root hands every fact to every first-level node, and each of those is a test of the
-    fact's exact class (``type(fact) == cls``), so with seventeen fact classes every declare paid for
-    sixteen tests that fail. Routing by type skips only those. A root child that is not a type test
-    (none today) still sees every fact.
-    """
-    routes: dict[type, list[Any]] = defaultdict(list)
-    others: list[Any] = []
-    for child in root.children:
-        matcher = getattr(child.node, "matcher", None)
-        if isinstance(matcher, TypeCheck):
-            routes[matcher.fact_type].append(child)
+def _merge(context: dict[Any, Any], bindings: Mapping[Any, Any]) -> dict[Any, Any] | None:
+    """experta's rule for adding a test's bindings to a token's: a variable already bound must keep
+    its value, and a value a NOT bound (key ``(False, name)``) must not be taken. None: no match."""
+    for key, value in bindings.items():
+        if isinstance(key, tuple):
+            if key[1] in context and context[key[1]] == value:
+                return None
         else:
-            others.append(child)
-
-    def send(kind: type, token: Token) -> None:
-        for child in routes.get(kind, ()):
-            child.callback(token)
-        for child in others:
-            child.callback(token)
-
-    root.add = lambda fact: send(type(fact), Token.valid(fact))
-    root.remove = lambda fact: send(type(fact), Token.invalid(fact))
+            if context.get(key, value) != value:
+                return None
+            if (False, key) in context and context[(False, key)] == value:
+                return None
+    return {**context, **bindings}
 
 
 def _poll_only_changed_rules(matcher: Any) -> None:

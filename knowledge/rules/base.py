@@ -9,12 +9,13 @@ it cites. Nothing is parsed from experta's log.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 from experta import P
 
-from engine.facts import Advice, Blocked, Found, Obs, Referral, Root
+from engine.facts import Advice, Blocked, Found, Obs, Referral, Root, built
 from engine.trace import Observation, ThresholdUse, TraceStep, ref
 from knowledge.catalog import catalog
 
@@ -62,6 +63,16 @@ def _observation(fact: Obs) -> Observation:
     )
 
 
+@functools.cache
+def _threshold_use(key: str) -> ThresholdUse:
+    """How a step records the cut-off ``key``; written "!key", one the rule needed NOT met. The entry
+    is immutable and the catalog fixed for the process, so each is built once."""
+    threshold = catalog().threshold(key.lstrip("!"))
+    return ThresholdUse.model_construct(key=key.lstrip("!"), text=threshold.text(),
+                                        met=not key.startswith("!"), status=threshold.status,
+                                        sources=threshold.sources)
+
+
 def reference(fact: Any) -> str:
     """How a trace names a used fact: its case-file path, or a ref() such as ``finding:<id>:<side>``."""
     if isinstance(fact, Obs):
@@ -81,14 +92,7 @@ class TripodRules:
     def record(self, concluded: str, rule: str, claims: Iterable[str] = (), used: Iterable[Any] = (),
                thresholds: Iterable[str] = (), sources: Iterable[str] = ()) -> None:
         used = [fact for fact in used if fact is not None]
-        # A key written "!key" is a cut-off the rule needed the value NOT to meet.
-        uses = [
-            ThresholdUse.model_construct(key=key.lstrip("!"), text=catalog().threshold(key.lstrip("!")).text(),
-                         met=not key.startswith("!"),
-                         status=catalog().threshold(key.lstrip("!")).status,
-                         sources=catalog().threshold(key.lstrip("!")).sources)
-            for key in thresholds
-        ]
+        uses = [_threshold_use(key) for key in thresholds]
         cited = list(dict.fromkeys([*sources, *(s for use in uses for s in use.sources)]))
         self.steps.append(TraceStep.model_construct(
             rule=rule,
@@ -105,25 +109,25 @@ class TripodRules:
                  strength: str = "definite") -> None:
         """Declare a finding and record the step that found it."""
         self.record(ref("finding", finding, side), rule, claims, used, thresholds, sources)
-        self.declare(Found(finding=finding, side=side, strength=strength))  # type: ignore[attr-defined]
+        self.declare(built(Found, {"finding": finding, "side": side, "strength": strength}))  # type: ignore[attr-defined]
 
     def refer(self, flag: str, rule: str, used: Iterable[Any], partner: str | None = None) -> None:
         spec = catalog().red_flags.flags[flag]
         self.record(ref("referral", flag), rule, (), used, (), spec.sources)
-        self.declare(Referral(flag=flag, tier=spec.tier, partner=partner))  # type: ignore[attr-defined]
+        self.declare(built(Referral, {"flag": flag, "tier": spec.tier, "partner": partner}))  # type: ignore[attr-defined]
 
     def block(self, reason: str, path: str, rule: str, used: Iterable[Any] = (),
               sources: Iterable[str] = ()) -> None:
         self.record(ref("blocked", reason, path), rule, (), used, (), sources)
-        self.declare(Blocked(reason=reason, path=path))  # type: ignore[attr-defined]
+        self.declare(built(Blocked, {"reason": reason, "path": path}))  # type: ignore[attr-defined]
 
     def root(self, cause: str, side: str | None, rule: str, used: Iterable[Any],
              penalty: str | None = None) -> None:
         claims = catalog().root_causes.causes[cause].claims
         self.record(ref("root_cause", cause, side), rule, claims, used)
-        self.declare(Root(cause=cause, side=side, penalty=penalty))  # type: ignore[attr-defined]
+        self.declare(built(Root, {"cause": cause, "side": side, "penalty": penalty}))  # type: ignore[attr-defined]
 
     def advise(self, constraint: str, side: str | None, rule: str, used: Iterable[Any]) -> None:
         spec = catalog().constraints[constraint]
         self.record(ref("constraint", constraint, side), rule, spec.claims, used, (), spec.sources)
-        self.declare(Advice(constraint=constraint, side=side))  # type: ignore[attr-defined]
+        self.declare(built(Advice, {"constraint": constraint, "side": side}))  # type: ignore[attr-defined]

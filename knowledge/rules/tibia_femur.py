@@ -42,8 +42,7 @@ class TibiaFemurRules(TripodRules):
     @Rule(AS.hip << HipFact(name="ir_deg",
                         value=misses("hip_ir_limited") & meets("hip_ir_borderline_top"),
                         side=MATCH.side),
-          AS.support << Found(finding=MATCH.finding, side=MATCH.side),
-          TEST(lambda finding: finding in _SUPPORTS_BORDERLINE_IR),
+          AS.support << Found(finding=one_of(*_SUPPORTS_BORDERLINE_IR), side=MATCH.side),
           salience=SUPPORT)
     def hip_02_borderline_hip_ir_with_support(self, hip: Obs, support: Found, side: str) -> None:
         """Low-normal IR counts as restricted only beside another chain finding on the same side,
