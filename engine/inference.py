@@ -98,10 +98,10 @@ def _facts(engine: KnowledgeEngine, kind: type) -> list[Any]:
 def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     kb = catalog()
     steps = list(engine.steps)
-    referrals = _facts(engine, Referral)
-    blocked = _facts(engine, Blocked)
-    found = _facts(engine, Found)
-    roots = _facts(engine, Root)
+    declared: dict[type, list[Any]] = defaultdict(list)
+    for fact in engine.facts.values():
+        declared[type(fact)].append(fact)
+    referrals, blocked, found, roots = (declared[kind] for kind in (Referral, Blocked, Found, Root))
     if referrals:
         status = "referral"
     elif blocked:
@@ -115,14 +115,16 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     referral = ReferralOut(required=bool(referrals), urgency=urgency, red_flags=tuple(flags))
 
     by_conclusion: dict[str, list[TraceStep]] = defaultdict(list)
+    first_rule: dict[str, str] = {}  # "constraint:<id>" (any side): the rule of its first step
     for step in steps:
         by_conclusion[step.concluded].append(step)
+        first_rule.setdefault(":".join(step.concluded.split(":")[:2]), step.rule)
     order = {finding: index for index, finding in enumerate(kb.texts.findings)}
     findings = tuple(_finding(fact, by_conclusion) for fact in sorted(
         found, key=lambda fact: (order.get(fact["finding"], len(order)), fact["finding"], fact["side"] or "")))
-    root_cause = _root_cause(case, roots, findings, steps) if status == "complete" else None
+    root_cause = _root_cause(case, roots, findings, first_rule) if status == "complete" else None
     alternatives = _alternatives(root_cause, findings)
-    constraints = _constraints(_facts(engine, Advice), steps) if root_cause else ()
+    constraints = _constraints(declared[Advice], first_rule) if root_cause else ()
     detail = _missing(case, blocked)
     if status == "referral":
         # No chain reasoning ran, so no observation is missing for it; a red flag left unanswered
@@ -170,7 +172,7 @@ _LEVELS = ("low", "moderate", "high")
 
 
 def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
-                steps: list[TraceStep]) -> RootCause | None:
+                first_rule: dict[str, str]) -> RootCause | None:
     if not roots:
         return None
     kb = catalog().root_causes
@@ -197,7 +199,7 @@ def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
              else "moderate" if points >= kb.scoring.moderate_at else "low")
     cap = min((_LEVELS.index(kb.penalties[p].cap) for p in applied), default=2)
     confidence = _LEVELS[min(_LEVELS.index(level), cap)]
-    rule = next(s.rule for s in steps if s.concluded.split(":")[:2] == ["root_cause", cause])
+    rule = first_rule[ref("root_cause", cause)]
     return RootCause(id=cause, confidence=confidence, sides=sides, rule=rule, claims=model.claims,
                      supported_by=tuple(dict.fromkeys(f.id for f in support)),
                      penalties=tuple(dict.fromkeys(applied)))
@@ -231,7 +233,7 @@ def _alternatives(root: RootCause | None, findings: tuple[Finding, ...]) -> tupl
     return tuple(out)
 
 
-def _constraints(advice: list[Advice], steps: list[TraceStep]) -> tuple[Constraint, ...]:
+def _constraints(advice: list[Advice], first_rule: dict[str, str]) -> tuple[Constraint, ...]:
     table = catalog().constraints
     sides: dict[str, set[str]] = defaultdict(set)
     for fact in advice:
@@ -239,7 +241,7 @@ def _constraints(advice: list[Advice], steps: list[TraceStep]) -> tuple[Constrai
     ordered = sorted(sides, key=lambda c: table[c].order)
     out = []
     for index, constraint in enumerate(ordered, start=1):
-        rule = next(s.rule for s in steps if s.concluded.split(":")[:2] == ["constraint", constraint])
+        rule = first_rule[ref("constraint", constraint)]
         out.append(Constraint(id=constraint, order=index, claims=table[constraint].claims, rule=rule,
                               sides=tuple(s for s in SIDES if s in sides[constraint])))
     return tuple(out)

@@ -69,6 +69,20 @@ def _nodes(root: Any) -> list[Any]:
     return list(seen.values())
 
 
+class _Token(Token):
+    """experta's token, made without re-checking what is known here: the tag is a tag and the data
+    a set of facts. experta checks both for every token it makes and every copy of one."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, tag: Token.TagType, fact: Fact, context: dict[Any, Any]) -> _Token:
+        return tuple.__new__(cls, (tag, {fact}, context))
+
+    def copy(self) -> _Token:
+        return tuple.__new__(_Token, (self.tag, self.data.copy(), self.context.copy()))
+
+
 _ABSENT = object()  # a field the fact does not have
 _THE_FACT = object()  # stands, in a remembered context, for the fact being matched
 
@@ -122,7 +136,7 @@ class AlphaMemo:
                     self.memo.clear()
                 self.memo[key] = exits
         for callback, context in exits:
-            callback(Token(tag, fact, {k: fact if v is _THE_FACT else v for k, v in context.items()}))
+            callback(_Token.of(tag, fact, {k: fact if v is _THE_FACT else v for k, v in context.items()}))
 
     def _walk(self, node: Any, fact: Fact, context: dict[Any, Any],
               exits: list[tuple[Callable[[Token], None], dict[Any, Any]]]) -> None:
