@@ -20,7 +20,7 @@ from typing import Any
 
 from experta import Fact, KnowledgeEngine
 from experta.conditionalelement import ConditionalElement
-from experta.matchers.rete.check import FeatureCheck
+from experta.matchers.rete.check import FeatureCheck, TypeCheck
 from experta.matchers.rete.mixins import NoMemory
 from experta.matchers.rete.nodes import FeatureTesterNode
 from experta.matchers.rete.token import Token
@@ -87,6 +87,13 @@ _ABSENT = object()  # a field the fact does not have
 _THE_FACT = object()  # stands, in a remembered context, for the fact being matched
 
 
+def _key(kind: type, fact: Mapping[str, Any], fields: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What one-fact tests on ``fields`` can see of a fact: its class and those values, with their
+    types (1, 1.0 and True are equal as keys, and a test could tell them apart)."""
+    values = [fact.get(name, _ABSENT) for name in fields]
+    return (kind, *values, *map(type, values))
+
+
 class AlphaMemo:
     """The alpha network's answer for a fact, remembered by the fields its tests read.
 
@@ -102,15 +109,26 @@ class AlphaMemo:
     and agenda below are experta's own and see the same tokens as before.
     """
 
-    REMEMBERED = 10_000  # distinct measured values are bounded by the validators, but bound anyway
+    # Measured values make most keys (a hip's IR in tenths of a degree): bounded, so that a long batch
+    # keeps a flat memory (about 1 MiB); the categorical keys come back within a case or two.
+    REMEMBERED = 2_048
 
     def __init__(self, root: Any, nodes: Iterable[Any]) -> None:
         self.root = root
-        self.fields = tuple(dict.fromkeys(
-            node.matcher.what for node in nodes
-            if isinstance(node, FeatureTesterNode) and isinstance(node.matcher, FeatureCheck)))
+        # The fields the tests below each class's type test read: a fact's key holds only those.
+        self.fields: dict[type, tuple[str, ...]] = {}
+        self.usable = True
+        for child in root.children:
+            check = getattr(child.node, "matcher", None)
+            if not isinstance(check, TypeCheck):
+                self.usable = False  # a first-level node that is not a type test: experta's walk
+                continue
+            fields = [node.matcher.what for node in _nodes(child.node)
+                      if isinstance(node, FeatureTesterNode) and isinstance(node.matcher, FeatureCheck)]
+            self.fields[check.fact_type] = tuple(dict.fromkeys(fields))
         # A nested accessor (a__b) or a positional field would need experta's own walk.
-        self.usable = all(isinstance(f, str) and "__" not in f for f in self.fields)
+        self.usable &= all(isinstance(f, str) and "__" not in f
+                           for fields in self.fields.values() for f in fields)
         self.memo: dict[tuple[Any, ...], list[tuple[Callable[[Token], None], dict[Any, Any]]]] = {}
 
     def install(self) -> None:
@@ -119,9 +137,7 @@ class AlphaMemo:
             self.root.remove = lambda fact: self.send(fact, Token.TagType.INVALID)
 
     def send(self, fact: Fact, tag: Token.TagType) -> None:
-        values = [fact.get(name, _ABSENT) for name in self.fields]
-        # With the types: 1, 1.0 and True are equal keys, and a test could tell them apart.
-        key = (type(fact), *values, *map(type, values))
+        key = _key(type(fact), fact, self.fields.get(type(fact), ()))
         try:
             exits = self.memo.get(key)
         except TypeError:  # an unhashable value: no remembering, the tree is walked
@@ -223,7 +239,7 @@ class FactFilter:
     pass, so the filter errs toward declaring. Answers are cached on the fields patterns test.
     """
 
-    REMEMBERED = 10_000  # measured values vary: the cache is bounded
+    REMEMBERED = 4_096  # measured values make most keys: bounded, for a flat memory in a batch
 
     def __init__(self, rules: Iterable[Any]) -> None:
         self.patterns: dict[type, list[list[FeatureCheck]]] = defaultdict(list)
@@ -248,11 +264,16 @@ class FactFilter:
         fields = self.fields.get(kind)
         if fields is None:
             return False
-        key = (kind, *(fact.get(name) for name in fields))
-        known = self._known.get(key)
+        key = _key(kind, fact, fields)
+        try:
+            known = self._known.get(key)
+        except TypeError:  # an unhashable value: judged without remembering
+            return self._matches(kind, fact)
         if known is None:
             if len(self._known) >= self.REMEMBERED:
                 self._known.clear()
-            known = self._known[key] = any(all(check(fact) for check in pattern)
-                                           for pattern in self.patterns[kind])
+            known = self._known[key] = self._matches(kind, fact)
         return known
+
+    def _matches(self, kind: type[Fact], fact: Mapping[str, Any]) -> bool:
+        return any(all(check(fact) for check in pattern) for pattern in self.patterns[kind])

@@ -8,7 +8,7 @@ from typing import Any
 from experta.strategies import DepthStrategy
 
 from engine.casefile import load_case
-from engine.facts import FootFact, LiftFact, observations
+from engine.facts import FootFact, Found, HipFact, LiftFact, observations
 from engine.inference import assess, build_engine
 from engine.rete import AlphaMemo, StableDepthStrategy, _nodes
 from tests.conftest import EXAMPLES, example_paths
@@ -54,13 +54,18 @@ def test_tuning_leaves_experta_network_as_it_was_built() -> None:
     assert kinds(TUNED) == kinds(PLAIN)
 
 
-def test_the_alpha_memo_is_in_use_and_remembers_by_value() -> None:
-    memo = AlphaMemo(TUNED.matcher.root_node, _nodes(TUNED.matcher.root_node))
-    assert memo.usable and {"name", "value", "side", "finding"} <= set(memo.fields)
-    case = load_case(EXAMPLES / "classic_compensatory_pronation.yaml")
+def test_the_alpha_memo_is_in_use_remembers_by_value_and_stays_bounded() -> None:
     engine = build_engine()
-    assess(case, engine)
+    assert engine.alpha is not None and engine.alpha.usable
+    assert {"name", "value", "side"} <= set(engine.alpha.fields[HipFact])
+    assert {"finding", "side"} <= set(engine.alpha.fields[Found])
+    classic = load_case(EXAMPLES / "classic_compensatory_pronation.yaml")
+    assess(classic, engine)
     remembered = len(engine.alpha.memo)
     assert remembered > 20
-    assess(case, engine)
+    assess(classic, engine)
     assert len(engine.alpha.memo) == remembered  # the same values: nothing new to walk
+    engine.alpha.REMEMBERED = 25
+    for case in [golden_case(p) for p in GOLDEN]:
+        assert assess(case, engine).to_json() == assess(case, PLAIN).to_json()
+        assert len(engine.alpha.memo) <= 25
