@@ -17,7 +17,17 @@ from typing import Any
 
 from experta import KnowledgeEngine
 
-from engine.facts import Advice, Blocked, Found, Referral, Root, Stage, Wanted, answers, observations
+from engine.facts import (
+    Advice,
+    Blocked,
+    Found,
+    Referral,
+    Root,
+    Stage,
+    Wanted,
+    answers,
+    observations,
+)
 from engine.intake import SIDES, Case
 from engine.rete import AlphaMemo, FactFilter, StableDepthStrategy, tune
 from engine.trace import (

@@ -14,6 +14,7 @@ observations are worth declaring at all; :class:`StableDepthStrategy` is the age
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -35,6 +36,9 @@ class StableDepthStrategy(DepthStrategy):
     otherwise keep the order they come out of a set in, which follows Python's per-process string
     hashing: the same case gave its trace steps in a different order in another process.
 
+    One rule can also match the same facts twice with different bound values (through an OR): the
+    bound values that are not facts come last, so that the order is total.
+
     The key is computed here rather than through experta's ``lru_cache``d ``get_key``: that cache
     hashes each activation (its rule, facts and bound values) and compares it field by field with
     the ones it holds, which cost more than building the key.
@@ -42,7 +46,9 @@ class StableDepthStrategy(DepthStrategy):
 
     def get_key(self, activation: Any) -> Any:
         facts = sorted((fact["__factid__"] for fact in activation.facts), reverse=True)
-        return (activation.rule.salience, facts, activation.rule._wrapped.__name__)
+        bound = sorted((name, repr(value)) for name, value in activation.context.items()
+                       if not isinstance(value, Fact))
+        return (activation.rule.salience, facts, activation.rule._wrapped.__name__, tuple(bound))
 
 
 def tune(engine: KnowledgeEngine) -> AlphaMemo:
@@ -87,11 +93,35 @@ _ABSENT = object()  # a field the fact does not have
 _THE_FACT = object()  # stands, in a remembered context, for the fact being matched
 
 
-def _key(kind: type, fact: Mapping[str, Any], fields: tuple[Any, ...]) -> tuple[Any, ...]:
-    """What one-fact tests on ``fields`` can see of a fact: its class and those values, with their
-    types (1, 1.0 and True are equal as keys, and a test could tell them apart)."""
-    values = [fact.get(name, _ABSENT) for name in fields]
-    return (kind, *values, *map(type, values))
+def _key(kind: type, fact: Mapping[str, Any], fields: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """What one-fact tests on ``fields`` can see of a fact: its class and those values, each with its
+    type (1, 1.0 and True are equal as keys, and a test could tell them apart). None when a value
+    is not one whose equals are indistinguishable (0.0 and -0.0, NaN, decimals, dates...): such a
+    fact is judged afresh."""
+    key = tuple(_typed(fact.get(name, _ABSENT)) for name in fields)
+    return None if _UNPLAIN in key else (kind, *key)
+
+
+_UNPLAIN = object()
+
+
+def _typed(value: Any) -> Any:
+    kind = type(value)
+    if kind in (str, int, bool) or value is None or value is _ABSENT:
+        return (kind, value)
+    if kind is float and not math.isnan(value) and value != 0.0:  # 0.0 and -0.0 are equal
+        return (kind, value)
+    if kind is tuple:
+        items = tuple(_typed(item) for item in value)
+        return _UNPLAIN if _UNPLAIN in items else (kind, items)
+    return _UNPLAIN
+
+
+def _rememberable(kind: type, fields: Iterable[Any]) -> bool:
+    """Whether facts of ``kind`` can be judged by a key: tested fields are top-level names, and the
+    class declares no field defaults (experta fills those in on reading, which ``get`` would miss)."""
+    return (not getattr(kind, "__fields__", None)
+            and all(isinstance(f, str) and "__" not in f for f in fields))
 
 
 class AlphaMemo:
@@ -102,7 +132,8 @@ class AlphaMemo:
     test on a branch leaves it for the joins and rule nodes below with the variables the branch
     bound. Along the way experta copies the token at every node, and most tests fail. Yet where a
     fact leaves, and with which bindings, depends only on its class and the values of the fields
-    the tests read (the tests are pure functions of the fact). So the first fact with those values
+    the tests read, for tests that are pure functions of the fact (knowledge/rules/base.py keeps
+    them so; a test that read a clock or a setting would need this memo cleared when that changes). So the first fact with those values
     goes through the tree once, tested in experta's order with experta's rule for merging
     bindings; what came out is remembered with the fact itself as a placeholder; every later fact
     with the same values is handed straight to the same exits. The joins, negations, rule nodes
@@ -116,19 +147,18 @@ class AlphaMemo:
     def __init__(self, root: Any, nodes: Iterable[Any]) -> None:
         self.root = root
         # The fields the tests below each class's type test read: a fact's key holds only those.
-        self.fields: dict[type, tuple[str, ...]] = {}
+        # None: the class's facts cannot be judged by a key and are walked every time.
+        self.fields: dict[type, tuple[str, ...] | None] = {}
         self.usable = True
         for child in root.children:
             check = getattr(child.node, "matcher", None)
             if not isinstance(check, TypeCheck):
                 self.usable = False  # a first-level node that is not a type test: experta's walk
                 continue
-            fields = [node.matcher.what for node in _nodes(child.node)
-                      if isinstance(node, FeatureTesterNode) and isinstance(node.matcher, FeatureCheck)]
-            self.fields[check.fact_type] = tuple(dict.fromkeys(fields))
-        # A nested accessor (a__b) or a positional field would need experta's own walk.
-        self.usable &= all(isinstance(f, str) and "__" not in f
-                           for fields in self.fields.values() for f in fields)
+            fields = tuple(dict.fromkeys(
+                node.matcher.what for node in _nodes(child.node)
+                if isinstance(node, FeatureTesterNode) and isinstance(node.matcher, FeatureCheck)))
+            self.fields[check.fact_type] = fields if _rememberable(check.fact_type, fields) else None
         self.memo: dict[tuple[Any, ...], list[tuple[Callable[[Token], None], dict[Any, Any]]]] = {}
 
     def install(self) -> None:
@@ -137,11 +167,9 @@ class AlphaMemo:
             self.root.remove = lambda fact: self.send(fact, Token.TagType.INVALID)
 
     def send(self, fact: Fact, tag: Token.TagType) -> None:
-        key = _key(type(fact), fact, self.fields.get(type(fact), ()))
-        try:
-            exits = self.memo.get(key)
-        except TypeError:  # an unhashable value: no remembering, the tree is walked
-            key, exits = None, None
+        fields = self.fields.get(type(fact), ())
+        key = None if fields is None else _key(type(fact), fact, fields)
+        exits = None if key is None else self.memo.get(key)
         if exits is None:
             exits = []
             self._walk(self.root, fact, {}, exits)
@@ -243,11 +271,13 @@ class FactFilter:
 
     def __init__(self, rules: Iterable[Any]) -> None:
         self.patterns: dict[type, list[list[FeatureCheck]]] = defaultdict(list)
-        self.fields: dict[type, tuple[Any, ...]] = {}
         for rule in rules:
             self._walk(rule)
+        # The fields each class's patterns test, or None when they cannot make a key (see _key).
+        self.fields: dict[type, tuple[Any, ...] | None] = {}
         for kind, patterns in self.patterns.items():
-            self.fields[kind] = tuple(dict.fromkeys(check.what for p in patterns for check in p))
+            fields = tuple(dict.fromkeys(check.what for p in patterns for check in p))
+            self.fields[kind] = fields if _rememberable(kind, fields) else None
         self._known: dict[tuple[Any, ...], bool] = {}
 
     def _walk(self, element: Any) -> None:
@@ -261,14 +291,15 @@ class FactFilter:
     def wanted(self, kind: type[Fact], fact: Mapping[str, Any]) -> bool:
         """Whether a fact of class ``kind`` with these fields could match a pattern (``fact`` may be
         the Fact itself or the fields it is about to be built from)."""
-        fields = self.fields.get(kind)
-        if fields is None:
+        if kind not in self.patterns:
             return False
-        key = _key(kind, fact, fields)
-        try:
-            known = self._known.get(key)
-        except TypeError:  # an unhashable value: judged without remembering
+        if getattr(kind, "__fields__", None):
+            return True  # experta fills in declared defaults on reading: these fields say too little
+        fields = self.fields[kind]
+        key = None if fields is None else _key(kind, fact, fields)
+        if key is None:
             return self._matches(kind, fact)
+        known = self._known.get(key)
         if known is None:
             if len(self._known) >= self.REMEMBERED:
                 self._known.clear()

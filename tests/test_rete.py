@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
+from experta import MATCH, OR, Fact, Field, KnowledgeEngine, P, Rule
 from experta.strategies import DepthStrategy
 
 from engine.casefile import load_case
 from engine.facts import FootFact, Found, HipFact, LiftFact, observations
 from engine.inference import assess, build_engine
-from engine.rete import AlphaMemo, StableDepthStrategy, _nodes
+from engine.rete import FactFilter, StableDepthStrategy, _nodes, tune
 from tests.conftest import EXAMPLES, example_paths
 from tests.test_inference import GOLDEN, golden_case
 
@@ -31,8 +34,9 @@ def test_the_agenda_key_is_experta_depth_key_with_the_rule_name_last() -> None:
     activations = list(engine.agenda.activations)
     assert len(activations) > 10
     for activation in activations:
-        expected = (*DepthStrategy().get_key(activation), activation.rule._wrapped.__name__)
-        assert StableDepthStrategy().get_key(activation) == expected
+        key = StableDepthStrategy().get_key(activation)
+        assert key[:3] == (*DepthStrategy().get_key(activation), activation.rule._wrapped.__name__)
+        assert all(isinstance(name, str) and isinstance(value, str) for name, value in key[3])
 
 
 def test_only_observations_some_pattern_could_match_are_declared() -> None:
@@ -69,3 +73,82 @@ def test_the_alpha_memo_is_in_use_remembers_by_value_and_stays_bounded() -> None
     for case in [golden_case(p) for p in GOLDEN]:
         assert assess(case, engine).to_json() == assess(case, PLAIN).to_json()
         assert len(engine.alpha.memo) <= 25
+
+
+# Toy engines for what the rule base does not do today but a rule could: the tuned matcher must still
+# give experta's own answer.
+
+class M(Fact):
+    pass
+
+
+class Seq(Fact):
+    step = Field(int, default=lambda: next(_COUNTER))
+
+
+_COUNTER = itertools.count()
+
+
+class _Toy(KnowledgeEngine):
+    __strategy__ = StableDepthStrategy
+    log: list[Any]
+
+    @Rule(M(name="bound", value=MATCH.v))
+    def bound(self, v: Any) -> None:
+        self.log.append(("bound", repr(v)))
+
+    @Rule(M(name="angles",
+            value=P(lambda t: isinstance(t, tuple) and all(isinstance(x, float) for x in t))))
+    def all_float(self) -> None:
+        self.log.append(("all_float",))
+
+    @Rule(Seq(name="s", step=MATCH.step))
+    def step(self, step: int) -> None:
+        self.log.append(("step", step))
+
+    @Rule(OR(M(name="either", left=MATCH.x), M(name="either", right=MATCH.x)))
+    def either(self, x: str) -> None:
+        self.log.append(("either", x))
+
+
+def _run(cases: list[list[Fact]], tuned: bool) -> list[list[Any]]:
+    engine = _Toy()
+    if tuned:
+        tune(engine)
+    out = []
+    for facts in cases:  # one engine reused across cases, as assess() does
+        engine.reset()
+        engine.log = []
+        engine.declare(*(fact.copy() for fact in facts))
+        engine.run()
+        out.append(engine.log)
+    return out
+
+
+def test_equal_values_a_rule_could_tell_apart_are_not_taken_from_memory() -> None:
+    cases = [[M(name="bound", value=0.0)], [M(name="bound", value=-0.0)],
+             [M(name="bound", value=Decimal("1.0"))], [M(name="bound", value=Decimal("1.00"))],
+             [M(name="angles", value=(10, 12))], [M(name="angles", value=(10.0, 12.0))],
+             [M(name="bound", value=1)], [M(name="bound", value=True)], [M(name="bound", value=1.0)]]
+    assert _run(cases, tuned=True) == _run(cases, tuned=False)
+    assert _run(cases[4:6], tuned=True) == [[], [("all_float",)]]
+
+
+def test_declared_field_defaults_are_read_as_experta_reads_them() -> None:
+    global _COUNTER
+    _COUNTER = itertools.count()
+    plain = _run([[Seq(name="s")], [Seq(name="s")]], tuned=False)
+    _COUNTER = itertools.count()
+    assert _run([[Seq(name="s")], [Seq(name="s")]], tuned=True) == plain == [[("step", 0)], [("step", 1)]]
+    assert FactFilter([Rule(Seq(name="s", step=1))]).wanted(Seq, {"name": "s"})
+
+
+def test_a_nested_accessor_is_judged_on_each_value() -> None:
+    wanted = FactFilter([Rule(M(name="felt_in", value__0="glutes"))]).wanted
+    assert not wanted(M, {"name": "felt_in", "value": ("hamstrings",)})
+    assert wanted(M, {"name": "felt_in", "value": ("glutes",)})
+
+
+def test_one_rule_matching_the_same_facts_twice_fires_in_a_fixed_order() -> None:
+    both = [[M(name="either", left="b", right="a")]]
+    assert _run(both, tuned=True) == _run(both, tuned=False) == [[("either", "b"), ("either", "a")]]

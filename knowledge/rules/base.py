@@ -32,6 +32,9 @@ ROOT = 0
 CONSTRAINT = -10
 
 
+# A pattern test must be a pure function of the value it is given: the engine remembers each test's
+# answer by value across cases (engine/rete.py). These read only the value and the catalog, which is
+# loaded once per process.
 def meets(key: str) -> Any:
     """A pattern value that holds when an entered value meets the cut-off ``key``."""
     threshold = catalog().threshold(key)
