@@ -60,9 +60,9 @@ SUMMARY_FORMATS = ("csv", "json")
 REPORT_FORMATS = ("html", "pdf")
 # A batch is a practitioner's tool: its reports are the practitioner's, and say so in their names.
 REPORT_AUDIENCE = "practitioner"
-# (assessment, case, audience) -> the report file's text or bytes; a module-level function, since it
-# travels to the worker processes by name.
-Renderer = Callable[[Any, Any, str], "str | bytes"]
+# (assessment, case, audience, what-if analysis) -> the report file's text or bytes; a module-level
+# function, since it travels to the worker processes by name.
+Renderer = Callable[[Any, Any, str, Any], "str | bytes"]
 COLUMNS = ("client_id", "assessed_on", "source", "output", "status", "urgency", "root_cause",
            "confidence", "findings")
 FAILED = "failed"
@@ -207,6 +207,7 @@ def assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
 
 def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
     from engine.inference import assess
+    from engine.whatif import analyse
 
     try:
         case = load_case(source)
@@ -230,9 +231,11 @@ def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
                 "allowed a finished assessment; --force replaces it")))
         return Outcome(source=source, name=name, done_before=True, row=row)
     try:
+        # The practitioner's report says how solid its conclusion is, as `tripod report` does.
+        solidity = analyse(case, engine) if settings.reports else None
         assessment = assess(case, engine)
         text = assessment.to_json()
-        reports = {fmt: _bytes(render(assessment, case, REPORT_AUDIENCE))
+        reports = {fmt: _bytes(render(assessment, case, REPORT_AUDIENCE, solidity))
                    for fmt, render in settings.reports}
     except Exception as exc:  # noqa: BLE001 - one failing case must not stop the batch
         return Outcome(source=source, name=name, problems=_internal(source, exc))

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -181,7 +181,7 @@ def batch(
         if not 1 <= workers <= 256:
             raise InputError([Problem("batch", "--jobs", str(workers), "allowed 1 to 256")])
         formats = ("csv", "json") if summary is SummaryFormat.both else (summary.value,)
-        renderers: dict[str, Callable[[Assessment, Case, str], str | bytes]] = {}
+        renderers: dict[str, Callable[[Assessment, Case, str, Any], str | bytes]] = {}
         for fmt in dict.fromkeys(wanted):
             if fmt == "html":
                 from reports.render import render_report
@@ -570,11 +570,18 @@ def _offer_reports(stored: StoredAssessment, read: Callable[[str], str]) -> None
             return
         case = parse_case(f"assessment {stored.id}", stored.case)
         assessment = stored.assessment()
+        solidity = None
+        if stored.knowledge_version == catalog().version:
+            # How solid the conclusion is, as `tripod report` says it; only when today's rules are
+            # the ones that made the stored assessment.
+            from engine.whatif import analyse
+
+            solidity = analyse(case)
         try:
             for audience in ("practitioner", "client"):
                 path = Path(folder).expanduser() / (
                     f"{stored.client_id}_{stored.assessed_on}_{audience}.pdf")
-                write_atomic(path, render_pdf(assessment, case, audience))
+                write_atomic(path, render_pdf(assessment, case, audience, solidity))
                 typer.echo(f"  {path}")
         except OSError as exc:
             _err(f"intake: reports folder = {folder!r}: {exc.strerror}; allowed a writable folder")

@@ -36,8 +36,9 @@ def html_to_pdf(html: str) -> bytes:
     return document.write_pdf()  # type: ignore[no-any-return]
 
 
-def render_pdf(assessment: Assessment, case: Case, audience: str) -> bytes:
-    """The PDF report of one assessment for ``audience`` (practitioner or client)."""
+def render_pdf(assessment: Assessment, case: Case, audience: str, solidity: Any = None) -> bytes:
+    """The PDF report of one assessment for ``audience`` (practitioner or client); ``solidity`` as
+    for ``render_report``."""
     from reports.render import render_report
 
-    return html_to_pdf(render_report(assessment, case, audience))
+    return html_to_pdf(render_report(assessment, case, audience, solidity))

@@ -486,6 +486,7 @@ class TestReports:
     def test_reports_asked_for_are_written_beside_each_assessment(self, tmp_path: Path) -> None:
         from pypdf import PdfReader
 
+        from engine.whatif import analyse
         from reports.render import render_report
 
         out = tmp_path / "out"
@@ -499,9 +500,12 @@ class TestReports:
             "TR-0044_2026-11-21.practitioner.html", "TR-0044_2026-11-21.practitioner.pdf"]
         case = load_case(classic)
         html = (out / "TR-0007_2026-11-20.practitioner.html").read_text(encoding="utf-8")
-        assert html == render_report(assess(case), case, "practitioner")
+        # The practitioner's report, as `tripod report` writes it, "How solid is this?" included.
+        assert html == render_report(assess(case), case, "practitioner", analyse(case))
+        assert "How solid is this?" in html
         pdf = PdfReader(out / "TR-0007_2026-11-20.practitioner.pdf")
-        assert "TR-0007" in "".join(page.extract_text() for page in pdf.pages)
+        text = "".join(page.extract_text() for page in pdf.pages)
+        assert "TR-0007" in text and "How solid is this?" in text
         assert all(p.stat().st_mode & 0o777 == 0o600 for p in out.iterdir())
 
     def test_resume_replaces_the_report_of_a_case_whose_assessment_was_never_written(

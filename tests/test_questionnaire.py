@@ -264,6 +264,14 @@ class TestInProcess:
                                              "TR-0007_2026-11-20_practitioner.pdf"]
         assert all(p.read_bytes().startswith(b"%PDF-") for p in written)
         assert [p.stat().st_mode & 0o777 for p in written] == [0o600, 0o600]
+        from pypdf import PdfReader
+
+        def text(path: Path) -> str:
+            return "".join(page.extract_text() for page in PdfReader(path).pages)
+
+        # Like `tripod report`, the practitioner's report says how solid the conclusion is.
+        assert "How solid is this?" in text(written[1])
+        assert "How solid" not in text(written[0])
 
     def test_a_long_result_line_is_wrapped_at_words_under_its_own_indent(self) -> None:
         from engine.cli import _fit
