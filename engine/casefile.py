@@ -282,8 +282,9 @@ def dump_case(case: Case, fmt: str = "yaml") -> str:
 def write_atomic(path: Path, content: str | bytes, mode: int = 0o600) -> None:
     """Write text (as UTF-8) or bytes to ``path`` through a temporary file in the same folder and a
     rename: no half-written file, and never readable by others, not even for a moment (case files,
-    assessments and reports hold patient data)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    assessments and reports hold patient data). A folder it has to make is its owner's alone: the
+    file names say whose files they are."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -150,3 +150,14 @@ class TestValuesTheParsersCannotBuild:
         line = only_problem(write_case("\n".join(lines) + "\n"))
         assert line.endswith(f"(file) = (more than {MAX_VALUES} values): allowed a case file of at "
                              f"most {MAX_VALUES} values")
+
+
+def test_a_written_file_and_the_folder_made_for_it_are_their_owner_s_alone(tmp_path: Path) -> None:
+    from engine.casefile import write_atomic
+
+    target = tmp_path / "reports" / "TR-0007_2026-11-20.json"
+    write_atomic(target, "{}\n")
+    assert target.read_text(encoding="utf-8") == "{}\n"
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert target.parent.stat().st_mode & 0o777 == 0o700
+    assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file left

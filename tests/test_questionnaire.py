@@ -264,6 +264,7 @@ class TestInProcess:
                                              "TR-0007_2026-11-20_practitioner.pdf"]
         assert all(p.read_bytes().startswith(b"%PDF-") for p in written)
         assert [p.stat().st_mode & 0o777 for p in written] == [0o600, 0o600]
+        assert folder.stat().st_mode & 0o777 == 0o700  # the file names say whose reports they are
         from pypdf import PdfReader
 
         def text(path: Path) -> str:
