@@ -17,7 +17,7 @@ import sys
 import tempfile
 from collections.abc import Hashable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
@@ -25,12 +25,15 @@ from pydantic import ValidationError
 from engine.errors import CaseFileError, Problem, problems_from_validation, show_value
 from engine.intake import Case
 
-try:
-    # libyaml's parser reads a case file about six times faster than the pure-Python one; the
-    # constructors, and so the duplicate-key check below, are the same Python code either way.
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
+# libyaml's parser reads a case file about six times faster than the pure-Python one; the
+# constructors, and so the duplicate-key check below, are the same Python code either way.
+if TYPE_CHECKING:
     from yaml import SafeLoader as _SafeLoader
+else:
+    try:
+        from yaml import CSafeLoader as _SafeLoader
+    except ImportError:  # pragma: no cover - PyYAML built without libyaml
+        from yaml import SafeLoader as _SafeLoader
 
 MAX_BYTES = 1024 * 1024
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}

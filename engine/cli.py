@@ -680,4 +680,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m engine.cli`
-    sys.exit(main())
+    main()

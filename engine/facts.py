@@ -86,7 +86,7 @@ def built(kind: type[F], fields: Mapping[str, str | int | float | tuple[str, ...
     """A fact of ``kind`` holding ``fields``, whose values are already immutable (text, numbers,
     None, tuples of text): experta's own constructor would pass each through its freeze(), which
     returns such a value unchanged, at a cost paid for every fact of every case."""
-    fact = kind()
+    fact: F = kind()
     dict.update(fact, fields)
     return fact
 

@@ -13,7 +13,7 @@ An engine can be reused across cases: :func:`assess` resets it (facts and trace)
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 from experta import KnowledgeEngine
 
@@ -34,10 +34,13 @@ from engine.trace import (
     Alternative,
     Assessment,
     CaseRef,
+    Confidence,
     Constraint,
     Finding,
     MissingDetail,
     RootCause,
+    RootCauseId,
+    Status,
     TraceStep,
     ref,
 )
@@ -70,7 +73,7 @@ class TripodEngine(RedFlagRules, FootRules, TibiaFemurRules, PelvisRules, Latera
         if tuned:
             self.alpha = tune(self)
             self.worth_declaring = FactFilter(self.get_rules()).wanted
-        self._deffacts = super().get_deffacts()
+        self._deffacts: list[Any] = super().get_deffacts()
 
     def get_deffacts(self) -> list[Any]:
         # experta finds them with inspect.getmembers on every reset, which cost more than a whole
@@ -112,6 +115,7 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     for fact in engine.facts.values():
         declared[type(fact)].append(fact)
     referrals, blocked, found, roots = (declared[kind] for kind in (Referral, Blocked, Found, Root))
+    status: Status
     if referrals:
         status = "referral"
     elif blocked:
@@ -178,7 +182,7 @@ def _present(findings: tuple[Finding, ...], finding_id: str, sides: tuple[str, .
             if f.id == finding_id and (f.side is None or not sides or f.side in sides)]
 
 
-_LEVELS = ("low", "moderate", "high")
+_LEVELS: tuple[Confidence, ...] = ("low", "moderate", "high")
 
 
 def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
@@ -203,10 +207,10 @@ def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
     applied = [p for p in penalties if p in model.penalised_by]
     points = len(support)
     for name in dict.fromkeys(applied):
-        rule = kb.penalties[name]
-        points -= rule.points * min(rule.at_most, applied.count(name))
-    level = ("high" if points >= kb.scoring.high_at
-             else "moderate" if points >= kb.scoring.moderate_at else "low")
+        penalty = kb.penalties[name]
+        points -= penalty.points * min(penalty.at_most, applied.count(name))
+    level: Confidence = ("high" if points >= kb.scoring.high_at
+                         else "moderate" if points >= kb.scoring.moderate_at else "low")
     cap = min((_LEVELS.index(kb.penalties[p].cap) for p in applied), default=2)
     confidence = _LEVELS[min(_LEVELS.index(level), cap)]
     rule = first_rule[ref("root_cause", cause)]
@@ -239,7 +243,7 @@ def _alternatives(root: RootCause | None, findings: tuple[Finding, ...]) -> tupl
             continue
         because = tuple(f for f in model.rejected_by if _present(findings, f, root.sides))
         # Empty when no finding rules it out: its own pattern was simply not found.
-        out.append(Alternative(id=cause, rejected_because=because))
+        out.append(Alternative(id=cast(RootCauseId, cause), rejected_because=because))
     return tuple(out)
 
 
@@ -272,7 +276,7 @@ def _missing(case: Case, blocked: list[Blocked]) -> tuple[MissingDetail, ...]:
     for fact in blocked:
         if fact["reason"] == "red_flag_unknown":
             items.append(MissingDetail(path=fact["path"], state="unknown", could_change=("status",)))
-    pregnant = case.red_flags.preg_current == "yes"  # type: ignore[attr-defined]
+    pregnant = case.red_flags.preg_current == "yes"
     for watched in kb.observations:
         if (watched.pelvic and pregnant) or watched.optional:
             continue

@@ -17,7 +17,7 @@ import re
 import typing
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -206,7 +206,13 @@ def _red_flag_model() -> type[Section]:
     return create_model("RedFlags", __base__=Section, **fields)
 
 
-RedFlags = _red_flag_model()
+if TYPE_CHECKING:
+    class RedFlags(Section):
+        """The red-flag answers; their fields are made from red_flags.yaml when the module loads."""
+
+        def __getattr__(self, flag: str) -> str | None: ...
+else:
+    RedFlags = _red_flag_model()
 
 
 def _iso_date(value: Any) -> Any:
@@ -234,7 +240,7 @@ class Case(Section):
     assessed_on: Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_not_future)]
     practitioner: Annotated[str, Strict(), Field(min_length=1, max_length=200)] | None = None
     programme: Programme | None = None
-    red_flags: RedFlags  # type: ignore[valid-type]
+    red_flags: RedFlags
     feet: Sided[Foot] | None = None
     movements: Movements | None = None
     tibia: Sided[TibiaSide] | None = None

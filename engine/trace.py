@@ -9,11 +9,11 @@ keeps its JSON. A trace step is data: which rule fired, what it used, what it ci
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FORMAT = "tripod-assessment/1"
+FORMAT: Final = "tripod-assessment/1"
 
 Side = Literal["left", "right"]
 Status = Literal["complete", "incomplete", "referral"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import time
 import typing
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -26,7 +26,7 @@ from engine.intake import Case, field_at, instrument_of, literal_values
 from engine.trace import Assessment
 from knowledge.catalog import Instrument, catalog
 
-FORMAT = "tripod-whatif/1"
+FORMAT: Final = "tripod-whatif/1"
 POOR_RELIABILITY = ("low", "low-moderate", "unknown")
 _STEP = 1  # the resolution clinicians record: whole degrees, points, millimetres, months
 
