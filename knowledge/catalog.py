@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import operator
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -404,5 +405,26 @@ def catalog() -> Catalog:
         data[name], raw = _read(name)
         digest.update(name.encode() + b"\0" + raw)
     data["claims"] = {str(k): str(v) for k, v in data["claims"].items()}
+    data["texts"] = _with_cut_offs(data["texts"], data["thresholds"])
     version = f"kb-{digest.hexdigest()[:12]}"
     return Catalog(**data, version=version)
+
+
+_CUT = re.compile(r"\{cut:([a-z0-9_]+)\}")
+
+
+def _with_cut_offs(texts: Any, thresholds: dict[str, Any], where: str = "texts") -> Any:
+    """The wording with each ``{cut:<key>}`` replaced by that cut-off's value from thresholds.yaml,
+    so that no text repeats a number that could drift from the rule's own."""
+    if isinstance(texts, dict):
+        return {key: _with_cut_offs(value, thresholds, f"{where}.{key}") for key, value in texts.items()}
+    if isinstance(texts, str):
+        def value(match: re.Match[str]) -> str:
+            key = match.group(1)
+            if key not in thresholds or not isinstance(thresholds[key], dict):
+                raise ValueError(f"knowledge/data/texts.yaml: {where} = {match.group(0)!r}: "
+                                 f"unknown cut-off; allowed one of {', '.join(sorted(thresholds))}")
+            return _num(thresholds[key].get("value"))
+
+        return _CUT.sub(value, texts)
+    return texts

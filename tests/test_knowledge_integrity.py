@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from engine.casefile import load_case, parse_case
 from engine.inference import assess, build_engine
-from knowledge.catalog import catalog
+from knowledge.catalog import _num, _with_cut_offs, catalog
 from tests.conftest import CASES, ROOT, example_paths
 
 RULES = sorted((ROOT / "knowledge" / "rules").glob("*.py"))
@@ -94,6 +95,41 @@ def test_no_rule_module_writes_a_number_as_a_cut_off() -> None:
     for path in RULES:
         for line in path.read_text().splitlines():
             assert not re.search(r"[<>]=?\s*-?\d", line), f"{Path(path).name}: {line.strip()}"
+
+
+# How texts.yaml would write each unit of a cut-off in words, were it to write the number.
+UNIT_WORDS = {"deg": r"deg", "mm": r"mm", "months": r"months", "sessions/week": r"lower-body sessions",
+              "years": None, "score": None}
+
+
+def test_texts_take_cut_offs_from_thresholds_never_as_numbers() -> None:
+    """A number written into the wording would drift from the rule's own cut-off."""
+    raw = "\n".join(line for line in (ROOT / "knowledge/data/texts.yaml").read_text().splitlines()
+                    if not line.lstrip().startswith("#"))
+    for key, threshold in catalog().thresholds.items():
+        assert threshold.unit in UNIT_WORDS, key
+        number = re.escape(_num(threshold.value))
+        word = UNIT_WORDS[threshold.unit]
+        patterns = [rf"(?<![\d.{{:-]){number}(\s*-\s*[\d.]+)?\s*{word}"] if word else []
+        patterns += [rf"\b(under|below|above|over) {number}\b"]
+        for pattern in patterns:
+            assert not re.search(pattern, raw), f"texts.yaml writes {key} as a number: {pattern}"
+    assert "{cut:" not in str(catalog().texts.model_dump())
+
+
+def test_a_changed_cut_off_changes_the_wording() -> None:
+    raw_texts = yaml.safe_load((ROOT / "knowledge/data/texts.yaml").read_text())
+    thresholds = yaml.safe_load((ROOT / "knowledge/data/thresholds.yaml").read_text())
+    thresholds["hip_ir_limited"]["value"] = 12
+    texts = _with_cut_offs(raw_texts, thresholds)
+    assert "below 12 deg (limited), or in the 12-25 deg" in texts["findings"]["hip_ir_limited"][
+        "practitioner"]
+    assert texts["labels"]["borderline_hip_ir"] == "hip IR only in the 12-25 deg low-normal band"
+
+
+def test_an_unknown_cut_off_in_the_wording_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"texts.findings.x.title = '\{cut:nope\}': unknown cut-off"):
+        _with_cut_offs({"findings": {"x": {"title": "{cut:nope}"}}}, {"hip_ir_limited": {"value": 15}})
 
 
 # The red flags of instruments.md section 17 as tripod-case/1 was published with them: frozen.
