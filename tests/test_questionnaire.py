@@ -14,11 +14,13 @@ from typing import Any
 
 import pexpect
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from engine.casefile import case_to_document, load_case, parse_case
 from engine.cli import app
-from engine.inference import assess
+from engine.inference import assess, build_engine
 from engine.intake import Case
 from engine.questionnaire import (
     Question,
@@ -30,6 +32,7 @@ from engine.questionnaire import (
     prefill_from,
     progress,
     questions,
+    referral_tier,
     show,
     show_flags,
 )
@@ -38,6 +41,7 @@ from knowledge.catalog import catalog
 from tests.conftest import EXAMPLES
 
 CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
+ENGINE = build_engine()
 REFERRAL = EXAMPLES / "red_flag_referral.yaml"
 runner = CliRunner()
 
@@ -498,3 +502,16 @@ class TestInATerminal:
         _, status = second.finish()
         assert status == 0
         assert stored_cases(db) == [asked_only(case)]
+
+
+_ANSWERS = st.sampled_from(["no"] * 12 + ["yes", "unknown"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.fixed_dictionaries({flag: _ANSWERS for flag in catalog().red_flags.flags}))
+def test_the_intake_stops_at_the_tier_the_engine_refers_at(flags: dict[str, str]) -> None:
+    """referral_tier (which ends the questions early) and the red-flag rules (which decide) agree."""
+    document = case_to_document(load_case(CLASSIC))
+    document["red_flags"] = flags
+    engine_says = assess(parse_case("drawn.yaml", document), ENGINE).referral.urgency
+    assert referral_tier({f"red_flags.{flag}": answer for flag, answer in flags.items()}) == engine_says
