@@ -27,7 +27,7 @@ def test_the_tuned_engine_gives_what_plain_experta_gives_on_every_golden_case_an
         assert assess(case, TUNED).to_json() == assess(case, PLAIN).to_json(), case.client.id
 
 
-def test_the_agenda_key_is_experta_depth_key_with_the_rule_name_last() -> None:
+def test_the_agenda_key_is_experta_depth_key_then_the_rule_name_and_bound_values() -> None:
     engine = build_engine(tuned=False)
     engine.reset()
     engine.declare(*observations(load_case(EXAMPLES / "classic_compensatory_pronation.yaml")))
