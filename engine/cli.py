@@ -614,7 +614,8 @@ def intake(
 
     from engine.casefile import load_case
     from engine.errors import InputError, Problem
-    from engine.questionnaire import Session, progress
+    from engine.questionnaire import Session
+    from engine.questions import progress
     from engine.store import open_store
 
     console = Console(highlight=False)

@@ -22,7 +22,7 @@ from engine.casefile import case_to_document, load_case, parse_case
 from engine.cli import app
 from engine.inference import assess, build_engine
 from engine.intake import Case
-from engine.questionnaire import (
+from engine.questions import (
     Question,
     answered,
     build_document,
