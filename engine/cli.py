@@ -169,8 +169,9 @@ def batch(
     Exit status 0 when every file was assessed, 1 when any failed (listed in errors.txt), 2 for bad
     options or when results exist (see --force and --resume), 130 when stopped with Ctrl-C.
     """
-    from engine.batch import REPORT_FORMATS, PlainProgress, RichProgress, default_jobs, run_batch
+    from engine.batch import REPORT_FORMATS, default_jobs, run_batch
     from engine.errors import InputError, Problem
+    from engine.progress import PlainProgress, RichProgress
 
     with reported():
         wanted = [part.strip() for part in reports.split(",") if part.strip()]

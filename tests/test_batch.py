@@ -18,10 +18,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from engine.batch import PlainProgress, find_case_files, output_name, run_batch
+from engine.batch import find_case_files, output_name, run_batch
 from engine.casefile import load_case
 from engine.cli import app
 from engine.inference import assess
+from engine.progress import PlainProgress
 from tests.conftest import EXAMPLES, example_paths
 
 runner = CliRunner()
