@@ -47,7 +47,13 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, Self
 
-from engine.casefile import SUFFIXES, case_to_document, load_case, write_atomic
+from engine.casefile import (
+    SUFFIXES,
+    case_to_document,
+    load_case,
+    make_private_folder,
+    write_atomic,
+)
 from engine.errors import InputError, Problem, TripodError, show_value
 from engine.intake import CLIENT_ID
 from engine.progress import NoProgress, Progress
@@ -206,7 +212,6 @@ def assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
 
 def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
     from engine.inference import assess
-    from engine.whatif import analyse
 
     try:
         case = load_case(source)
@@ -230,19 +235,33 @@ def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
                 "allowed a finished assessment; --force replaces it")))
         return Outcome(source=source, name=name, done_before=True, row=row)
     try:
-        # The practitioner's report says how solid its conclusion is, as `tripod report` does.
-        solidity = analyse(case, engine) if settings.reports else None
         assessment = assess(case, engine)
         text = assessment.to_json()
+    except Exception as exc:  # noqa: BLE001 - one failing case must not stop the batch
+        return Outcome(source=source, name=name, problems=_internal(source, exc))
+    try:
+        # The practitioner's report says how solid its conclusion is, as `tripod report` does;
+        # should that analysis fail, the report goes without it and the assessment is kept.
+        solidity = _solidity(case, engine) if settings.reports else None
         reports = {fmt: _bytes(render(assessment, case, REPORT_AUDIENCE, solidity))
                    for fmt, render in settings.reports}
     except Exception as exc:  # noqa: BLE001 - one failing case must not stop the batch
-        return Outcome(source=source, name=name, problems=_internal(source, exc))
+        return Outcome(source=source, name=name, problems=_internal(source, exc, "reporting"))
     document = assessment.model_dump(mode="json", include={"status", "referral", "root_cause",
                                                           "findings"})
     return Outcome(source=source, name=name, document=text, reports=reports,
                    row=_row(source, target.name, client_id, assessed_on, document),
                    case=case_to_document(case) if settings.with_case else None)
+
+
+def _solidity(case: Any, engine: Any) -> Any:
+    """The what-if analysis of a case, or None if it fails (the report then leaves it out)."""
+    from engine.whatif import analyse
+
+    try:
+        return analyse(case, engine)
+    except Exception:  # noqa: BLE001 - an optional section must not cost the case its report
+        return None
 
 
 def _bytes(content: str | bytes) -> bytes:
@@ -307,6 +326,10 @@ def _internal(source: str, exc: BaseException, stage: str = "assessing") -> str:
         return str(Problem(source, "(file)", type(exc).__name__,
                            "Tripod failed reading this file; allowed a file it can read (please "
                            "report it)"))
+    if stage == "reporting":
+        return str(Problem(source, "(report)", type(exc).__name__,
+                           "Tripod failed rendering this case's report; allowed a case it can "
+                           "report on (please report it)"))
     return str(Problem(source, "(assessment)", type(exc).__name__,
                        "the engine failed on this case; allowed a case it can assess (please "
                        "report it)"))
@@ -489,7 +512,7 @@ def run_batch(
                                   "no case files found; allowed case files (.yaml, .yml, .json) "
                                   "or folders holding them")])
     try:
-        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_folder(out)
         sink = _Sink(out, formats)
     except OSError as exc:
         raise _unwritable(out, exc) from None

@@ -282,12 +282,29 @@ def dump_case(case: Case, fmt: str = "yaml") -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
+def make_private_folder(folder: Path) -> None:
+    """Make ``folder`` and every missing folder above it readable by their owner only (0700).
+
+    ``Path.mkdir(parents=True)`` gives the folders above the last the default mode, and a folder
+    named after a client would then be listable by anyone.
+    """
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for each in reversed(missing):
+        each.mkdir(mode=0o700, exist_ok=True)
+        each.chmod(0o700)  # mkdir's mode passes through the umask
+
+
 def write_atomic(path: Path, content: str | bytes, mode: int = 0o600) -> None:
     """Write text (as UTF-8) or bytes to ``path`` through a temporary file in the same folder and a
     rename: no half-written file, and never readable by others, not even for a moment (case files,
     assessments and reports hold patient data). A folder it has to make is its owner's alone: the
     file names say whose files they are."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_folder(path.parent)
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

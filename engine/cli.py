@@ -562,22 +562,24 @@ def _offer_reports(stored: StoredAssessment, read: Callable[[str], str]) -> None
     except ImportError:  # PDF reports are an optional part of an installation
         return
     from engine.casefile import parse_case
+    from knowledge.catalog import catalog
 
+    case = parse_case(f"assessment {stored.id}", stored.case)
+    assessment = stored.assessment()
+    solidity: Any = None
     while True:
-        from knowledge.catalog import catalog
-
         folder = read(catalog().questions.messages.reports_offer).strip()
         if not folder:
             return
-        case = parse_case(f"assessment {stored.id}", stored.case)
-        assessment = stored.assessment()
-        solidity = None
-        if stored.knowledge_version == catalog().version:
-            # How solid the conclusion is, as `tripod report` says it; only when today's rules are
-            # the ones that made the stored assessment.
+        if solidity is None and stored.knowledge_version == catalog().version:
+            # How solid the conclusion is, as `tripod report` says it, when today's rules made the
+            # stored assessment; should the analysis fail, the reports go without it.
             from engine.whatif import analyse
 
-            solidity = analyse(case)
+            try:
+                solidity = analyse(case)
+            except Exception:  # noqa: BLE001 - an optional section must not cost the reports
+                solidity = None
         try:
             for audience in ("practitioner", "client"):
                 path = Path(folder).expanduser() / (

@@ -39,7 +39,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from engine.casefile import case_to_document
+from engine.casefile import case_to_document, make_private_folder
 from engine.errors import InputError, Problem, StoreError, show_value
 from engine.intake import Case
 from engine.trace import Assessment
@@ -299,8 +299,7 @@ class Store:
         parent = path.parent
         if not parent.exists():
             try:
-                parent.mkdir(mode=0o700, parents=True)
-                parent.chmod(0o700)
+                make_private_folder(parent)
             except OSError as exc:
                 raise StoreError(f"{self.where}: cannot create the folder {parent} "
                                  f"({exc.strerror}); allowed a writable path") from exc

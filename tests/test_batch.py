@@ -509,6 +509,23 @@ class TestReports:
         assert "TR-0007" in text and "How solid is this?" in text
         assert all(p.stat().st_mode & 0o777 == 0o600 for p in out.iterdir())
 
+    def test_a_failing_what_if_analysis_costs_the_report_its_section_not_the_case(
+            self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        import engine.whatif
+        from reports.render import render_report
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("injected fault")
+
+        monkeypatch.setattr(engine.whatif, "analyse", broken)
+        out = tmp_path / "out"
+        classic = EXAMPLES / "classic_compensatory_pronation.yaml"
+        result = run_batch([classic], out, reports={"html": render_report}, jobs=1)
+        assert (result.assessed, result.failed) == (1, 0)
+        html = (out / "TR-0007_2026-11-20.practitioner.html").read_text(encoding="utf-8")
+        assert "How solid" not in html and "Ascending foot chain" in html
+        assert json.loads((out / "TR-0007_2026-11-20.json").read_text())["status"] == "complete"
+
     def test_resume_replaces_the_report_of_a_case_whose_assessment_was_never_written(
             self, tmp_path: Path) -> None:
         out = tmp_path / "out"

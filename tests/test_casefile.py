@@ -155,9 +155,10 @@ class TestValuesTheParsersCannotBuild:
 def test_a_written_file_and_the_folder_made_for_it_are_their_owner_s_alone(tmp_path: Path) -> None:
     from engine.casefile import write_atomic
 
-    target = tmp_path / "reports" / "TR-0007_2026-11-20.json"
+    target = tmp_path / "reports" / "TR-0007" / "2026-11-20" / "practitioner.pdf"
     write_atomic(target, "{}\n")
     assert target.read_text(encoding="utf-8") == "{}\n"
     assert target.stat().st_mode & 0o777 == 0o600
-    assert target.parent.stat().st_mode & 0o777 == 0o700
+    for folder in (tmp_path / "reports", tmp_path / "reports" / "TR-0007", target.parent):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder  # each folder made, not only the last
     assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file left

@@ -278,6 +278,21 @@ class TestInProcess:
         assert "How solid is this?" in text(written[1])
         assert "How solid" not in text(written[0])
 
+    @pytest.mark.slow
+    def test_a_failing_what_if_analysis_still_leaves_the_reports_written(
+            self, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        import engine.whatif
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("injected fault")
+
+        monkeypatch.setattr(engine.whatif, "analyse", broken)
+        enters = "\n" * len(typed_answers(load_case(CLASSIC)))
+        folder = tmp_path / "reports"
+        result = runner.invoke(app, ["intake", "--from", str(CLASSIC)], input=f"{enters}{folder}\n")
+        assert result.exit_code == 0, result.output
+        assert len(list(folder.glob("*.pdf"))) == 2
+
     def test_a_long_result_line_is_wrapped_at_words_under_its_own_indent(self) -> None:
         from engine.cli import _fit
 

@@ -537,6 +537,17 @@ class TestCli:
         runner.invoke(app, ["report", str(case_file), "--audience", "client", "--html", str(client)])
         assert "How solid" not in client.read_text(encoding="utf-8")
 
+    def test_an_incomplete_screening_has_no_how_solid_section(self, classic_doc: Any) -> None:
+        """Only a conclusion can be more or less solid; an unanswered red flag leaves none."""
+        from engine.whatif import analyse
+
+        classic_doc["red_flags"]["rf_fever"] = "unknown"
+        case = parse_case("c.yaml", classic_doc)
+        assessment = assess(case)
+        assert (assessment.status, assessment.root_cause) == ("incomplete", None)
+        html = render_report(assessment, case, "practitioner", analyse(case))
+        assert "How solid" not in html
+
     def test_report_without_an_output_exits_2_naming_both_options(self) -> None:
         result = runner.invoke(app, ["report", str(CLASSIC), "--audience", "client"])
         assert result.exit_code == 2
