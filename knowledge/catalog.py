@@ -405,26 +405,40 @@ def catalog() -> Catalog:
         data[name], raw = _read(name)
         digest.update(name.encode() + b"\0" + raw)
     data["claims"] = {str(k): str(v) for k, v in data["claims"].items()}
-    data["texts"] = _with_cut_offs(data["texts"], data["thresholds"])
+    for name in _WORDED:  # the files a person reads: cut-offs written {cut:<key>} (see texts.yaml)
+        data[name] = _with_cut_offs(data[name], data["thresholds"], name)
     version = f"kb-{digest.hexdigest()[:12]}"
     return Catalog(**data, version=version)
 
 
+_WORDED = ("texts", "instruments", "questions", "report_texts")
 _CUT = re.compile(r"\{cut:([a-z0-9_]+)\}")
 
 
-def _with_cut_offs(texts: Any, thresholds: dict[str, Any], where: str = "texts") -> Any:
-    """The wording with each ``{cut:<key>}`` replaced by that cut-off's value from thresholds.yaml,
-    so that no text repeats a number that could drift from the rule's own."""
-    if isinstance(texts, dict):
-        return {key: _with_cut_offs(value, thresholds, f"{where}.{key}") for key, value in texts.items()}
-    if isinstance(texts, str):
-        def value(match: re.Match[str]) -> str:
-            key = match.group(1)
-            if key not in thresholds or not isinstance(thresholds[key], dict):
-                raise ValueError(f"knowledge/data/texts.yaml: {where} = {match.group(0)!r}: "
-                                 f"unknown cut-off; allowed one of {', '.join(sorted(thresholds))}")
-            return _num(thresholds[key].get("value"))
+def _with_cut_offs(value: Any, thresholds: dict[str, Any], file: str, where: str = "") -> Any:
+    """``value`` (a knowledge file's data) with each ``{cut:<key>}`` in its text replaced by that
+    cut-off's value from thresholds.yaml, so that no wording repeats a number that could drift
+    from the rule's own. An unknown key, or a ``{cut`` left over, is an error naming the place."""
+    if isinstance(value, dict):
+        return {key: _with_cut_offs(item, thresholds, file, f"{where}.{key}" if where else str(key))
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_cut_offs(item, thresholds, file, f"{where}[{index}]")
+                for index, item in enumerate(value)]
+    if not isinstance(value, str):
+        return value
 
-        return _CUT.sub(value, texts)
-    return texts
+    def problem(text: str) -> ValueError:
+        return ValueError(f"knowledge/data/{file}.yaml: {where} = {text!r}: unknown cut-off; allowed "
+                          f"{{cut:<key>}} with a key of thresholds.yaml: {', '.join(sorted(thresholds))}")
+
+    def number(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if not isinstance(thresholds.get(key), dict):
+            raise problem(match.group(0))
+        return _num(thresholds[key].get("value"))
+
+    text = _CUT.sub(number, value)
+    if "{cut" in text:
+        raise problem(text[text.index("{cut"):][:40])
+    return text

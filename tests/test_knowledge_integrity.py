@@ -97,39 +97,56 @@ def test_no_rule_module_writes_a_number_as_a_cut_off() -> None:
             assert not re.search(r"[<>]=?\s*-?\d", line), f"{Path(path).name}: {line.strip()}"
 
 
-# How texts.yaml would write each unit of a cut-off in words, were it to write the number.
-UNIT_WORDS = {"deg": r"deg", "mm": r"mm", "months": r"months", "sessions/week": r"lower-body sessions",
-              "years": None, "score": None}
+# How the wording could write a cut-off's number and unit, were it to write them.
+UNITS = {"deg": r"deg|degrees|°", "mm": r"mm|millimet", "months": r"months?",
+         "sessions/week": r"(lower-body )?sessions?|times a week|a week|per week",
+         "years": r"years?|or younger|or older", "score": r"score|points?|or (more|higher)"}
+WORDS = {1: "one|once", 2: "two|twice", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
+         8: "eight", 9: "nine", 10: "ten"}
+WORDED = ("texts", "report_texts", "questions")  # instruments.yaml's normal bands are published ranges
 
 
-def test_texts_take_cut_offs_from_thresholds_never_as_numbers() -> None:
-    """A number written into the wording would drift from the rule's own cut-off."""
-    raw = "\n".join(line for line in (ROOT / "knowledge/data/texts.yaml").read_text().splitlines()
-                    if not line.lstrip().startswith("#"))
-    for key, threshold in catalog().thresholds.items():
-        assert threshold.unit in UNIT_WORDS, key
-        number = re.escape(_num(threshold.value))
-        word = UNIT_WORDS[threshold.unit]
-        patterns = [rf"(?<![\d.{{:-]){number}(\s*-\s*[\d.]+)?\s*{word}"] if word else []
-        patterns += [rf"\b(under|below|above|over) {number}\b"]
-        for pattern in patterns:
-            assert not re.search(pattern, raw), f"texts.yaml writes {key} as a number: {pattern}"
-    assert "{cut:" not in str(catalog().texts.model_dump())
+def test_the_wording_takes_cut_offs_from_thresholds_never_as_numbers() -> None:
+    """A number written into what a person reads would drift from the rule's own cut-off."""
+    for name in WORDED:
+        raw = "\n".join(line for line in (ROOT / f"knowledge/data/{name}.yaml").read_text().splitlines()
+                        if not line.lstrip().startswith("#"))
+        for key, threshold in catalog().thresholds.items():
+            assert threshold.unit in UNITS, key
+            value = float(threshold.value)
+            number = re.escape(_num(abs(value)))
+            if value.is_integer() and int(abs(value)) in WORDS:
+                number = f"(?:{number}|{WORDS[int(abs(value))]})"
+            written = rf"(?<![\w.{{:]){number}(?![\w.])"
+            patterns = [
+                (rf"{written}(\s*(-|to)\s*[+-]?[\d.]+)?(\s*or (more|less|fewer|younger|older))?"
+                 rf"\s*({UNITS[threshold.unit]})"),
+                (rf"\b(under|below|above|over|at least|more than|less than|fewer than|up to)"
+                 rf"\s+[+-]?{written}"),
+                rf"[\d.]+\s*-\s*{written}\s*({UNITS[threshold.unit]})",
+            ]
+            for pattern in patterns:
+                found = re.search(pattern, raw, re.IGNORECASE)
+                assert not found, f"{name}.yaml writes {key} as a number: {found.group(0)!r}"
+    assert "{cut" not in str(catalog().model_dump())
 
 
 def test_a_changed_cut_off_changes_the_wording() -> None:
     raw_texts = yaml.safe_load((ROOT / "knowledge/data/texts.yaml").read_text())
     thresholds = yaml.safe_load((ROOT / "knowledge/data/thresholds.yaml").read_text())
     thresholds["hip_ir_limited"]["value"] = 12
-    texts = _with_cut_offs(raw_texts, thresholds)
+    texts = _with_cut_offs(raw_texts, thresholds, "texts")
     assert "below 12 deg (limited), or in the 12-25 deg" in texts["findings"]["hip_ir_limited"][
         "practitioner"]
     assert texts["labels"]["borderline_hip_ir"] == "hip IR only in the 12-25 deg low-normal band"
 
 
 def test_an_unknown_cut_off_in_the_wording_is_refused_by_name() -> None:
-    with pytest.raises(ValueError, match=r"texts.findings.x.title = '\{cut:nope\}': unknown cut-off"):
-        _with_cut_offs({"findings": {"x": {"title": "{cut:nope}"}}}, {"hip_ir_limited": {"value": 15}})
+    thresholds = {"hip_ir_limited": {"value": 15}}
+    with pytest.raises(ValueError, match=r"texts.yaml: findings.x.title = '\{cut:nope\}': unknown cut-off"):
+        _with_cut_offs({"findings": {"x": {"title": "{cut:nope}"}}}, thresholds, "texts")
+    with pytest.raises(ValueError, match=r"labels.y = '\{cut: hip_ir_limited\}'"):
+        _with_cut_offs({"labels": {"y": "IR {cut: hip_ir_limited}"}}, thresholds, "texts")
 
 
 # The red flags of instruments.md section 17 as tripod-case/1 was published with them: frozen.
