@@ -405,40 +405,55 @@ def catalog() -> Catalog:
         data[name], raw = _read(name)
         digest.update(name.encode() + b"\0" + raw)
     data["claims"] = {str(k): str(v) for k, v in data["claims"].items()}
-    for name in _WORDED:  # the files a person reads: cut-offs written {cut:<key>} (see texts.yaml)
-        data[name] = _with_cut_offs(data[name], data["thresholds"], name)
+    for name in _WORDED:  # the files a person reads: numbers written {cut:<key>} (see texts.yaml)
+        data[name] = _with_numbers(data[name], data, name)
     version = f"kb-{digest.hexdigest()[:12]}"
     return Catalog(**data, version=version)
 
 
 _WORDED = ("texts", "instruments", "questions", "report_texts")
-_CUT = re.compile(r"\{cut:([a-z0-9_]+)\}")
+_NUMBER = re.compile(r"\{(cut|error):([a-z0-9_]+)\}")
 
 
-def _with_cut_offs(value: Any, thresholds: dict[str, Any], file: str, where: str = "") -> Any:
-    """``value`` (a knowledge file's data) with each ``{cut:<key>}`` in its text replaced by that
-    cut-off's value from thresholds.yaml, so that no wording repeats a number that could drift
-    from the rule's own. An unknown key, or a ``{cut`` left over, is an error naming the place."""
+def _number(data: dict[str, Any], kind: str, key: str) -> str | None:
+    """``{cut:<key>}``: a cut-off's value from thresholds.yaml; ``{error:<key>}``: an instrument's
+    published measurement error from instruments.yaml. None if there is no such number."""
+    if kind == "cut":
+        entry = data["thresholds"].get(key)
+    else:
+        entry = (data["instruments"].get(key) or {}).get("error")
+    if not isinstance(entry, dict) or entry.get("value") is None:
+        return None
+    return _num(entry["value"])
+
+
+def _with_numbers(value: Any, data: dict[str, Any], file: str, where: str = "") -> Any:
+    """``value`` (a knowledge file's data) with each ``{cut:<key>}`` and ``{error:<key>}`` in its
+    text replaced by that number from thresholds.yaml or instruments.yaml, so that no wording
+    repeats a number that could drift from the rule's or the instrument's own. An unknown key, or
+    a ``{cut``/``{error`` left over, is an error naming the place."""
     if isinstance(value, dict):
-        return {key: _with_cut_offs(item, thresholds, file, f"{where}.{key}" if where else str(key))
+        return {key: _with_numbers(item, data, file, f"{where}.{key}" if where else str(key))
                 for key, item in value.items()}
     if isinstance(value, list):
-        return [_with_cut_offs(item, thresholds, file, f"{where}[{index}]")
+        return [_with_numbers(item, data, file, f"{where}[{index}]")
                 for index, item in enumerate(value)]
     if not isinstance(value, str):
         return value
 
     def problem(text: str) -> ValueError:
-        return ValueError(f"knowledge/data/{file}.yaml: {where} = {text!r}: unknown cut-off; allowed "
-                          f"{{cut:<key>}} with a key of thresholds.yaml: {', '.join(sorted(thresholds))}")
+        return ValueError(f"knowledge/data/{file}.yaml: {where} = {text!r}: unknown number; allowed "
+                          "{cut:<key of thresholds.yaml>} or {error:<key of an instrument with an "
+                          "error>}")
 
     def number(match: re.Match[str]) -> str:
-        key = match.group(1)
-        if not isinstance(thresholds.get(key), dict):
+        found = _number(data, match.group(1), match.group(2))
+        if found is None:
             raise problem(match.group(0))
-        return _num(thresholds[key].get("value"))
+        return found
 
-    text = _CUT.sub(number, value)
-    if "{cut" in text:
-        raise problem(text[text.index("{cut"):][:40])
+    text = _NUMBER.sub(number, value)
+    for leftover in ("{cut", "{error"):
+        if leftover in text:
+            raise problem(text[text.index(leftover):][:40])
     return text

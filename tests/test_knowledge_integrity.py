@@ -10,7 +10,7 @@ import yaml
 
 from engine.casefile import load_case, parse_case
 from engine.inference import assess, build_engine
-from knowledge.catalog import _num, _with_cut_offs, catalog
+from knowledge.catalog import _num, _with_numbers, catalog
 from tests.conftest import CASES, ROOT, example_paths
 
 RULES = sorted((ROOT / "knowledge" / "rules").glob("*.py"))
@@ -135,18 +135,23 @@ def test_a_changed_cut_off_changes_the_wording() -> None:
     raw_texts = yaml.safe_load((ROOT / "knowledge/data/texts.yaml").read_text())
     thresholds = yaml.safe_load((ROOT / "knowledge/data/thresholds.yaml").read_text())
     thresholds["hip_ir_limited"]["value"] = 12
-    texts = _with_cut_offs(raw_texts, thresholds, "texts")
+    instruments = yaml.safe_load((ROOT / "knowledge/data/instruments.yaml").read_text())
+    texts = _with_numbers(raw_texts, {"thresholds": thresholds, "instruments": instruments}, "texts")
     assert "below 12 deg (limited), or in the 12-25 deg" in texts["findings"]["hip_ir_limited"][
         "practitioner"]
     assert texts["labels"]["borderline_hip_ir"] == "hip IR only in the 12-25 deg low-normal band"
 
 
 def test_an_unknown_cut_off_in_the_wording_is_refused_by_name() -> None:
-    thresholds = {"hip_ir_limited": {"value": 15}}
-    with pytest.raises(ValueError, match=r"texts.yaml: findings.x.title = '\{cut:nope\}': unknown cut-off"):
-        _with_cut_offs({"findings": {"x": {"title": "{cut:nope}"}}}, thresholds, "texts")
+    data = {"thresholds": {"hip_ir_limited": {"value": 15}},
+            "instruments": {"hip_ir_seated_deg": {"error": {"value": 5.4}}, "sex": {}}}
+    with pytest.raises(ValueError, match=r"texts.yaml: findings.x.title = '\{cut:nope\}': unknown number"):
+        _with_numbers({"findings": {"x": {"title": "{cut:nope}"}}}, data, "texts")
     with pytest.raises(ValueError, match=r"labels.y = '\{cut: hip_ir_limited\}'"):
-        _with_cut_offs({"labels": {"y": "IR {cut: hip_ir_limited}"}}, thresholds, "texts")
+        _with_numbers({"labels": {"y": "IR {cut: hip_ir_limited}"}}, data, "texts")
+    with pytest.raises(ValueError, match=r"labels.z = '\{error:sex\}'"):
+        _with_numbers({"labels": {"z": "{error:sex}"}}, data, "texts")
+    assert _with_numbers({"a": "about {error:hip_ir_seated_deg} deg"}, data, "texts") == {"a": "about 5.4 deg"}
 
 
 # The red flags of instruments.md section 17 as tripod-case/1 was published with them: frozen.
