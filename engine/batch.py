@@ -212,6 +212,7 @@ def assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
 
 def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
     from engine.inference import assess
+    from engine.whatif import solidity as what_if
 
     try:
         case = load_case(source)
@@ -242,7 +243,7 @@ def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
     try:
         # The practitioner's report says how solid its conclusion is, as `tripod report` does;
         # should that analysis fail, the report goes without it and the assessment is kept.
-        solidity = _solidity(case, engine) if settings.reports else None
+        solidity = what_if(case, engine) if settings.reports else None
         reports = {fmt: _bytes(render(assessment, case, REPORT_AUDIENCE, solidity))
                    for fmt, render in settings.reports}
     except Exception as exc:  # noqa: BLE001 - one failing case must not stop the batch
@@ -252,16 +253,6 @@ def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
     return Outcome(source=source, name=name, document=text, reports=reports,
                    row=_row(source, target.name, client_id, assessed_on, document),
                    case=case_to_document(case) if settings.with_case else None)
-
-
-def _solidity(case: Any, engine: Any) -> Any:
-    """The what-if analysis of a case, or None if it fails (the report then leaves it out)."""
-    from engine.whatif import analyse
-
-    try:
-        return analyse(case, engine)
-    except Exception:  # noqa: BLE001 - an optional section must not cost the case its report
-        return None
 
 
 def _bytes(content: str | bytes) -> bytes:

@@ -475,10 +475,10 @@ def report(
         solidity = None
         if audience is Audience.practitioner:
             from engine.inference import build_engine
-            from engine.whatif import analyse
+            from engine.whatif import solidity as what_if
 
             engine = build_engine()
-            solidity = analyse(intake, engine)
+            solidity = what_if(intake, engine)
             assessment = run_assessment(intake, engine)
         else:
             assessment = run_assessment(intake)
@@ -567,19 +567,17 @@ def _offer_reports(stored: StoredAssessment, read: Callable[[str], str]) -> None
     case = parse_case(f"assessment {stored.id}", stored.case)
     assessment = stored.assessment()
     solidity: Any = None
+    analysed = False
     while True:
         folder = read(catalog().questions.messages.reports_offer).strip()
         if not folder:
             return
-        if solidity is None and stored.knowledge_version == catalog().version:
+        if not analysed and stored.knowledge_version == catalog().version:
             # How solid the conclusion is, as `tripod report` says it, when today's rules made the
-            # stored assessment; should the analysis fail, the reports go without it.
-            from engine.whatif import analyse
+            # stored assessment (once, however often a folder is refused).
+            from engine.whatif import solidity as what_if
 
-            try:
-                solidity = analyse(case)
-            except Exception:  # noqa: BLE001 - an optional section must not cost the reports
-                solidity = None
+            solidity, analysed = what_if(case), True
         try:
             for audience in ("practitioner", "client"):
                 path = Path(folder).expanduser() / (

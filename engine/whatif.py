@@ -244,6 +244,15 @@ class _Runner:
         )
 
 
+def solidity(case: Case, engine: TripodEngine | None = None) -> WhatIf | None:
+    """The analysis a practitioner report shows as "How solid is this?", or None should it fail:
+    an optional section must never cost a report, nor a batch its assessment."""
+    try:
+        return analyse(case, engine)
+    except Exception:  # noqa: BLE001 - the report goes without the section
+        return None
+
+
 def analyse(case: Case, engine: TripodEngine | None = None) -> WhatIf:
     """Re-run the engine over each observation's plausible values; see the module docstring."""
     started = time.perf_counter()
