@@ -16,6 +16,7 @@ from collections import defaultdict
 from typing import Any, cast
 
 from experta import KnowledgeEngine
+from experta.matchers import ReteMatcher
 
 from engine.facts import (
     Advice,
@@ -29,7 +30,7 @@ from engine.facts import (
     observations,
 )
 from engine.intake import SIDES, Case
-from engine.rete import AlphaMemo, FactFilter, StableDepthStrategy, tune
+from engine.rete import AlphaMemo, FactFilter, StableDepthStrategy, TunedMatcher
 from engine.trace import (
     Alternative,
     Assessment,
@@ -61,17 +62,16 @@ class TripodEngine(RedFlagRules, FootRules, TibiaFemurRules, PelvisRules, Latera
                    SymptomRules, ProgrammeRules, RootCauseRules, ConstraintRules, KnowledgeEngine):
     """Every rule module composed into one experta engine."""
 
+    __matcher__ = TunedMatcher
     __strategy__ = StableDepthStrategy
 
-    def __init__(self, tuned: bool = True) -> None:
-        """``tuned=False`` keeps experta's own matcher and declares every observation: the slow
-        reference that tests hold the tuned engine to."""
+    def __init__(self) -> None:
         super().__init__()
         self.steps: list[TraceStep] = []
         self.worth_declaring: Wanted | None = None
         self.alpha: AlphaMemo | None = None
-        if tuned:
-            self.alpha = tune(self)
+        if isinstance(self.matcher, TunedMatcher):
+            self.alpha = self.matcher.alpha
             self.worth_declaring = FactFilter(self.get_rules()).wanted
         self._deffacts: list[Any] = super().get_deffacts()
 
@@ -86,8 +86,15 @@ class TripodEngine(RedFlagRules, FootRules, TibiaFemurRules, PelvisRules, Latera
         self.steps = []
 
 
+class ReferenceEngine(TripodEngine):
+    """The same rules on experta's own matcher, every observation declared: the slow reference that
+    tests hold the tuned engine to."""
+
+    __matcher__ = ReteMatcher
+
+
 def build_engine(tuned: bool = True) -> TripodEngine:
-    return TripodEngine(tuned)
+    return TripodEngine() if tuned else ReferenceEngine()
 
 
 def assess(case: Case, engine: TripodEngine | None = None) -> Assessment:

@@ -8,8 +8,10 @@ rules fire, stay exactly what experta would give: ``tests/test_rete.py`` and a h
 run every golden case, every example and drawn intakes through ``build_engine(tuned=False)``, experta
 untouched, and compare the whole assessment, trace order included.
 
-:func:`tune` applies them all to a freshly built engine; :class:`FactFilter` decides which
-observations are worth declaring at all; :class:`StableDepthStrategy` is the agenda order.
+:class:`TunedMatcher` is experta's ``ReteMatcher`` with those changes, set on an engine class through
+experta's own hook (``__matcher__ = TunedMatcher``); it refuses an experta version other than the one
+it was written and tested against. :class:`FactFilter` decides which observations are worth declaring
+at all; :class:`StableDepthStrategy` is the agenda order.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import experta
 from experta import Fact, KnowledgeEngine
 from experta.conditionalelement import ConditionalElement
+from experta.matchers import ReteMatcher
 from experta.matchers.rete.check import FeatureCheck, TypeCheck
 from experta.matchers.rete.mixins import NoMemory
 from experta.matchers.rete.nodes import FeatureTesterNode
@@ -51,15 +55,55 @@ class StableDepthStrategy(DepthStrategy):
         return (activation.rule.salience, facts, activation.rule._wrapped.__name__, tuple(bound))
 
 
-def tune(engine: KnowledgeEngine) -> AlphaMemo:
-    """Apply every change below to a freshly built engine; returns its alpha memo."""
-    matcher = engine.matcher
-    nodes = _nodes(matcher.root_node)
-    alpha = AlphaMemo(matcher.root_node, nodes)
-    alpha.install()
-    _poll_only_changed_rules(matcher)
-    _reset_only_memories(matcher, nodes)
-    return alpha
+EXPERTA_VERSION = "1.9.4"  # the release whose matcher internals this module reads
+
+
+class TunedMatcher(ReteMatcher):
+    """experta's RETE matcher, skipping the work below whose outcome is known in advance.
+
+    The network is experta's own, built by experta; only how facts enter it (:class:`AlphaMemo`),
+    which conflict-set nodes are polled, and which nodes a reset clears differ.
+    """
+
+    def __init__(self, engine: KnowledgeEngine) -> None:
+        installed = experta.__version__
+        if installed != EXPERTA_VERSION:
+            raise RuntimeError(
+                f"experta {installed} is installed; Tripod's matcher reads the internals of experta "
+                f"{EXPERTA_VERSION} and would not be held to its results on another release")
+        super().__init__(engine)
+        nodes = _nodes(self.root_node)
+        self.alpha = AlphaMemo(self.root_node, nodes)
+        self._conflict_sets = self._get_conflict_set_nodes()
+        # experta's reset walks the network recursively, clearing a shared node once per path to it
+        # and logging each visit; most nodes have no memory to clear.
+        self._memories = [node for node in nodes if type(node)._reset is not NoMemory._reset]
+
+    def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
+        """Pass the changes to the network, then ask only the rules whose matches changed for their
+        new activations.
+
+        After every declare and every fired rule, experta polls all ~55 conflict-set nodes, each
+        handing back two fresh (mostly empty) sets. A node with nothing added or removed has nothing
+        to say, so skipping it returns exactly the same activations, in the same order.
+        """
+        alpha = self.alpha
+        for fact in deleting or ():
+            alpha.send(fact, Token.TagType.INVALID)
+        for fact in adding or ():
+            alpha.send(fact, Token.TagType.VALID)
+        added: list[Any] = []
+        removed: list[Any] = []
+        for node in self._conflict_sets:
+            if node.added or node.removed:
+                new, gone = node.get_activations()
+                added.extend(new)
+                removed.extend(gone)
+        return added, removed
+
+    def reset(self) -> None:
+        for node in self._memories:
+            node._reset()
 
 
 def _nodes(root: Any) -> list[Any]:
@@ -161,12 +205,10 @@ class AlphaMemo:
             self.fields[check.fact_type] = fields if _rememberable(check.fact_type, fields) else None
         self.memo: dict[tuple[Any, ...], list[tuple[Callable[[Token], None], dict[Any, Any]]]] = {}
 
-    def install(self) -> None:
-        if self.usable:
-            self.root.add = lambda fact: self.send(fact, Token.TagType.VALID)
-            self.root.remove = lambda fact: self.send(fact, Token.TagType.INVALID)
-
     def send(self, fact: Fact, tag: Token.TagType) -> None:
+        if not self.usable:  # experta's own walk from the root
+            (self.root.add if tag is Token.TagType.VALID else self.root.remove)(fact)
+            return
         fields = self.fields.get(type(fact), ())
         key = None if fields is None else _key(type(fact), fact, fields)
         exits = None if key is None else self.memo.get(key)
@@ -214,48 +256,6 @@ def _merge(context: dict[Any, Any], bindings: Mapping[Any, Any]) -> dict[Any, An
             if (False, key) in context and context[(False, key)] == value:
                 return None
     return {**context, **bindings}
-
-
-def _poll_only_changed_rules(matcher: Any) -> None:
-    """Ask only the rules whose matches changed for their new activations.
-
-    After every declare and every fired rule, experta polls all ~55 conflict-set nodes, each handing
-    back two fresh (mostly empty) sets. A node with nothing added or removed has nothing to say, so
-    skipping it returns exactly the same activations, in the same order.
-    """
-    nodes = matcher._get_conflict_set_nodes()
-    root = matcher.root_node
-
-    def changes(adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
-        for fact in deleting or ():
-            root.remove(fact)
-        for fact in adding or ():
-            root.add(fact)
-        added: list[Any] = []
-        removed: list[Any] = []
-        for node in nodes:
-            if node.added or node.removed:
-                new, gone = node.get_activations()
-                added.extend(new)
-                removed.extend(gone)
-        return added, removed
-
-    matcher.changes = changes
-
-
-def _reset_only_memories(matcher: Any, nodes: list[Any]) -> None:
-    """Clear the nodes that hold a memory, once each.
-
-    experta's reset walks the network recursively, clearing a shared node once per path to it and
-    logging each visit; most nodes have no memory to clear.
-    """
-    memories = [node for node in nodes if type(node)._reset is not NoMemory._reset]
-
-    def reset() -> None:
-        for node in memories:
-            node._reset()
-
-    matcher.reset = reset
 
 
 class FactFilter:

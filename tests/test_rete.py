@@ -13,7 +13,7 @@ from experta.strategies import DepthStrategy
 from engine.casefile import load_case
 from engine.facts import FootFact, Found, HipFact, LiftFact, observations
 from engine.inference import assess, build_engine
-from engine.rete import FactFilter, StableDepthStrategy, _nodes, tune
+from engine.rete import FactFilter, StableDepthStrategy, TunedMatcher, _nodes
 from tests.conftest import EXAMPLES, example_paths
 from tests.test_inference import GOLDEN, golden_case
 
@@ -111,10 +111,12 @@ class _Toy(KnowledgeEngine):
         self.log.append(("either", x))
 
 
+class _TunedToy(_Toy):
+    __matcher__ = TunedMatcher
+
+
 def _run(cases: list[list[Fact]], tuned: bool) -> list[list[Any]]:
-    engine = _Toy()
-    if tuned:
-        tune(engine)
+    engine = _TunedToy() if tuned else _Toy()
     out = []
     for facts in cases:  # one engine reused across cases, as assess() does
         engine.reset()
@@ -152,3 +154,22 @@ def test_a_nested_accessor_is_judged_on_each_value() -> None:
 def test_one_rule_matching_the_same_facts_twice_fires_in_a_fixed_order() -> None:
     both = [[M(name="either", left="b", right="a")]]
     assert _run(both, tuned=True) == _run(both, tuned=False) == [[("either", "b"), ("either", "a")]]
+
+
+def test_the_tuned_matcher_is_set_through_experta_hook_and_patches_no_instance() -> None:
+    """The engine class names its matcher; experta's nodes and the matcher keep their own methods."""
+    assert type(TUNED.matcher) is TunedMatcher and type(PLAIN.matcher).__name__ == "ReteMatcher"
+    assert "add" not in vars(TUNED.matcher.root_node) and "changes" not in vars(TUNED.matcher)
+
+
+def test_the_tuned_matcher_refuses_an_experta_release_it_was_not_written_for(
+        monkeypatch: Any) -> None:
+    import experta
+
+    monkeypatch.setattr(experta, "__version__", "1.9.5")
+    try:
+        _TunedToy()
+    except RuntimeError as error:
+        assert "experta 1.9.5 is installed" in str(error) and "1.9.4" in str(error)
+    else:
+        raise AssertionError("a TunedMatcher was built on an unknown experta release")
