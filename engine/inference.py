@@ -26,6 +26,7 @@ from engine.facts import (
     Stage,
     Wanted,
     answers,
+    examination,
     observations,
 )
 from engine.intake import SIDES, Case
@@ -48,6 +49,7 @@ from engine.trace import Referral as ReferralOut
 from knowledge.catalog import TIER_RANK, catalog
 from knowledge.rules.constraints import ConstraintRules
 from knowledge.rules.foot import FootRules
+from knowledge.rules.hip_safety import HIP_JOINT_FIRST, HipSafetyRules
 from knowledge.rules.lateral_chain import LateralChainRules
 from knowledge.rules.pelvis import PelvisRules
 from knowledge.rules.programme import ProgrammeRules
@@ -57,7 +59,7 @@ from knowledge.rules.symptoms import SymptomRules
 from knowledge.rules.tibia_femur import TibiaFemurRules
 
 
-class TripodEngine(RedFlagRules, FootRules, TibiaFemurRules, PelvisRules, LateralChainRules,
+class TripodEngine(RedFlagRules, HipSafetyRules, FootRules, TibiaFemurRules, PelvisRules, LateralChainRules,
                    SymptomRules, ProgrammeRules, RootCauseRules, ConstraintRules, KnowledgeEngine):
     """Every rule module composed into one experta engine."""
 
@@ -95,8 +97,11 @@ def assess(case: Case, engine: TripodEngine | None = None) -> Assessment:
     engine = engine or build_engine()
     engine.reset()
     everything = list(observations(case, engine.worth_declaring))
-    # Declared in two batches: experta updates its agenda once per declare call.
-    engine.declare(*answers(case), *(f for f in everything if f["segment"] == "client"))
+    # Declared in two batches: experta updates its agenda once per declare call. The first holds what
+    # red flags are reasoned on: the answers, the client, and the hips' rotation for the examination
+    # findings that are hip flags themselves.
+    engine.declare(*answers(case), *(f for f in everything if f["segment"] == "client"),
+                   *examination(case, engine.worth_declaring))
     engine.run()
     if not _facts(engine, Referral):
         engine.declare(*(f for f in everything if f["segment"] != "client"), Stage())
@@ -124,7 +129,7 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
         status = "complete"
 
     flags = sorted({r["flag"] for r in referrals} | {r["partner"] for r in referrals if r["partner"]},
-                   key=lambda f: (-TIER_RANK[kb.red_flags.flags[f].tier], f))
+                   key=lambda f: (-TIER_RANK[kb.red_flags.spec(f).tier or "routine"], f))
     urgency = max((r["tier"] for r in referrals), key=TIER_RANK.__getitem__, default=None)
     referral = ReferralOut(required=bool(referrals), urgency=urgency, red_flags=tuple(flags))
 
@@ -276,6 +281,9 @@ def _missing(case: Case, blocked: list[Blocked]) -> tuple[MissingDetail, ...]:
     for fact in blocked:
         if fact["reason"] == "red_flag_unknown":
             items.append(MissingDetail(path=fact["path"], state="unknown", could_change=("status",)))
+        elif fact["reason"] == HIP_JOINT_FIRST:
+            # The hip joint itself (hips.<side>): no field of the case file holds its assessment.
+            items.append(MissingDetail(path=fact["path"], state="not_assessed", could_change=("status",)))
     pregnant = case.red_flags.preg_current == "yes"
     for watched in kb.observations:
         if (watched.pelvic and pregnant) or watched.optional:

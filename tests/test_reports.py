@@ -29,7 +29,7 @@ from knowledge.catalog import catalog
 from reports import pictures
 from reports.pdf import html_to_pdf, render_pdf
 from reports.render import evidence, render_report
-from tests.conftest import EXAMPLES, ROOT, example_paths
+from tests.conftest import CASES, EXAMPLES, ROOT, example_paths
 
 runner = CliRunner()
 AUDIENCES = ("practitioner", "client")
@@ -395,6 +395,54 @@ class TestClientReport:
             r"|medial|lateral|dorsiflex\w*|hallux|MTP|eccentric\w*|hypothes\w*|constraints?)\b"
         )
         assert re.findall(jargon, text, flags=re.IGNORECASE) == []
+
+
+def golden(name: str) -> tuple[Case, Assessment]:
+    """A golden case of tests/cases, parsed and assessed."""
+    case = parse_case(f"{name}.yaml", yaml.safe_load((CASES / f"{name}.yaml").read_text())["intake"])
+    return case, assess(case)
+
+
+class TestHipSafety:
+    """Examination findings that are hip flags themselves (instruments.md section 14i)."""
+
+    def test_scfe_signs_refer_with_the_convention_cut_offs_and_no_chain_reasoning(self) -> None:
+        case, assessment = golden("50_scfe_signs_left_at_13_refer_whatever_rf_scfe")
+        assert case.red_flags.rf_scfe == "no"
+        assert {"EXAM-01", "EXAM-02", "AGE-01"} == {step.rule for step in assessment.trace}
+        kb = catalog()
+        spec = kb.red_flags.examination["exam_scfe_signs"]
+        practitioner = html_text(render_report(assessment, case, "practitioner"))
+        assert spec.question in practitioner and (spec.tier_note or "") in practitioner
+        assert kb.report_texts.practitioner.threshold_status["convention"] in practitioner
+        for key in ("scfe_age", "scfe_ir_at_most", "scfe_er_high", "scfe_er_excess"):
+            assert kb.thresholds[key].meaning in practitioner
+        client = html_text(render_report(assessment, case, "client"))
+        assert spec.client_title and spec.client_title in client and (spec.client or "") in client
+        assert kb.texts.statuses["referral"].client not in client  # nothing was "told us"
+        assert kb.report_texts.urgency["urgent"].client not in client  # "today", not "in days"
+        for heading in ("do", "found", "why", "cause"):
+            assert kb.report_texts.client.headings[heading] not in client
+
+    def test_hip_rotation_lost_both_ways_holds_the_screening_and_says_why(self) -> None:
+        case, assessment = golden("60_hip_rotation_lost_both_ways_left_at_50_is_incomplete")
+        kb = catalog()
+        assert assessment.missing_detail[0].path == "hips.left"
+        practitioner = html_text(render_report(assessment, case, "practitioner"))
+        assert kb.texts.findings["hip_rotation_lost_both_ways"].practitioner in practitioner
+        assert kb.report_texts.practitioner.labels["hip_joint"] in practitioner
+        assert kb.report_texts.practitioner.headings["constraints"] not in practitioner
+        client = html_text(render_report(assessment, case, "client"))
+        assert kb.texts.findings["hip_rotation_lost_both_ways"].client in client
+        assert kb.report_texts.client.headings["do"] not in client
+
+    def test_an_older_clients_ir_loss_alone_keeps_the_advice_and_recommends_a_joint_check(
+        self,
+    ) -> None:
+        case, assessment = golden("63_er_25_at_50_ir_loss_alone_advises_a_hip_joint_check")
+        assert assessment.status == "complete" and assessment.constraints
+        client = html_text(render_report(assessment, case, "client"))
+        assert catalog().texts.findings["hip_joint_check_advised"].client in client
 
 
 class TestReportTexts:
