@@ -139,13 +139,23 @@ class RedFlagBook(_Strict):
         return self.flags[flag] if flag in self.flags else self.examination[flag]
 
 
+class ClientWording(_Strict):
+    """The client's words for a root cause reached on a weaker pattern (see ``Wording.client_when``)."""
+
+    client_title: str
+    client: str
+
+
 class Wording(_Strict):
-    """What a person reads about one finding, root cause or constraint."""
+    """What a person reads about one finding, root cause or constraint. ``client_when``: the client's
+    words for a root cause that carries a penalty (root_causes.yaml), chosen by the penalty's key, so
+    that a pattern reached without its own evidence is not told as if it had it."""
 
     title: str
     practitioner: str
     client: str
     client_title: str | None = None
+    client_when: dict[str, ClientWording] = {}
 
 
 class Texts(_Strict):
