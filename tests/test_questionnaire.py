@@ -91,8 +91,6 @@ def asked_only(case: Case) -> dict[str, Any]:
             for side in ("left", "right"):
                 for name in NOT_ASKED:
                     movement.get(side, {}).pop(name, None)
-    for side in ("left", "right"):
-        document.get("hips", {}).get(side, {}).pop("er_deg", None)
     return document
 
 
