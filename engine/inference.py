@@ -49,7 +49,7 @@ from engine.trace import Referral as ReferralOut
 from knowledge.catalog import TIER_RANK, catalog
 from knowledge.rules.constraints import ConstraintRules
 from knowledge.rules.foot import FootRules
-from knowledge.rules.hip_safety import HIP_JOINT_FIRST, HipSafetyRules
+from knowledge.rules.hip_safety import HOLDS, HipSafetyRules
 from knowledge.rules.lateral_chain import LateralChainRules
 from knowledge.rules.pelvis import PelvisRules
 from knowledge.rules.programme import ProgrammeRules
@@ -281,8 +281,9 @@ def _missing(case: Case, blocked: list[Blocked]) -> tuple[MissingDetail, ...]:
     for fact in blocked:
         if fact["reason"] == "red_flag_unknown":
             items.append(MissingDetail(path=fact["path"], state="unknown", could_change=("status",)))
-        elif fact["reason"] == HIP_JOINT_FIRST:
-            # The hip joint itself (hips.<side>): no field of the case file holds its assessment.
+        elif fact["reason"] in HOLDS:
+            # What an examination flag waits for: the hip joint itself (hips.<side>, no field of the
+            # case file), or a hip's ER (listed again below only once).
             items.append(MissingDetail(path=fact["path"], state="not_assessed", could_change=("status",)))
     pregnant = case.red_flags.preg_current == "yes"
     for watched in kb.observations:
@@ -296,4 +297,5 @@ def _missing(case: Case, blocked: list[Blocked]) -> tuple[MissingDetail, ...]:
             elif value == "unsure":
                 items.append(MissingDetail(path=path, state="unsure",
                                            could_change=watched.could_change))
-    return tuple(items)
+    first = {item.path: item for item in reversed(items)}
+    return tuple(item for item in items if first[item.path] is item)

@@ -8,8 +8,10 @@ joint is assessed. Both read the hips' rotation as ExamFact facts in the first p
 flags, so that no chain rule has run when they decide. Every cut-off is a project ``convention`` in
 thresholds.yaml; the sources describe the signs, not the numbers.
 
-An older client's IR loss alone (ER not lost, or not measured) stays a finding of the model; the
-report then recommends checking the hip joint (ALTMAN1991).
+An older client's IR loss alone stays a finding of the model; the report then recommends checking
+the hip joint (ALTMAN1991). Where a flag's IR sign is there but that side's ER was not measured, the
+flag can be neither seen nor ruled out: a value left out is never taken as normal, so the screening
+waits for ER.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from knowledge.catalog import catalog
 from knowledge.rules.base import RED_FLAG, SEGMENT, TripodRules, meets
 
 HIP_JOINT_FIRST = "hip_joint_assessment_first"
+ER_FOR_HIP_FLAGS = "er_needed_for_hip_flags"
+# What an examination flag holds the screening for, each a path `missing` lists first.
+HOLDS = (HIP_JOINT_FIRST, ER_FOR_HIP_FLAGS)
 _EXAM = catalog().red_flags.examination
 _ER_EXCESS = catalog().threshold("scfe_er_excess")
 _SCFE_CUTS = ("scfe_age", "scfe_ir_at_most")
@@ -86,3 +91,25 @@ class HipSafetyRules(TripodRules):
         the hip joint (ALTMAN1991)."""
         self.conclude("hip_joint_check_advised", side, "EXAM-04", (), [age, ir],
                       thresholds=["hip_joint_age", "hip_ir_limited"], sources=["ALTMAN1991"])
+
+    @Rule(AS.age << ClientFact(name="age", value=meets("scfe_age")),
+          AS.ir << ExamFact(name="ir_deg", value=meets("scfe_ir_at_most"), side=MATCH.side),
+          NOT(ExamFact(name="er_deg", side=MATCH.side)),
+          salience=RED_FLAG)
+    def exam_05_scfe_signs_unknown_without_er(self, age: Obs, ir: Obs, side: str) -> None:
+        """A growing client's hip barely turns in and its ER was not measured: the signs of a slipped
+        capital femoral epiphysis can be neither seen nor ruled out, and a value left out is never
+        taken as normal. Measure ER before any advice (PECK2017, MSD_SCFE)."""
+        self.block(ER_FOR_HIP_FLAGS, f"hips.{side}.er_deg", "EXAM-05", [age, ir],
+                   _EXAM["exam_scfe_signs"].sources)
+
+    @Rule(AS.age << ClientFact(name="age", value=meets("hip_joint_age")),
+          AS.ir << ExamFact(name="ir_deg", value=meets("hip_ir_limited"), side=MATCH.side),
+          NOT(ExamFact(name="er_deg", side=MATCH.side)),
+          salience=RED_FLAG)
+    def exam_06_rotation_lost_both_ways_unknown_without_er(self, age: Obs, ir: Obs,
+                                                           side: str) -> None:
+        """An older client's hip lacks IR and its ER was not measured: whether rotation is lost both
+        ways, which calls for a hip-joint assessment first, cannot be told (ALTMAN1991, STAHELI1985)."""
+        self.block(ER_FOR_HIP_FLAGS, f"hips.{side}.er_deg", "EXAM-06", [age, ir],
+                   _EXAM["exam_hip_rotation_lost"].sources)
