@@ -51,6 +51,15 @@ SECTION_FACTS: dict[str, type[Obs]] = {
 }
 
 
+class ExamFact(Obs):
+    """A hip rotation value declared a second time, in the first pass with the red flags, for the
+    examination findings that are hip flags themselves (instruments.md section 14i): a referral they
+    call for must stop the screening before any chain rule sees the hips."""
+
+
+EXAMINED = ("ir_deg", "er_deg")
+
+
 class Answer(Fact):
     """A red-flag answer: flag (id), answer (yes | no | unknown)."""
 
@@ -138,6 +147,14 @@ def _walk(model: BaseModel, path: tuple[str, ...], segment: str, hip_method: str
         }
         if wanted is None or wanted(kind, fields):
             yield built(kind, fields)
+
+
+def examination(case: Case, wanted: Wanted | None = None) -> Iterator[ExamFact]:
+    """The hips' rotation values as ExamFact facts (or those ``wanted`` accepts)."""
+    for fact in observations(case, lambda kind, fields: kind is HipFact and fields["name"] in EXAMINED):
+        fields = dict(fact)
+        if wanted is None or wanted(ExamFact, fields):
+            yield built(ExamFact, fields)
 
 
 def answers(case: Case) -> Iterator[Answer]:

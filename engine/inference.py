@@ -27,6 +27,7 @@ from engine.facts import (
     Stage,
     Wanted,
     answers,
+    examination,
     observations,
 )
 from engine.intake import SIDES, Case
@@ -49,6 +50,7 @@ from engine.trace import Referral as ReferralOut
 from knowledge.catalog import TIER_RANK, catalog
 from knowledge.rules.constraints import ConstraintRules
 from knowledge.rules.foot import FootRules
+from knowledge.rules.hip_safety import HOLDS, HipSafetyRules
 from knowledge.rules.lateral_chain import LateralChainRules
 from knowledge.rules.pelvis import PelvisRules
 from knowledge.rules.programme import ProgrammeRules
@@ -58,7 +60,7 @@ from knowledge.rules.symptoms import SymptomRules
 from knowledge.rules.tibia_femur import TibiaFemurRules
 
 
-class TripodEngine(RedFlagRules, FootRules, TibiaFemurRules, PelvisRules, LateralChainRules,
+class TripodEngine(RedFlagRules, HipSafetyRules, FootRules, TibiaFemurRules, PelvisRules, LateralChainRules,
                    SymptomRules, ProgrammeRules, RootCauseRules, ConstraintRules, KnowledgeEngine):
     """Every rule module composed into one experta engine."""
 
@@ -102,8 +104,11 @@ def assess(case: Case, engine: TripodEngine | None = None) -> Assessment:
     engine = engine or build_engine()
     engine.reset()
     everything = list(observations(case, engine.worth_declaring))
-    # Declared in two batches: experta updates its agenda once per declare call.
-    engine.declare(*answers(case), *(f for f in everything if f["segment"] == "client"))
+    # Declared in two batches: experta updates its agenda once per declare call. The first holds what
+    # red flags are reasoned on: the answers, the client, and the hips' rotation for the examination
+    # findings that are hip flags themselves.
+    engine.declare(*answers(case), *(f for f in everything if f["segment"] == "client"),
+                   *examination(case, engine.worth_declaring))
     engine.run()
     if not _facts(engine, Referral):
         engine.declare(*(f for f in everything if f["segment"] != "client"), Stage())
@@ -131,7 +136,7 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
         status = "complete"
 
     flags = sorted({r["flag"] for r in referrals} | {r["partner"] for r in referrals if r["partner"]},
-                   key=lambda f: (-TIER_RANK[kb.red_flags.flags[f].tier], f))
+                   key=lambda f: (-TIER_RANK[kb.red_flags.spec(f).tier or "routine"], f))
     urgency = max((r["tier"] for r in referrals), key=TIER_RANK.__getitem__, default=None)
     referral = ReferralOut(required=bool(referrals), urgency=urgency, red_flags=tuple(flags))
 
@@ -283,6 +288,10 @@ def _missing(case: Case, blocked: list[Blocked]) -> tuple[MissingDetail, ...]:
     for fact in blocked:
         if fact["reason"] == "red_flag_unknown":
             items.append(MissingDetail(path=fact["path"], state="unknown", could_change=("status",)))
+        elif fact["reason"] in HOLDS:
+            # What an examination flag waits for: the hip joint itself (hips.<side>, no field of the
+            # case file), or a hip's ER (listed again below only once).
+            items.append(MissingDetail(path=fact["path"], state="not_assessed", could_change=("status",)))
     pregnant = case.red_flags.preg_current == "yes"
     for watched in kb.observations:
         if (watched.pelvic and pregnant) or watched.optional:
@@ -295,4 +304,5 @@ def _missing(case: Case, blocked: list[Blocked]) -> tuple[MissingDetail, ...]:
             elif value == "unsure":
                 items.append(MissingDetail(path=path, state="unsure",
                                            could_change=watched.could_change))
-    return tuple(items)
+    first = {item.path: item for item in reversed(items)}
+    return tuple(item for item in items if first[item.path] is item)

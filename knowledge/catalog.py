@@ -105,18 +105,57 @@ class RedFlag(_Strict):
     sources: tuple[str, ...]
 
 
+class ExamFlag(_Strict):
+    """An examination finding that is a hip flag itself (instruments.md section 14i): read from the
+    examination, not asked, so it is no field of the case file. ``refer`` refers like a red flag
+    answered yes; ``incomplete`` holds the screening until the hip joint is assessed."""
+
+    group: str
+    effect: Literal["refer", "incomplete"]
+    tier: Tier | None = None
+    tier_note: str | None = None
+    question: str = Field(description="what the examination showed, where a red flag shows its question")
+    client_title: str | None = None
+    client: str | None = None
+    sources: tuple[str, ...]
+    status: Status
+
+    @model_validator(mode="after")
+    def _a_referral_says_how_soon_and_why(self) -> ExamFlag:
+        refers = self.effect == "refer"
+        if refers != (self.tier is not None) or refers != (self.client is not None):
+            raise ValueError(f"{self.question}: a tier and client wording go with effect refer, and "
+                             "only with it")
+        return self
+
+
 class RedFlagBook(_Strict):
     groups: dict[str, str]
     flags: dict[str, RedFlag]
+    examination: dict[str, ExamFlag] = {}
+
+    def spec(self, flag: str) -> RedFlag | ExamFlag:
+        """A red flag answered in the case file, or one the examination showed."""
+        return self.flags[flag] if flag in self.flags else self.examination[flag]
+
+
+class ClientWording(_Strict):
+    """The client's words for a root cause reached on a weaker pattern (see ``Wording.client_when``)."""
+
+    client_title: str
+    client: str
 
 
 class Wording(_Strict):
-    """What a person reads about one finding, root cause or constraint."""
+    """What a person reads about one finding, root cause or constraint. ``client_when``: the client's
+    words for a root cause that carries a penalty (root_causes.yaml), chosen by the penalty's key, so
+    that a pattern reached without its own evidence is not told as if it had it."""
 
     title: str
     practitioner: str
     client: str
     client_title: str | None = None
+    client_when: dict[str, ClientWording] = {}
 
 
 class Texts(_Strict):
@@ -411,7 +450,7 @@ def catalog() -> Catalog:
     return Catalog(**data, version=version)
 
 
-_WORDED = ("texts", "instruments", "questions", "report_texts")
+_WORDED = ("texts", "instruments", "questions", "report_texts", "red_flags")
 _NUMBER = re.compile(r"\{(cut|error):([a-z0-9_]+)\}")
 
 

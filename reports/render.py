@@ -14,8 +14,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from engine.intake import Case, field_at, instrument_of
-from engine.trace import Assessment, Finding, Observation, ThresholdUse
+from engine.intake import SIDES, Case, field_at, instrument_of
+from engine.trace import Assessment, Finding, Observation, ThresholdUse, ref
 from knowledge.catalog import Catalog, catalog
 
 AUDIENCES = ("practitioner", "client")
@@ -116,6 +116,9 @@ def path_label(path: str, case: Case | None = None) -> str:
     head, _, rest = path.partition(".")
     if head == "red_flags" and rest in kb.red_flags.flags:
         return kb.red_flags.flags[rest].question
+    if head == "hips" and rest in SIDES:
+        # hips.<side> alone: the hip joint itself, which an examination flag asks to be assessed.
+        return kb.report_texts.practitioner.labels["hip_joint"]
     found = field_at(path)
     if found is None:
         return path
@@ -135,7 +138,9 @@ def cited_sources(assessment: Assessment) -> list[str]:
     keys: set[str] = set()
     if assessment.status == "referral":
         for flag in assessment.referral.red_flags:
-            keys.update(kb.red_flags.flags[flag].sources)
+            keys.update(kb.red_flags.spec(flag).sources)
+            keys.update(s for step in assessment.steps_for(ref("referral", flag))
+                        for use in step.thresholds for s in use.sources)
         return sorted(keys)
     for finding in assessment.findings:
         keys.update(finding.sources)

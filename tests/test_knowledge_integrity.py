@@ -23,7 +23,7 @@ def concluded_ids(kind: str) -> set[str]:
 
 
 def rule_ids() -> set[str]:
-    return set(re.findall(r'"((?:RF|AGE|FOOT|TIB|HIP|CHAIN|PEL|LAT|SYM|PROG|ROOT|CON)-\d+)"', RULE_TEXT))
+    return set(re.findall(r'"((?:RF|AGE|EXAM|FOOT|TIB|HIP|CHAIN|PEL|LAT|SYM|PROG|ROOT|CON)-\d+)"', RULE_TEXT))
 
 
 def test_every_claim_from_c2_to_c20_is_encoded_by_a_rule() -> None:
@@ -44,6 +44,7 @@ def test_every_cited_source_exists() -> None:
     cited = {s for t in KB.thresholds.values() for s in t.sources}
     cited |= {s for i in KB.instruments.values() for s in i.sources}
     cited |= {s for f in KB.red_flags.flags.values() for s in f.sources}
+    cited |= {s for f in KB.red_flags.examination.values() for s in f.sources}
     for group in re.findall(r"sources=\[([^\]]*)\]", RULE_TEXT):
         cited |= set(re.findall(r'"([A-Z0-9_]+)"', group))
     cited |= set(re.findall(r'_RELIABILITY = \(([^)]*)\)', RULE_TEXT)[0].replace('"', "").replace(" ", "")
@@ -78,6 +79,15 @@ def test_every_red_flag_partner_is_a_red_flag() -> None:
     for flag in KB.red_flags.flags.values():
         assert set(flag.combine_with) <= set(KB.red_flags.flags)
         assert flag.group in KB.red_flags.groups
+
+
+def test_every_examination_flag_is_one_a_rule_concludes_and_no_case_file_field() -> None:
+    """An examination flag is read from the examination (instruments.md section 14i): a rule names
+    it, and a case file never has to answer it."""
+    for flag, spec in KB.red_flags.examination.items():
+        assert f'"{flag}"' in RULE_TEXT, flag
+        assert spec.group in KB.red_flags.groups
+        assert flag not in KB.red_flags.flags
 
 
 def test_every_rule_fires_in_at_least_one_golden_case_or_example() -> None:
