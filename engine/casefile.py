@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import ValidationError
 
-from engine.errors import CaseFileError, Problem, problems_from_validation, show_value
+from engine.errors import (
+    CaseFileError,
+    Problem,
+    guarded,
+    problems_from_validation,
+    show_value,
+)
 from engine.intake import Case
 
 # libyaml's parser reads a case file about six times faster than the pure-Python one; the
@@ -265,9 +271,10 @@ def parse_case(where: str, document: Any) -> Case:
 
 
 def load_case(path: str | os.PathLike[str]) -> Case:
-    """Read, parse and validate one case file."""
+    """Read, parse and validate one case file; a fault no check foresaw is an InternalError."""
     path = Path(path)
-    return parse_case(str(path), read_document(path))
+    with guarded(str(path), "reading"):
+        return parse_case(str(path), read_document(path))
 
 
 def case_to_document(case: Case) -> dict[str, Any]:

@@ -56,7 +56,10 @@ def _in_range(instrument: str) -> Any:
     spec = catalog().instrument(instrument)
 
     def check(value: float) -> float:
-        if not math.isfinite(value) or not (spec.min <= value <= spec.max):  # type: ignore[operator]
+        # An int is compared exactly: math.isfinite() would turn it into a float and overflow
+        # past 308 digits.
+        finite = isinstance(value, int) or math.isfinite(value)
+        if not finite or not (spec.min <= value <= spec.max):  # type: ignore[operator]
             raise ValueError(f"allowed {spec.range_text()}")
         return value
 

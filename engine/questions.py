@@ -295,13 +295,17 @@ def check(question: Question, value: Any) -> list[str]:
             node = node[part]
         del node[leaf]
     document["format"] = FORMAT
+    key = question.key
     try:
         Case.model_validate(document)
     except ValidationError as exc:
         problems = problems_from_validation("answer", exc, Case, document)
-        key = question.key
         return [f"{p.field} = {p.value}: {p.allowed}" for p in problems
                 if p.field == key or p.field.startswith((f"{key}[", f"{key}."))]
+    except Exception as exc:  # noqa: BLE001 - bad input must not rely on the exceptions foreseen
+        # Named by its type alone: its text could quote the answer. The question is asked again.
+        return [(f"{key} = {type(exc).__name__}: Tripod failed checking this answer; allowed "
+                 "another answer, or skip (please report it)")]
     return []
 
 

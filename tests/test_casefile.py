@@ -162,3 +162,24 @@ def test_a_written_file_and_the_folder_made_for_it_are_their_owner_s_alone(tmp_p
     for folder in (tmp_path / "reports", tmp_path / "reports" / "TR-0007", target.parent):
         assert folder.stat().st_mode & 0o777 == 0o700, folder  # each folder made, not only the last
     assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file left
+
+
+CLASSIC_TEXT = (EXAMPLES / "classic_compensatory_pronation.yaml").read_text(encoding="utf-8")
+
+
+class TestIntegersTooLongForAFloat:
+    """An integer of 309 to 4,300 digits is beyond every range, and says so in one line (it once
+    raised OverflowError from the range check)."""
+
+    @pytest.mark.parametrize("digits", [309, 400, 4300])
+    def test_an_integer_field_names_the_field_and_its_range(self, write_case: Any,
+                                                            digits: int) -> None:
+        path = write_case(CLASSIC_TEXT.replace("  age: 31\n", f"  age: {'9' * digits}\n"))
+        line = only_problem(path)
+        assert line.startswith(f"{path}: client.age = 999")
+        assert line.endswith(": allowed 5 to 100 years")
+
+    def test_a_number_field_names_the_field(self, write_case: Any) -> None:
+        path = write_case(CLASSIC_TEXT.replace("ir_deg: 22,", f"ir_deg: {'9' * 400},"))
+        assert only_problem(path).startswith(f"{path}: hips.left.ir_deg = 999")
+

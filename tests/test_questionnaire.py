@@ -195,6 +195,24 @@ class TestAnswers:
         assert check(question("pelvis.sacrum"), ambiguous) == [
             "pelvis.sacrum = 'n': allowed one of nutated, neutral, counternutated, unsure"]
 
+    def test_an_integer_of_400_digits_gets_the_range_not_a_traceback(self) -> None:
+        """math.isfinite() once overflowed on an int past 308 digits."""
+        (line,) = check(question("client.age"), parse(question("client.age"), "9" * 400))
+        assert line.startswith("client.age = 999")
+        assert line.endswith(": allowed 5 to 100 years")
+
+    def test_a_fault_while_checking_an_answer_is_one_line_without_the_answer(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A fault no check foresaw is named by its type, never its text (it could quote the
+        answer); the question is asked again."""
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise ZeroDivisionError("Sam Carter")
+
+        monkeypatch.setattr(Case, "model_validate", broken)
+        assert check(question("client.name"), "Sam Carter") == [
+            ("client.name = ZeroDivisionError: Tripod failed checking this answer; allowed "
+             "another answer, or skip (please report it)")]
+
     def test_a_required_field_cannot_be_skipped(self) -> None:
         assert check(question("client.age"), None) == ["client.age = (missing): required"]
         assert check(question("hips.left.ir_deg"), None) == []
