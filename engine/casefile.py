@@ -1,7 +1,9 @@
 """Reading and writing case files (``tripod-case/1``) in YAML or JSON.
 
 Every way a file can be wrong ends in a :class:`~engine.errors.CaseFileError` whose problems name the
-file, the field, the value and what is allowed: a missing file, a directory, a file over 1 MiB, bytes
+file, the field, the value and what is allowed: a missing file, a directory, anything else that is not
+a regular file (a FIFO, a device, a socket: never opened so as to block, never read past the limit),
+a file over 1 MiB, bytes
 that are not UTF-8, an empty file, text that is not YAML or JSON, a duplicate key, a value the parser
 cannot build (a number too long for Python, a list as a key), nesting deeper than ``MAX_DEPTH`` or
 more than ``MAX_VALUES`` values, a document that is not a mapping, and every field the intake model
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Hashable, Iterator
@@ -42,6 +45,7 @@ else:
         from yaml import SafeLoader as _SafeLoader
 
 MAX_BYTES = 1024 * 1024
+_AT_MOST = f"allowed at most {MAX_BYTES} bytes (1 MiB)"
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 FILE = "(file)"
 
@@ -185,6 +189,56 @@ def _unreadable(where: str, exc: OSError) -> CaseFileError:
                  f"cannot be read ({exc.strerror}); allowed a readable file")
 
 
+# What a path can be besides a regular file, in the words of a problem line.
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(where: str, mode: int) -> CaseFileError | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((words for test, words in _KINDS if test(mode)), "not a regular file")
+    return _fail(where, FILE, repr(where), f"is {kind}; allowed a regular file")
+
+
+def _read_regular(where: str, path: Path) -> bytes:
+    """The bytes of a regular file, at most MAX_BYTES of them.
+
+    A FIFO would block open() and read() until a writer came; /dev/zero or /dev/urandom report a
+    size of 0 and never end. So the path is checked before it is opened, opened without blocking
+    (O_NONBLOCK: a FIFO opens at once), checked again on what was opened (it may have been swapped
+    in between), and read up to one byte past the limit whatever stat said.
+    """
+    try:
+        refused = _not_regular(where, path.stat().st_mode)
+        if refused is not None:
+            raise refused
+        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags)
+        try:
+            info = os.fstat(fd)
+            refused = _not_regular(where, info.st_mode)
+            if refused is not None:
+                raise refused
+            if info.st_size > MAX_BYTES:
+                raise _fail(where, FILE, f"{info.st_size} bytes", _AT_MOST)
+            chunks: list[bytes] = []
+            left = MAX_BYTES + 1
+            while left > 0:
+                chunk = os.read(fd, min(left, 1 << 16))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise _unreadable(where, exc) from exc
+    if left <= 0:
+        raise _fail(where, FILE, f"more than {MAX_BYTES} bytes", _AT_MOST)
+    return b"".join(chunks)
+
+
 def read_document(path: Path) -> Any:
     """The parsed YAML or JSON document of ``path``, or a CaseFileError saying why not."""
     where = str(path)
@@ -201,13 +255,7 @@ def read_document(path: Path) -> Any:
     if suffix not in SUFFIXES:
         raise _fail(where, FILE, show_value(path.name),
                     "allowed a YAML (.yaml, .yml) or JSON (.json) case file")
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise _fail(where, FILE, f"{size} bytes", f"allowed at most {MAX_BYTES} bytes (1 MiB)")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _unreadable(where, exc) from exc
+    raw = _read_regular(where, path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -260,6 +260,25 @@ class TestOneFileFails:
             f"{long}: (file) = '{long}': cannot be read (File name too long); allowed a readable "
             "file\n")
 
+    @pytest.mark.parametrize("jobs", ["1", "2"])
+    def test_a_fifo_and_a_link_to_dev_zero_fail_alone_in_one_line_each(self, tmp_path: Path,
+                                                                       jobs: str) -> None:
+        """A FIFO once blocked the batch for ever, and /dev/zero was read until memory ran out."""
+        folder = tmp_path / "in"
+        folder.mkdir()
+        shutil.copy(EXAMPLES / "partly_assessed.yaml", folder / "b.yaml")
+        os.mkfifo(folder / "a.yaml")
+        (folder / "c.json").symlink_to("/dev/zero")
+        out = tmp_path / "out"
+        result = batch(str(folder), "--out", str(out), "--jobs", jobs)
+        assert result.exit_code == 1, result.output
+        assert "3 of 3 case files: 1 assessed, 0 already done, 2 failed" in result.stdout
+        assert (out / "errors.txt").read_text() == (
+            f"{folder / 'a.yaml'}: (file) = '{folder / 'a.yaml'}': is a FIFO (named pipe); "
+            "allowed a regular file\n"
+            f"{folder / 'c.json'}: (file) = '{folder / 'c.json'}': is a character device; "
+            "allowed a regular file\n")
+
 
 class TestUnwritableOutput:
     def test_an_output_folder_that_cannot_be_created_names_it_and_the_reason(self) -> None:

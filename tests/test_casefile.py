@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -183,3 +186,56 @@ class TestIntegersTooLongForAFloat:
         path = write_case(CLASSIC_TEXT.replace("ir_deg: 22,", f"ir_deg: {'9' * 400},"))
         assert only_problem(path).startswith(f"{path}: hips.left.ir_deg = 999")
 
+
+
+class TestFilesThatAreNotFiles:
+    """Only regular files are read, never more than the limit plus one byte: a FIFO once blocked
+    validate and batch for ever, and /dev/zero was read until memory ran out."""
+
+    @pytest.fixture(autouse=True)
+    def _never_hang(self) -> Iterator[None]:
+        """A regression here would block or read for ever: fail instead, after a few seconds."""
+        def stop(signum: int, frame: Any) -> None:
+            raise TimeoutError("load_case did not return")
+
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.alarm(10)
+        yield
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+    def test_a_fifo_is_refused_at_once(self, tmp_path: Path) -> None:
+        fifo = tmp_path / "x.yaml"
+        os.mkfifo(fifo)
+        assert only_problem(fifo) == (f"{fifo}: (file) = '{fifo}': is a FIFO (named pipe); "
+                                      "allowed a regular file")
+
+    def test_a_symlink_to_dev_zero_is_refused_without_reading_it(self, tmp_path: Path) -> None:
+        link = tmp_path / "zero.yaml"
+        link.symlink_to("/dev/zero")
+        assert only_problem(link) == (f"{link}: (file) = '{link}': is a character device; "
+                                      "allowed a regular file")
+
+    def test_a_unix_socket_is_refused(self, tmp_path: Path) -> None:
+        import socket
+
+        path = tmp_path / "s.json"
+        with socket.socket(socket.AF_UNIX) as server:
+            server.bind(str(path))
+            assert only_problem(path).endswith("is a socket; allowed a regular file")
+
+    def test_a_file_that_grows_past_the_limit_while_read_is_refused(
+            self, write_case: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The size is checked on what is read, not only on what stat said."""
+        import engine.casefile
+
+        path = write_case("#" * (MAX_BYTES + 10))
+        real_fstat = os.fstat
+
+        def shrunk(fd: int) -> Any:
+            result = real_fstat(fd)
+            return os.stat_result((*result[:6], 10, *result[7:]))
+
+        monkeypatch.setattr(engine.casefile.os, "fstat", shrunk)
+        assert only_problem(path).endswith(
+            f"(file) = more than {MAX_BYTES} bytes: allowed at most {MAX_BYTES} bytes (1 MiB)")
