@@ -8,13 +8,15 @@ that are not UTF-8, an empty file, text that is not YAML or JSON, a duplicate ke
 cannot build (a number too long for Python, a list as a key), nesting deeper than ``MAX_DEPTH`` or
 more than ``MAX_VALUES`` values, a document that is not a mapping, and every field the intake model
 rejects. YAML dates are kept as text, so the intake model checks them as it checks JSON's, naming
-the field.
+the field; YAML numbers are read as decimal or kept as written (``engine/forms.py``), never as
+YAML 1.1's octal, hex, binary, underscored or base-60 values.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -32,6 +34,7 @@ from engine.errors import (
     problems_from_validation,
     show_value,
 )
+from engine.forms import DECIMAL, DECIMAL_INT, OTHER_NUMBER, NumberForm
 from engine.intake import Case
 
 # libyaml's parser reads a case file about six times faster than the pure-Python one; the
@@ -120,6 +123,26 @@ def _construct_int(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> int:
     return number
 
 
+def _construct_decimal_int(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> int | NumberForm:
+    # Plain scalars reach here only when decimal (see the resolvers below); an explicit !!int 030
+    # does too, and is kept as written.
+    text = str(node.value)
+    return _construct_int(loader, node) if DECIMAL_INT.fullmatch(text) else NumberForm(text)
+
+
+def _construct_decimal_float(loader: _UniqueKeyLoader, node: yaml.ScalarNode
+                             ) -> float | NumberForm:
+    text = str(node.value)
+    if DECIMAL.fullmatch(text) or _INF_NAN.fullmatch(text):
+        number: float = loader.construct_yaml_float(node)
+        return number
+    return NumberForm(text)
+
+
+def _construct_number_form(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> NumberForm:
+    return NumberForm(str(loader.construct_scalar(node)))
+
+
 def _construct_timestamp_as_text(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> str:
     # YAML 1.1 builds 2026-11-20 into a date itself and fails on 2026-13-45 with no field name;
     # kept as text, the intake model checks it as it checks a JSON date, naming the field.
@@ -129,7 +152,23 @@ def _construct_timestamp_as_text(loader: _UniqueKeyLoader, node: yaml.ScalarNode
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
 )
-_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+# Numbers as a person writes them (engine/forms.py): the YAML 1.1 int and float resolvers, which
+# read 030 as 24 and 1:10 as 70, give way to decimal ones, and every other number form YAML knows
+# resolves to a tag of ours that keeps it as written, for the intake model to refuse.
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_NUMBER_FORM = "tag:tripod,2026:number-form"
+_INF_NAN = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
+for _tag, _pattern in ((_INT, DECIMAL_INT), (_FLOAT, DECIMAL), (_FLOAT, _INF_NAN),
+                       (_NUMBER_FORM, OTHER_NUMBER)):
+    _UniqueKeyLoader.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern.pattern})$"),
+                                           list("-+0123456789."))
+_UniqueKeyLoader.add_constructor(_INT, _construct_decimal_int)
+_UniqueKeyLoader.add_constructor(_FLOAT, _construct_decimal_float)
+_UniqueKeyLoader.add_constructor(_NUMBER_FORM, _construct_number_form)
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
 
 

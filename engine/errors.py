@@ -26,6 +26,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from engine.forms import NumberForm
+
 MISSING = "(missing)"
 
 
@@ -106,6 +108,8 @@ def show_value(value: Any, limit: int = 60) -> str:
     """A short, unambiguous rendering of an input value for an error line."""
     if isinstance(value, str):
         text = repr(value)
+    elif isinstance(value, NumberForm):
+        text = value.text  # as written: 030, 0x1E, 1:10
     elif isinstance(value, (dt.date, dt.datetime)):
         text = value.isoformat()
     elif value is None:

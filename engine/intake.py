@@ -3,8 +3,9 @@
 This is the first step of the flow (intake -> facts -> rules -> findings + trace -> store -> report).
 The shape follows ``contract.md``; numeric ranges come from ``knowledge/data/instruments.yaml`` through
 :func:`measure`, so no bound is typed here. Nothing is coerced: numbers must be numbers, enums must be
-one of their values, unknown keys are errors. The one conversion is the contract's own: a YAML 1.1
-loader reads ``yes``/``no`` as booleans, so booleans stand for ``yes``/``no``.
+one of their values, unknown keys are errors; a number written other than in plain decimal (``030``,
+``0x1E``, ``1_5``: ``engine/forms.py``) is refused. The one conversion is the contract's own: a YAML
+1.1 loader reads ``yes``/``no`` as booleans, so booleans stand for ``yes``/``no``.
 
 A field that is left out is ``None`` and means "not assessed", never "normal".
 """
@@ -30,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from engine.forms import refuse_number_form
 from knowledge.catalog import catalog
 
 FORMAT = "tripod-case/1"
@@ -70,7 +72,18 @@ def measure(instrument: str) -> Any:
     """A numeric field whose type and range come from the instrument's entry in the catalog."""
     spec = catalog().instrument(instrument)
     base = int if spec.kind == "integer" else float
-    return Annotated[base, Strict(), _in_range(instrument), Measured(instrument)]
+
+    def before(value: Any) -> Any:
+        value = refuse_number_form(value)
+        if base is float and isinstance(value, int) and not isinstance(value, bool):
+            try:
+                float(value)
+            except OverflowError:  # past 308 digits: beyond the range, not "not a number"
+                raise ValueError(f"allowed {spec.range_text()}") from None
+        return value
+
+    return Annotated[base, Strict(), _in_range(instrument), BeforeValidator(before),
+                     Measured(instrument)]
 
 
 def observed(instrument: str, values: Any) -> Any:

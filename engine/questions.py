@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from engine.casefile import case_to_document, parse_case
 from engine.errors import problems_from_validation, show_value
+from engine.forms import number_from_text
 from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values, sub_model
 from knowledge.catalog import TIER_RANK, QuestionSection, catalog
 
@@ -248,18 +249,12 @@ def parse(question: Question, text: str) -> Any:
     Raises TooLong for a whole number Python cannot hold: beyond any range a question has.
     """
     text = text.strip()
-    whole = re.fullmatch(r"[+-]?\d+", text)
-    try:
-        if question.kind == "integer" and whole:
-            return int(text)
-        if question.kind in ("integer", "number"):
-            try:
-                number = float(text)
-            except ValueError:
-                return text
-            return int(number) if whole else number
-    except (ValueError, OverflowError) as exc:  # over 4300 digits; or float infinity to int
-        raise TooLong(text) from exc
+    if question.kind in ("integer", "number"):
+        # Plain decimal only: int() and float() would take 2_2 as 22 and ３０ as 30.
+        try:
+            return number_from_text(text)
+        except ValueError as exc:  # over 4300 digits
+            raise TooLong(text) from exc
     if question.kind == "enum":
         return _choose(text, question.choices)
     if question.kind == "multi":

@@ -184,7 +184,9 @@ class TestIntegersTooLongForAFloat:
 
     def test_a_number_field_names_the_field(self, write_case: Any) -> None:
         path = write_case(CLASSIC_TEXT.replace("ir_deg: 22,", f"ir_deg: {'9' * 400},"))
-        assert only_problem(path).startswith(f"{path}: hips.left.ir_deg = 999")
+        line = only_problem(path)
+        assert line.startswith(f"{path}: hips.left.ir_deg = 999")
+        assert line.endswith(": allowed -20 to 100 deg")
 
 
 
@@ -239,3 +241,53 @@ class TestFilesThatAreNotFiles:
         monkeypatch.setattr(engine.casefile.os, "fstat", shrunk)
         assert only_problem(path).endswith(
             f"(file) = more than {MAX_BYTES} bytes: allowed at most {MAX_BYTES} bytes (1 MiB)")
+
+
+NOT_DECIMAL = ("allowed a number in plain decimal digits, as 30 or 22.5 (no leading 0, no 0x, 0o "
+               "or 0b, no _ or :)")
+
+
+class TestNumbersAreDecimalAsAPersonWritesThem:
+    """YAML 1.1 reads 030 as 24, 0x1E as 30, 1_5 as 15 and 1:10 as 70: such a number is refused,
+    not silently re-valued."""
+
+    @pytest.mark.parametrize("text", ["030", "010", "0x1E", "0b11110", "1_5", "2_2.5", "1:10",
+                                      "0o36", "-030", "+0x1E", "030.5", "!!int 030",
+                                      "!!float 1_5"])
+    def test_a_number_in_another_form_is_refused_naming_field_and_value(self, write_case: Any,
+                                                                      text: str) -> None:
+        path = write_case(CLASSIC_TEXT.replace("ir_deg: 22,", f"ir_deg: {text},"))
+        shown = text.removeprefix("!!int ").removeprefix("!!float ")
+        assert only_problem(path) == f"{path}: hips.left.ir_deg = {shown}: {NOT_DECIMAL}"
+
+    @pytest.mark.parametrize(("text", "value"), [("30", 30), ("+30", 30), ("-5", -5), ("0", 0),
+                                                 ("22.5", 22.5), ("2.25e1", 22.5), ("1e1", 10.0),
+                                                 (".5", 0.5), ("0.5", 0.5)])
+    def test_a_plain_decimal_number_reads_as_written(self, write_case: Any, text: str,
+                                                     value: float) -> None:
+        case = load_case(write_case(CLASSIC_TEXT.replace("ir_deg: 22,", f"ir_deg: {text},")))
+        assert case.hips is not None and case.hips.left is not None
+        assert case.hips.left.ir_deg == value
+
+    @pytest.mark.parametrize(("text", "allowed"), [
+        ("1e3", "allowed a whole number"), ("31.0", "allowed a whole number"),
+        ("true", "allowed a whole number"), ("'31'", "allowed a whole number"),
+        ("０３１", "allowed a whole number"), ("037", NOT_DECIMAL)])
+    def test_an_integer_field_refuses_what_is_not_a_whole_decimal_number(
+            self, write_case: Any, text: str, allowed: str) -> None:
+        path = write_case(CLASSIC_TEXT.replace("  age: 31\n", f"  age: {text}\n"))
+        line = only_problem(path)
+        assert line.startswith(f"{path}: client.age = ")
+        assert line.endswith(f": {allowed}")
+
+    def test_an_id_or_a_note_that_yaml_reads_as_octal_is_not_re_valued(self, write_case: Any
+                                                                       ) -> None:
+        path = write_case(CLASSIC_TEXT.replace("notes: Feels", "notes: 010\nxnotes: Feels"))
+        problems = {p.field: str(p) for p in self._problems(path)}
+        assert problems["notes"] == f"{path}: notes = 010: allowed text"
+
+    @staticmethod
+    def _problems(path: Path) -> list[Any]:
+        with pytest.raises(CaseFileError) as info:
+            load_case(path)
+        return info.value.problems

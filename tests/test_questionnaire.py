@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from engine.casefile import case_to_document, load_case, parse_case
 from engine.cli import app
+from engine.forms import NOT_DECIMAL
 from engine.inference import assess, build_engine
 from engine.intake import Case
 from engine.questions import (
@@ -194,6 +195,25 @@ class TestAnswers:
         ambiguous = parse(question("pelvis.sacrum"), "n")
         assert check(question("pelvis.sacrum"), ambiguous) == [
             "pelvis.sacrum = 'n': allowed one of nutated, neutral, counternutated, unsure"]
+
+    @pytest.mark.parametrize(("key", "text"), [
+        ("hips.left.ir_deg", "2_2"), ("hips.left.ir_deg", "2_2.5"), ("client.age", "2_2"),
+        ("client.age", "\uff13\uff10"), ("client.age", "\u0663\u0660"),
+        ("hips.left.ir_deg", "\u0663\u0660.5"), ("hips.left.ir_deg", "0x1E"),
+        ("client.age", "030"), ("hips.left.ir_deg", "1:10"), ("hips.left.ir_deg", "inf")])
+    def test_a_number_not_in_plain_decimal_is_refused_as_a_case_file_would_be(self, key: str,
+                                                                            text: str) -> None:
+        """Python's int() and float() read 2_2 as 22 and full-width or Arabic-Indic digits as
+        ASCII ones: the answer is refused, not re-valued."""
+        assert check(question(key), parse(question(key), text)) == [f"{key} = {text}: {NOT_DECIMAL}"]
+
+    @pytest.mark.parametrize(("key", "text", "value"), [
+        ("client.age", "31", 31), ("client.age", "+31", 31), ("hips.left.ir_deg", "22.5", 22.5),
+        ("hips.left.ir_deg", "-5", -5), ("hips.left.ir_deg", ".5", 0.5)])
+    def test_a_plain_decimal_answer_is_read_as_written(self, key: str, text: str,
+                                                       value: float) -> None:
+        assert parse(question(key), text) == value
+        assert check(question(key), value) == []
 
     def test_an_integer_of_400_digits_gets_the_range_not_a_traceback(self) -> None:
         """math.isfinite() once overflowed on an int past 308 digits."""
