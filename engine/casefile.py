@@ -369,11 +369,27 @@ def case_to_document(case: Case) -> dict[str, Any]:
     return case.model_dump(mode="json", exclude_none=True)
 
 
+class _CaseDumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, but text holding a line break other than LF (NEL, U+2028, U+2029) is
+    written double-quoted, with the break escaped: in a plain or single-quoted scalar YAML folds it,
+    and U+0085 came back as a space."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    if any(char in text for char in "\x85\u2028\u2029"):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"')
+    return dumper.represent_str(text)
+
+
+_CaseDumper.add_representer(str, _represent_text)
+
+
 def dump_case(case: Case, fmt: str = "yaml") -> str:
+    """The case as a case file's text; read back, it gives the same case."""
     document = case_to_document(case)
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(document, Dumper=_CaseDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def make_private_folder(folder: Path) -> None:

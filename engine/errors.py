@@ -161,6 +161,7 @@ _TYPE_WORDS = {
     "int_from_float": "allowed a whole number",
     "float_type": "allowed a number",
     "string_type": "allowed text",
+    "string_unicode": "allowed Unicode text; found a lone surrogate",
     "bool_type": "allowed yes or no",
     "list_type": "allowed a list",
     "model_type": "allowed a mapping of fields",

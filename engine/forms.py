@@ -1,4 +1,6 @@
-"""What a number looks like in Tripod's input: decimal, as a person writes it.
+"""What a number and a piece of text look like in Tripod's input.
+
+Numbers are decimal, as a person writes them.
 
 A YAML 1.1 loader reads ``030`` as 24 (octal), ``0x1E`` and ``0b11110`` as 30, ``1_5`` as 15 and
 ``1:10`` as 70 (base 60); Python's ``int()`` and ``float()`` read ``2_2`` as 22 and full-width or
@@ -9,11 +11,17 @@ kept as a :class:`NumberForm`, which every field refuses with one line naming wh
 
 The case-file reader (``engine/casefile.py``) and the intake (``engine/questions.py``) read numbers
 with these patterns; the intake model (``engine/intake.py``) words the refusal.
+
+Text holds no control characters: a NUL, an escape sequence or a bell in a name would reach
+reports, terminals and the record store. A name is one line (no line break, no tab); notes may
+span lines, so they keep the line breaks (LF, CR, NEL U+0085, U+2028, U+2029) and tabs. A lone
+surrogate (JSON's ``"\ud800"``) is not text at all: it cannot be written as UTF-8.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,3 +81,38 @@ def number_from_text(text: str) -> int | float | NumberForm | str:
     if DECIMAL.fullmatch(text):
         return float(text)
     return NumberForm(text) if _python_reads_as_number(text) else text
+
+
+LINE_BREAKS = "\n\r\x85\u2028\u2029"
+
+
+def _refused_char(text: str, kept: str) -> tuple[int, str] | None:
+    """The first character of ``text`` that is a control character, a line or paragraph separator
+    or a lone surrogate, and not in ``kept``, with its position (1-based)."""
+    for at, char in enumerate(text, start=1):
+        if char not in kept and unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp"):
+            return at, char
+    return None
+
+
+def _found(at: int, char: str) -> str:
+    what = "a lone surrogate" if unicodedata.category(char) == "Cs" else "a control character"
+    return f"found {what} U+{ord(char):04X} at character {at}"
+
+
+def one_line(text: str) -> str:
+    """An after-validator of names: one line of text, no control character."""
+    refused = _refused_char(text, "")
+    if refused is not None:
+        raise ValueError(f"allowed one line of text without control characters or line breaks; "
+                         f"{_found(*refused)}")
+    return text
+
+
+def multi_line(text: str) -> str:
+    """An after-validator of notes: text over any number of lines, tabs kept."""
+    refused = _refused_char(text, LINE_BREAKS + "\t")
+    if refused is not None:
+        raise ValueError("allowed text without control characters (line breaks and tabs are "
+                         f"kept); {_found(*refused)}")
+    return text

@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from engine.forms import refuse_number_form
+from engine.forms import multi_line, one_line, refuse_number_form
 from knowledge.catalog import catalog
 
 FORMAT = "tripod-case/1"
@@ -125,7 +125,8 @@ def _client_id(value: str) -> str:
 
 class Client(Section):
     id: Annotated[str, Strict(), AfterValidator(_client_id)]
-    name: Annotated[str, Strict(), Field(min_length=1, max_length=200)] | None = None
+    name: Annotated[str, Strict(), Field(min_length=1, max_length=200),
+                    AfterValidator(one_line)] | None = None
     age: measure("client_age_years")  # type: ignore[valid-type]
     sex: Sex
 
@@ -254,7 +255,8 @@ class Case(Section):
     format: Literal["tripod-case/1"]
     client: Client
     assessed_on: Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_not_future)]
-    practitioner: Annotated[str, Strict(), Field(min_length=1, max_length=200)] | None = None
+    practitioner: Annotated[str, Strict(), Field(min_length=1, max_length=200),
+                            AfterValidator(one_line)] | None = None
     programme: Programme | None = None
     red_flags: RedFlags
     feet: Sided[Foot] | None = None
@@ -264,7 +266,7 @@ class Case(Section):
     pelvis: Pelvis | None = None
     lateral_chain: Sided[LateralSide] | None = None
     standing: Standing | None = None
-    notes: Annotated[str, Strict(), Field(max_length=20_000)] | None = None
+    notes: Annotated[str, Strict(), Field(max_length=20_000), AfterValidator(multi_line)] | None = None
 
     @model_validator(mode="after")
     def _pregnancy_items_unless_male(self) -> Case:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import sys
@@ -291,3 +292,39 @@ class TestNumbersAreDecimalAsAPersonWritesThem:
         with pytest.raises(CaseFileError) as info:
             load_case(path)
         return info.value.problems
+
+
+class TestTextFields:
+    """Names are one line of text and notes may span lines; neither may hold NUL or another
+    control character, and any text a case may hold is written and read back unchanged."""
+
+    @pytest.mark.parametrize(("field", "text"), [
+        ("name", "Sam\x00Carter"), ("name", "Sam\tCarter"), ("name", "Sam\nCarter"),
+        ("name", "Sam\x85Carter"), ("name", "Sam\u2028Carter"), ("name", "Sam\x1b[2JCarter"),
+        ("practitioner", "R.\x7fOsteo"), ("notes", "knee\x00drifts"), ("notes", "esc\x1b[31m"),
+        ("notes", "bell\x07"), ("notes", "lone \ud800 surrogate")])
+    def test_a_control_character_is_refused_in_one_line(self, classic_doc: dict[str, Any],
+                                                         write_case: Any, field: str,
+                                                         text: str) -> None:
+        holder = classic_doc["client"] if field == "name" else classic_doc
+        holder[field] = text
+        path = write_case(json.dumps(classic_doc, default=str), "c.json")
+        line = only_problem(path)
+        where = "client.name" if field == "name" else field
+        assert line.startswith(f"{path}: {where} = {text!r}: allowed ")
+        assert "control character" in line or "surrogate" in line
+        assert "\n" not in line
+
+    @pytest.mark.parametrize("fmt", ["yaml", "json"])
+    @pytest.mark.parametrize("notes", [
+        "line one\nline two", "tab\tseparated", "windows\r\nline", "next line\x85here",
+        "line\u2028separator", "para\u2029graph", "ends with NEL\x85", "\x85starts", " spaced ",
+        "Ünïcödé — 日本語 ‍👩‍⚕️", "trailing\n\n", "a\rb"])
+    def test_notes_with_line_breaks_and_tabs_are_written_and_read_back_unchanged(
+            self, classic_doc: dict[str, Any], write_case: Any, fmt: str, notes: str) -> None:
+        """U+0085 (NEL) is a line break to YAML: written unquoted it came back as a space."""
+        classic_doc["notes"] = notes
+        case = load_case(write_case(json.dumps(classic_doc, default=str), "c.json"))
+        assert case.notes == notes
+        again = load_case(write_case(dump_case(case, fmt), f"again.{fmt}"))
+        assert again == case

@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.casefile import _parse_yaml, load_case, parse_case
+from engine.casefile import _parse_yaml, dump_case, load_case, parse_case
 from engine.errors import CaseFileError
 from engine.forms import DECIMAL, NumberForm
 from engine.intake import Case
@@ -242,3 +242,28 @@ def test_a_numeric_answer_is_accepted_only_when_plain_decimal(key: str, text: st
         assert DECIMAL.fullmatch(text.strip()), (text, value)
     for line in lines:
         assert line.startswith(f"{key} = ") and "\n" not in line
+
+
+any_char = st.characters(exclude_categories=[])  # surrogates and control characters included
+prose = st.text(alphabet=st.one_of(any_char, st.sampled_from("\n\r\t\x85\u2028\u2029 '\":#-")),
+                max_size=30)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(notes=prose, name=prose, fmt=st.sampled_from(["yaml", "json"]))
+def test_any_text_a_case_holds_is_written_and_read_back_unchanged(
+        tmp_path_factory: pytest.TempPathFactory, notes: str, name: str, fmt: str) -> None:
+    """Names and notes are refused in one line, or written by dump_case (as tripod export does)
+    and read back unchanged: U+0085 once came back as a space."""
+    doc = copy.deepcopy(BASE)
+    doc["notes"], doc["client"]["name"] = notes, name
+    try:
+        case = parse_case("drawn.yaml", doc)
+    except CaseFileError as exc:
+        for problem in exc.problems:
+            assert problem.field in ("notes", "client.name")
+            assert "\n" not in str(problem)
+        return
+    path = tmp_path_factory.mktemp("roundtrip") / f"case.{fmt}"
+    path.write_text(dump_case(case, fmt), encoding="utf-8")
+    assert load_case(path) == case
