@@ -371,11 +371,22 @@ class _Spool:
         os.replace(self.tmp, self.path)
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _inert(value: Any) -> Any:
     """A CSV cell a spreadsheet will not run: text starting = + - @ (a source path can) is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def _inert_name(name: str | None) -> str | None:
+    """An output file's name, made inert so that it still names the file: ./-12_2026-11-22.json
+    (a client id may start with -), where a quote would name nothing."""
+    if name is not None and name.startswith(_FORMULA_STARTS):
+        return f"./{name}"
+    return name
 
 
 class _Sink:
@@ -402,7 +413,8 @@ class _Sink:
     def row(self, row: dict[str, Any]) -> None:
         if self.csv is not None:
             cells = {**row, "findings": " ".join(row["findings"])}
-            self.csv.writerow({key: _inert(value) for key, value in cells.items()})
+            self.csv.writerow({key: _inert_name(value) if key == "output" else _inert(value)
+                               for key, value in cells.items()})
         if self.json is not None:
             self.json.handle.write(("\n" if not self.rows else ",\n") + json.dumps(row))
         self.rows += 1
@@ -461,6 +473,11 @@ def _refuse(path: Path, out: Path, what: str) -> InputError:
 
 
 def _check_out(out: Path, force: bool, resume: bool) -> None:
+    if out.is_symlink() and not out.exists():
+        raise InputError([Problem("batch", "--out", repr(str(out)),
+                                  f"is a symbolic link to {str(out.readlink())!r}, which does not "
+                                  "exist; allowed a folder (it is created if missing) or a link "
+                                  "to one")])
     if out.exists() and not out.is_dir():
         raise InputError([Problem("batch", "--out", repr(str(out)),
                                   "is a file; allowed a folder (it is created if missing)")])

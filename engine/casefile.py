@@ -14,6 +14,7 @@ YAML 1.1's octal, hex, binary, underscored or base-60 values.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -400,6 +401,9 @@ def make_private_folder(folder: Path) -> None:
     """
     missing = []
     while not folder.exists():
+        if folder.is_symlink():  # mkdir would say "File exists", which names nothing
+            raise FileNotFoundError(errno.ENOENT, f"{str(folder)!r} is a symbolic link to nothing",
+                                    str(folder))
         missing.append(folder)
         if folder.parent == folder:
             break

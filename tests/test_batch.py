@@ -170,6 +170,23 @@ class TestOutputs:
             (row,) = list(csv.DictReader(handle))
         assert row["source"].startswith("'=")
 
+    def test_the_output_column_still_names_the_file_when_guarded(self, tmp_path: Path) -> None:
+        """A client id may start with - (a formula to a spreadsheet): the id's cell is quoted, but
+        the output file's cell stays a path to the file, ./-..., not '-... that names nothing."""
+        case = yaml.safe_load((EXAMPLES / "partly_assessed.yaml").read_text())
+        case["client"]["id"] = "-12"
+        folder = tmp_path / "in"
+        folder.mkdir()
+        (folder / "case.yaml").write_text(yaml.safe_dump(case))
+        out = tmp_path / "out"
+        result = batch(str(folder), "--out", str(out), "--format", "csv", "--jobs", "1")
+        assert result.exit_code == 0, result.output
+        with (out / "summary.csv").open(newline="") as handle:
+            (row,) = list(csv.DictReader(handle))
+        assert row["client_id"] == "'-12"
+        assert row["output"] == "./-12_2026-11-22.json"
+        assert (out / row["output"]).is_file()
+
     def test_worker_processes_write_the_same_files_as_one_process(self, tmp_path: Path) -> None:
         one, two = tmp_path / "one", tmp_path / "two"
         assert batch(str(EXAMPLES), "--out", str(one), "--jobs", "1").exit_code == 0
@@ -281,6 +298,26 @@ class TestOneFileFails:
 
 
 class TestUnwritableOutput:
+    def test_an_out_that_is_a_link_to_nothing_is_refused_in_one_line(self, tmp_path: Path
+                                                                      ) -> None:
+        """It once said "File exists"."""
+        out = tmp_path / "results"
+        out.symlink_to(tmp_path / "gone")
+        result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1")
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (f"batch: --out = '{out}': is a symbolic link to "
+                                 f"'{tmp_path / 'gone'}', which does not exist; allowed a folder "
+                                 "(it is created if missing) or a link to one\n")
+        assert not (tmp_path / "gone").exists()
+
+    def test_an_out_below_a_link_to_nothing_names_the_link(self, tmp_path: Path) -> None:
+        link = tmp_path / "link"
+        link.symlink_to(tmp_path / "gone")
+        result = batch(str(EXAMPLES), "--out", str(link / "results"), "--jobs", "1")
+        assert result.exit_code == 1, result.output
+        assert result.stderr == (f"batch: --out = '{link / 'results'}': cannot be written "
+                                 f"('{link}' is a symbolic link to nothing)\n")
+
     def test_an_output_folder_that_cannot_be_created_names_it_and_the_reason(self) -> None:
         result = batch(str(EXAMPLES), "--out", "/proc/tripod-results", "--jobs", "1")
         assert result.exit_code == 1
