@@ -238,7 +238,7 @@ def _iso_date(value: Any) -> Any:
         raise ValueError("allowed a date as YYYY-MM-DD, without a time")  # noqa: TRY004
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         return value
     raise ValueError("allowed a date as YYYY-MM-DD")
 

@@ -315,7 +315,8 @@ def parse_flags(question: Question, text: str) -> dict[str, str] | str:
         return dict.fromkeys(keys, "unknown")
     answers = dict.fromkeys(keys, "no")
     for token in tokens:
-        match = re.fullmatch(r"(u?)(\d{1,9})", token)  # more digits are never an item number
+        # ASCII digits only (\d would take a full-width 1 for item 1); more are never an item.
+        match = re.fullmatch(r"(u?)([0-9]{1,9})", token)
         if match is None or not 1 <= int(match[2]) <= count:
             return (f"{question.key} = {show_value(text.strip())}: allowed n (none), u (all "
                     f"unknown), or numbers 1 to {count} for yes, with u before a number for "

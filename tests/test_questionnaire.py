@@ -29,6 +29,7 @@ from engine.questions import (
     build_document,
     check,
     parse,
+    parse_flags,
     plan,
     prefill_from,
     progress,
@@ -214,6 +215,14 @@ class TestAnswers:
                                                        value: float) -> None:
         assert parse(question(key), text) == value
         assert check(question(key), value) == []
+
+    @pytest.mark.parametrize("text", ["\uff11", "\u0661", "u\uff12", "1 \u0663"])
+    def test_a_red_flag_number_in_other_digits_is_refused(self, text: str) -> None:
+        """A full-width or Arabic-Indic digit once counted as item 1, 2 or 3: a yes unasked."""
+        group = next(q for q in questions() if q.group)
+        answer = parse_flags(group, text)
+        assert isinstance(answer, str)
+        assert answer.startswith(f"{group.key} = {text!r}: allowed n (none)")
 
     def test_an_integer_of_400_digits_gets_the_range_not_a_traceback(self) -> None:
         """math.isfinite() once overflowed on an int past 308 digits."""
