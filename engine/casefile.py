@@ -3,13 +3,13 @@
 Every way a file can be wrong ends in a :class:`~engine.errors.CaseFileError` whose problems name the
 file, the field, the value and what is allowed: a missing file, a directory, anything else that is not
 a regular file (a FIFO, a device, a socket: never opened so as to block, never read past the limit),
-a file over 1 MiB, bytes
-that are not UTF-8, an empty file, text that is not YAML or JSON, a duplicate key, a value the parser
+a file over 1 MiB, bytes that are not UTF-8, an empty file, text that is not YAML or JSON, a duplicate key, a value the parser
 cannot build (a number too long for Python, a list as a key), nesting deeper than ``MAX_DEPTH`` or
 more than ``MAX_VALUES`` values, a document that is not a mapping, and every field the intake model
 rejects. YAML dates are kept as text, so the intake model checks them as it checks JSON's, naming
 the field; YAML numbers are read as decimal or kept as written (``engine/forms.py``), never as
-YAML 1.1's octal, hex, binary, underscored or base-60 values.
+YAML 1.1's octal, hex, binary, underscored or base-60 values. How YAML is read and written differs
+from PyYAML's in ``engine/caseyaml.py``.
 """
 
 from __future__ import annotations
@@ -17,17 +17,16 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 import stat
 import sys
 import tempfile
-from collections.abc import Hashable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from engine.caseyaml import CaseDumper, CaseLoader, DuplicateKey, Unbuildable, digit_limit
 from engine.errors import (
     CaseFileError,
     Problem,
@@ -35,18 +34,7 @@ from engine.errors import (
     problems_from_validation,
     show_value,
 )
-from engine.forms import DECIMAL, DECIMAL_INT, OTHER_NUMBER, NumberForm
 from engine.intake import Case
-
-# libyaml's parser reads a case file about six times faster than the pure-Python one; the
-# constructors, and so the duplicate-key check below, are the same Python code either way.
-if TYPE_CHECKING:
-    from yaml import SafeLoader as _SafeLoader
-else:
-    try:
-        from yaml import CSafeLoader as _SafeLoader
-    except ImportError:  # pragma: no cover - PyYAML built without libyaml
-        from yaml import SafeLoader as _SafeLoader
 
 MAX_BYTES = 1024 * 1024
 _AT_MOST = f"allowed at most {MAX_BYTES} bytes (1 MiB)"
@@ -61,123 +49,11 @@ MAX_DEPTH = 32
 MAX_VALUES = 10_000
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: Any, line: int) -> None:
-        super().__init__(key, line)
-        self.key = key
-        self.line = line
-
-
-class _Unbuildable(Exception):
-    """Text that parses but makes no value: the place and the words of one problem line."""
-
-    def __init__(self, what: str, allowed: str, mark: Any = None) -> None:
-        place = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        super().__init__(what)
-        self.value = f"({what}{place})"
-        self.allowed = allowed
-
-
-def _digit_limit() -> str:
-    return f"allowed numbers of at most {sys.get_int_max_str_digits()} digits"
-
-
-class _UniqueKeyLoader(_SafeLoader):
-    """A safe loader that refuses a key given twice in one mapping (PyYAML keeps the last), keeps
-    dates as text, and says where a value that cannot be built is."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep=deep)
-        except (ValueError, TypeError) as exc:
-            # The exception's own words may quote the value (patient data): name the place only.
-            raise _Unbuildable("a value that cannot be read", "allowed valid YAML values",
-                               node.start_mark) from exc
-
-
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode
-                              ) -> Iterator[dict[Any, Any]]:
-    # A generator, as PyYAML's own mapping constructor is: the loader fills nested mappings one
-    # after another instead of recursing, so nesting depth is checked afterwards, not by a crash.
-    data: dict[Any, Any] = {}
-    yield data
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if not isinstance(key, Hashable):
-            raise _Unbuildable("a list or mapping as a key", "allowed keys that are field names",
-                               key_node.start_mark)
-        if key in seen:
-            raise _DuplicateKey(key, key_node.start_mark.line + 1)
-        seen.add(key)
-    data.update(loader.construct_mapping(node))
-
-
-def _construct_int(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> int:
-    try:
-        number: int = loader.construct_yaml_int(node)
-    except ValueError as exc:
-        digits = sum(c.isdigit() for c in str(node.value))
-        if digits <= sys.get_int_max_str_digits():
-            raise
-        raise _Unbuildable(f"a number of {digits} digits", _digit_limit(), node.start_mark) from exc
-    return number
-
-
-def _construct_decimal_int(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> int | NumberForm:
-    # Plain scalars reach here only when decimal (see the resolvers below); an explicit !!int 030
-    # does too, and is kept as written.
-    text = str(node.value)
-    return _construct_int(loader, node) if DECIMAL_INT.fullmatch(text) else NumberForm(text)
-
-
-def _construct_decimal_float(loader: _UniqueKeyLoader, node: yaml.ScalarNode
-                             ) -> float | NumberForm:
-    text = str(node.value)
-    if DECIMAL.fullmatch(text) or _INF_NAN.fullmatch(text):
-        number: float = loader.construct_yaml_float(node)
-        return number
-    return NumberForm(text)
-
-
-def _construct_number_form(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> NumberForm:
-    return NumberForm(str(loader.construct_scalar(node)))
-
-
-def _construct_timestamp_as_text(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> str:
-    # YAML 1.1 builds 2026-11-20 into a date itself and fails on 2026-13-45 with no field name;
-    # kept as text, the intake model checks it as it checks a JSON date, naming the field.
-    return str(loader.construct_scalar(node))
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
-)
-# Numbers as a person writes them (engine/forms.py): the YAML 1.1 int and float resolvers, which
-# read 030 as 24 and 1:10 as 70, give way to decimal ones, and every other number form YAML knows
-# resolves to a tag of ours that keeps it as written, for the intake model to refuse.
-_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
-_NUMBER_FORM = "tag:tripod,2026:number-form"
-_INF_NAN = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
-_UniqueKeyLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
-    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
-}
-for _tag, _pattern in ((_INT, DECIMAL_INT), (_FLOAT, DECIMAL), (_FLOAT, _INF_NAN),
-                       (_NUMBER_FORM, OTHER_NUMBER)):
-    _UniqueKeyLoader.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern.pattern})$"),
-                                           list("-+0123456789."))
-_UniqueKeyLoader.add_constructor(_INT, _construct_decimal_int)
-_UniqueKeyLoader.add_constructor(_FLOAT, _construct_decimal_float)
-_UniqueKeyLoader.add_constructor(_NUMBER_FORM, _construct_number_form)
-_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
-
-
 def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for key, value in pairs:
         if key in seen:
-            raise _DuplicateKey(key, 0)
+            raise DuplicateKey(key, 0)
         seen[key] = value
     return seen
 
@@ -185,12 +61,12 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _json_int(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > sys.get_int_max_str_digits():
-        raise _Unbuildable(f"a number of {digits} digits", _digit_limit())
+        raise Unbuildable(f"a number of {digits} digits", digit_limit())
     return int(text)
 
 
 def _reject_constant(name: str) -> Any:
-    raise _Unbuildable(name, "allowed valid JSON; NaN and Infinity are not JSON numbers")
+    raise Unbuildable(name, "allowed valid JSON; NaN and Infinity are not JSON numbers")
 
 
 _TOO_DEEP = ("(nested too deeply)", f"allowed at most {MAX_DEPTH} levels of nesting")
@@ -312,9 +188,9 @@ def _parse_json(where: str, text: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_reject_constant,
                           parse_int=_json_int)
-    except _DuplicateKey as exc:
+    except DuplicateKey as exc:
         raise _fail(where, str(exc.key), "(given twice)", "each key at most once") from exc
-    except _Unbuildable as exc:
+    except Unbuildable as exc:
         raise _fail(where, FILE, exc.value, exc.allowed) from exc
     except RecursionError as exc:
         raise _fail(where, FILE, *_TOO_DEEP) from exc
@@ -327,11 +203,11 @@ def _parse_json(where: str, text: str) -> Any:
 
 def _parse_yaml(where: str, text: str) -> Any:
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeConstructor-based loader
-    except _DuplicateKey as exc:
+        return yaml.load(text, Loader=CaseLoader)  # a SafeConstructor-based loader
+    except DuplicateKey as exc:
         raise _fail(where, str(exc.key), f"(given twice, line {exc.line})",
                     "each key at most once") from exc
-    except _Unbuildable as exc:
+    except Unbuildable as exc:
         raise _fail(where, FILE, exc.value, exc.allowed) from exc
     except RecursionError as exc:
         raise _fail(where, FILE, *_TOO_DEEP) from exc
@@ -370,27 +246,12 @@ def case_to_document(case: Case) -> dict[str, Any]:
     return case.model_dump(mode="json", exclude_none=True)
 
 
-class _CaseDumper(yaml.SafeDumper):
-    """PyYAML's safe dumper, but text holding a line break other than LF (NEL, U+2028, U+2029) is
-    written double-quoted, with the break escaped: in a plain or single-quoted scalar YAML folds it,
-    and U+0085 came back as a space."""
-
-
-def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    if any(char in text for char in "\x85\u2028\u2029"):
-        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"')
-    return dumper.represent_str(text)
-
-
-_CaseDumper.add_representer(str, _represent_text)
-
-
 def dump_case(case: Case, fmt: str = "yaml") -> str:
     """The case as a case file's text; read back, it gives the same case."""
     document = case_to_document(case)
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    return yaml.dump(document, Dumper=_CaseDumper, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(document, Dumper=CaseDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def make_private_folder(folder: Path) -> None:
