@@ -52,9 +52,11 @@ from engine.casefile import (
     case_to_document,
     load_case,
     make_private_folder,
+    read_regular,
     write_atomic,
 )
 from engine.errors import (
+    CaseFileError,
     InputError,
     InternalError,
     Problem,
@@ -236,8 +238,11 @@ def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
     target = Path(settings.out, f"{name}.json")
     if settings.resume and target.exists():
         try:
-            document = json.loads(target.read_text(encoding="utf-8"))
+            # Read as a case file is: a FIFO or a device in its place must not block or flood.
+            document = json.loads(read_regular(str(target), target).decode("utf-8"))
             row = _row(source, target.name, client_id, assessed_on, document)
+        except CaseFileError as exc:
+            return Outcome(source=source, name=name, problems=str(exc))
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             # Not JSON, or JSON of another shape (a list, findings without ids): not ours to keep.
             return Outcome(source=source, name=name, problems=str(Problem(

@@ -117,8 +117,8 @@ def _not_regular(where: str, mode: int) -> CaseFileError | None:
     return _fail(where, FILE, repr(where), f"is {kind}; allowed a regular file")
 
 
-def _read_regular(where: str, path: Path) -> bytes:
-    """The bytes of a regular file, at most MAX_BYTES of them.
+def read_regular(where: str, path: Path) -> bytes:
+    """The bytes of a regular file, at most MAX_BYTES of them, or a CaseFileError naming ``where``.
 
     A FIFO would block open() and read() until a writer came; /dev/zero or /dev/urandom report a
     size of 0 and never end. So the path is checked before it is opened, opened without blocking
@@ -171,7 +171,7 @@ def read_document(path: Path) -> Any:
     if suffix not in SUFFIXES:
         raise _fail(where, FILE, show_value(path.name),
                     "allowed a YAML (.yaml, .yml) or JSON (.json) case file")
-    raw = _read_regular(where, path)
+    raw = read_regular(where, path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

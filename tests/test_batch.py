@@ -252,6 +252,29 @@ class TestOneFileFails:
             f"{foreign}: (file) = (not a tripod-assessment/1 document): allowed a finished "
             "assessment; --force replaces it\n")
 
+    def test_resume_over_an_output_that_is_a_fifo_fails_that_case_alone_at_once(
+            self, tmp_path: Path) -> None:
+        """--resume reads the assessment it keeps: a FIFO in its place once blocked the batch."""
+        out = tmp_path / "out"
+        assert batch(str(EXAMPLES), "--out", str(out), "--jobs", "1").exit_code == 0
+        fifo = out / "TR-0007_2026-11-20.json"
+        fifo.unlink()
+        os.mkfifo(fifo)
+        def stop(signum: int, frame: Any) -> None:
+            raise TimeoutError("the batch blocked on the FIFO")
+
+        previous = signal.signal(signal.SIGALRM, stop)  # a regression would block for ever
+        signal.alarm(30)
+        try:
+            result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1", "--resume")
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+        assert result.exit_code == 1, result.output
+        assert "6 of 6 case files: 0 assessed, 5 already done, 1 failed" in result.stdout
+        assert (out / "errors.txt").read_text() == (
+            f"{fifo}: (file) = '{fifo}': is a FIFO (named pipe); allowed a regular file\n")
+
     def test_a_file_named_with_bytes_that_are_not_utf8_is_assessed_and_listed_escaped(
             self, tmp_path: Path) -> None:
         folder = tmp_path / "in"
