@@ -1,12 +1,12 @@
 """Reading and writing case files (``tripod-case/1``) in YAML or JSON.
 
-Every way a file can be wrong ends in a :class:`~engine.errors.CaseFileError` whose problems name the
-file, the field, the value and what is allowed: a missing file, a directory, anything else that is not
-a regular file (a FIFO, a device, a socket: never opened so as to block, never read past the limit),
-a file over 1 MiB, bytes that are not UTF-8, an empty file, text that is not YAML or JSON, a duplicate key, a value the parser
-cannot build (a number too long for Python, a list as a key), nesting deeper than ``MAX_DEPTH`` or
-more than ``MAX_VALUES`` values, a document that is not a mapping, and every field the intake model
-rejects. YAML dates are kept as text, so the intake model checks them as it checks JSON's, naming
+Every way a file can be wrong ends in a :class:`~engine.errors.CaseFileError` whose problems name
+the file, the field, the value and what is allowed: a missing file, a directory, anything else that
+is not a regular file (a FIFO, a device, a socket: never opened so as to block, never read past the
+limit), a file over 1 MiB, bytes that are not UTF-8, an empty file, text that is not YAML or JSON, a
+duplicate key, a value the parser cannot build (a number too long for Python, a list as a key),
+nesting deeper than ``MAX_DEPTH`` or more than ``MAX_VALUES`` values, a document that is not a
+mapping, and every field the intake model rejects. YAML dates are kept as text, so the intake model checks them as it checks JSON's, naming
 the field; YAML numbers are read as decimal or kept as written (``engine/forms.py``), never as
 YAML 1.1's octal, hex, binary, underscored or base-60 values. How YAML is read and written differs
 from PyYAML's in ``engine/caseyaml.py``.

@@ -266,7 +266,8 @@ class Case(Section):
     pelvis: Pelvis | None = None
     lateral_chain: Sided[LateralSide] | None = None
     standing: Standing | None = None
-    notes: Annotated[str, Strict(), Field(max_length=20_000), AfterValidator(multi_line)] | None = None
+    notes: Annotated[str, Strict(), Field(max_length=20_000),
+                     AfterValidator(multi_line)] | None = None
 
     @model_validator(mode="after")
     def _pregnancy_items_unless_male(self) -> Case:
