@@ -74,14 +74,19 @@ def _construct_unique_mapping(loader: CaseLoader, node: yaml.MappingNode
     yield data
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
+        key = _as_key(loader.construct_object(key_node))
         if not isinstance(key, Hashable):
             raise Unbuildable("a list or mapping as a key", "allowed keys that are field names",
                                key_node.start_mark)
         if key in seen:
             raise DuplicateKey(key, key_node.start_mark.line + 1)
         seen.add(key)
-    data.update(loader.construct_mapping(node))
+    data.update((_as_key(key), value) for key, value in loader.construct_mapping(node).items())
+
+
+def _as_key(key: Any) -> Any:
+    # A key is a name, not a value: 030 as a key is the name "030" (an unknown field), never 24.
+    return key.text if isinstance(key, NumberForm) else key
 
 
 def _construct_int(loader: CaseLoader, node: yaml.ScalarNode) -> int:

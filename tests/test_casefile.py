@@ -287,6 +287,12 @@ class TestNumbersAreDecimalAsAPersonWritesThem:
         problems = {p.field: str(p) for p in self._problems(path)}
         assert problems["notes"] == f"{path}: notes = 010: allowed text"
 
+    def test_a_key_in_another_number_form_is_named_as_written(self, write_case: Any) -> None:
+        path = write_case(CLASSIC_TEXT.replace("notes: Feels", "030: 1\nnotes: Feels"))
+        (problem,) = self._problems(path)
+        assert (problem.field, problem.value) == ("030", "1")
+        assert problem.allowed.startswith("unknown field; allowed: format, client, ")
+
     @staticmethod
     def _problems(path: Path) -> list[Any]:
         with pytest.raises(CaseFileError) as info:
