@@ -162,3 +162,8 @@ def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
 
 
 CaseDumper.add_representer(str, _represent_text)
+# The dumper quotes text that a plain scalar would not read back as; it must judge by the loader's
+# resolvers, not YAML 1.1's: "08" is text to YAML 1.1, a number form to CaseLoader.
+CaseDumper.yaml_implicit_resolvers = {
+    first: list(resolvers) for first, resolvers in CaseLoader.yaml_implicit_resolvers.items()
+}

@@ -321,6 +321,15 @@ class TestTextFields:
         assert "control character" in line or "surrogate" in line
         assert "\n" not in line
 
+    @pytest.mark.parametrize("text", ["08", "030", "1:10", "1_5", "0x1E", "1e3", "30", ".inf",
+                                      "2026-11-20", "yes", "~", "1.", "+5"])
+    def test_a_name_that_looks_like_a_number_is_written_quoted_and_reads_back(
+            self, classic_doc: dict[str, Any], write_case: Any, text: str) -> None:
+        """YAML 1.1 takes 08 for text, Tripod's reader for a number form: the writer quotes it."""
+        classic_doc["client"]["name"] = classic_doc["practitioner"] = text
+        case = load_case(write_case(json.dumps(classic_doc, default=str), "c.json"))
+        assert load_case(write_case(dump_case(case), "again.yaml")) == case
+
     @pytest.mark.parametrize("fmt", ["yaml", "json"])
     @pytest.mark.parametrize("notes", [
         "line one\nline two", "tab\tseparated", "windows\r\nline", "next line\x85here",
