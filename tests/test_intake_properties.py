@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from engine.casefile import _parse_yaml, dump_case, load_case, parse_case
 from engine.errors import CaseFileError
-from engine.forms import DECIMAL, NumberForm
+from engine.forms import DECIMAL, OTHER_NUMBER, NumberForm
 from engine.intake import Case
 from tests.conftest import EXAMPLES
 
@@ -247,10 +247,13 @@ def test_a_numeric_answer_is_accepted_only_when_plain_decimal(key: str, text: st
 any_char = st.characters(exclude_categories=[])  # surrogates and control characters included
 prose = st.text(alphabet=st.one_of(any_char, st.sampled_from("\n\r\t\x85\u2028\u2029 '\":#-")),
                 max_size=30)
+# Text a YAML reader could take for a number: it must be written quoted.
+numeral = st.one_of(st.from_regex(OTHER_NUMBER, fullmatch=True),
+                    st.from_regex(DECIMAL, fullmatch=True))
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
-@given(notes=prose, name=prose, fmt=st.sampled_from(["yaml", "json"]))
+@given(notes=prose, name=st.one_of(prose, numeral), fmt=st.sampled_from(["yaml", "json"]))
 def test_any_text_a_case_holds_is_written_and_read_back_unchanged(
         tmp_path_factory: pytest.TempPathFactory, notes: str, name: str, fmt: str) -> None:
     """Names and notes are refused in one line, or written by dump_case (as tripod export does)
