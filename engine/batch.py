@@ -18,7 +18,7 @@ What lands in the output folder:
   written row by row to a temporary file that replaces the old one when the batch stops.
 - ``errors.txt``: every problem of every file that failed, worded as ``tripod validate`` words it;
   a fault in Tripod itself on one file is named by its type alone (its text could quote the case),
-  and the batch goes on.
+  the batch goes on, and its exit status is 3 instead of 1.
 
 With ``--store``, every case assessed in the run is also kept in the record store (by the parent,
 the one writer), before its JSON is written.
@@ -52,9 +52,18 @@ from engine.casefile import (
     case_to_document,
     load_case,
     make_private_folder,
+    read_regular,
     write_atomic,
 )
-from engine.errors import InputError, Problem, TripodError, show_value
+from engine.errors import (
+    CaseFileError,
+    InputError,
+    InternalError,
+    Problem,
+    TripodError,
+    internal_problem,
+    show_value,
+)
 from engine.intake import CLIENT_ID
 from engine.progress import NoProgress, Progress
 
@@ -162,6 +171,7 @@ class Outcome:
     reports: dict[str, bytes] = field(default_factory=dict)
     done_before: bool = False
     case: dict[str, Any] | None = None
+    internal: bool = False  # the problem is a fault in Tripod, not in the file
 
 
 _ENGINE: Any = None
@@ -207,7 +217,8 @@ def assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
     try:
         return _assess_file(source, settings, engine)
     except Exception as exc:  # noqa: BLE001 - one failing file must not stop the batch
-        return Outcome(source=source, problems=_internal(source, exc, stage="reading"))
+        return Outcome(source=source, problems=_internal(source, exc, stage="reading"),
+                       internal=True)
 
 
 def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
@@ -217,7 +228,7 @@ def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
     try:
         case = load_case(source)
     except TripodError as exc:
-        return Outcome(source=source, problems=str(exc))
+        return Outcome(source=source, problems=str(exc), internal=isinstance(exc, InternalError))
     client_id, assessed_on = case.client.id, case.assessed_on.isoformat()
     try:
         name = output_name(client_id, assessed_on)
@@ -227,8 +238,11 @@ def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
     target = Path(settings.out, f"{name}.json")
     if settings.resume and target.exists():
         try:
-            document = json.loads(target.read_text(encoding="utf-8"))
+            # Read as a case file is: a FIFO or a device in its place must not block or flood.
+            document = json.loads(read_regular(str(target), target).decode("utf-8"))
             row = _row(source, target.name, client_id, assessed_on, document)
+        except CaseFileError as exc:
+            return Outcome(source=source, name=name, problems=str(exc))
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             # Not JSON, or JSON of another shape (a list, findings without ids): not ours to keep.
             return Outcome(source=source, name=name, problems=str(Problem(
@@ -239,7 +253,7 @@ def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
         assessment = assess(case, engine)
         text = assessment.to_json()
     except Exception as exc:  # noqa: BLE001 - one failing case must not stop the batch
-        return Outcome(source=source, name=name, problems=_internal(source, exc))
+        return Outcome(source=source, name=name, problems=_internal(source, exc), internal=True)
     try:
         # The practitioner's report says how solid its conclusion is, as `tripod report` does;
         # should that analysis fail, the report goes without it and the assessment is kept.
@@ -247,7 +261,8 @@ def _assess_file(source: str, settings: Settings, engine: Any) -> Outcome:
         reports = {fmt: _bytes(render(assessment, case, REPORT_AUDIENCE, solidity))
                    for fmt, render in settings.reports}
     except Exception as exc:  # noqa: BLE001 - one failing case must not stop the batch
-        return Outcome(source=source, name=name, problems=_internal(source, exc, "reporting"))
+        return Outcome(source=source, name=name, problems=_internal(source, exc, "reporting"),
+                       internal=True)
     document = assessment.model_dump(mode="json", include={"status", "referral", "root_cause",
                                                           "findings"})
     return Outcome(source=source, name=name, document=text, reports=reports,
@@ -308,22 +323,12 @@ def _result(source: str, future: Future[Outcome]) -> Outcome:
     except BrokenProcessPool:
         raise
     except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot travel back; not the batch's end
-        return Outcome(source=source, problems=_internal(source, exc))
+        return Outcome(source=source, problems=_internal(source, exc), internal=True)
 
 
 def _internal(source: str, exc: BaseException, stage: str = "assessing") -> str:
     # The exception's text may quote the case; its type is enough to find the bug.
-    if stage == "reading":
-        return str(Problem(source, "(file)", type(exc).__name__,
-                           "Tripod failed reading this file; allowed a file it can read (please "
-                           "report it)"))
-    if stage == "reporting":
-        return str(Problem(source, "(report)", type(exc).__name__,
-                           "Tripod failed rendering this case's report; allowed a case it can "
-                           "report on (please report it)"))
-    return str(Problem(source, "(assessment)", type(exc).__name__,
-                       "the engine failed on this case; allowed a case it can assess (please "
-                       "report it)"))
+    return str(internal_problem(source, exc, stage))
 
 
 class _StopFlag:
@@ -371,11 +376,22 @@ class _Spool:
         os.replace(self.tmp, self.path)
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _inert(value: Any) -> Any:
     """A CSV cell a spreadsheet will not run: text starting = + - @ (a source path can) is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def _inert_name(name: str | None) -> str | None:
+    """An output file's name, made inert so that it still names the file: ./-12_2026-11-22.json
+    (a client id may start with -), where a quote would name nothing."""
+    if name is not None and name.startswith(_FORMULA_STARTS):
+        return f"./{name}"
+    return name
 
 
 class _Sink:
@@ -402,7 +418,8 @@ class _Sink:
     def row(self, row: dict[str, Any]) -> None:
         if self.csv is not None:
             cells = {**row, "findings": " ".join(row["findings"])}
-            self.csv.writerow({key: _inert(value) for key, value in cells.items()})
+            self.csv.writerow({key: _inert_name(value) if key == "output" else _inert(value)
+                               for key, value in cells.items()})
         if self.json is not None:
             self.json.handle.write(("\n" if not self.rows else ",\n") + json.dumps(row))
         self.rows += 1
@@ -425,6 +442,7 @@ class BatchResult:
     assessed: int = 0
     done_before: int = 0
     failed: int = 0
+    internal: int = 0  # of the failed, those that met a fault in Tripod itself
     interrupted: bool = False
     seconds: float = 0.0
 
@@ -436,6 +454,8 @@ class BatchResult:
     def exit_code(self) -> int:
         if self.interrupted:
             return 130
+        if self.internal:
+            return 3
         return 1 if self.failed else 0
 
 
@@ -458,6 +478,11 @@ def _refuse(path: Path, out: Path, what: str) -> InputError:
 
 
 def _check_out(out: Path, force: bool, resume: bool) -> None:
+    if out.is_symlink() and not out.exists():
+        raise InputError([Problem("batch", "--out", repr(str(out)),
+                                  f"is a symbolic link to {str(out.readlink())!r}, which does not "
+                                  "exist; allowed a folder (it is created if missing) or a link "
+                                  "to one")])
     if out.exists() and not out.is_dir():
         raise InputError([Problem("batch", "--out", repr(str(out)),
                                   "is a file; allowed a folder (it is created if missing)")])
@@ -558,6 +583,7 @@ def _take(outcome: Outcome, out: Path, sink: _Sink, claimed: dict[str, str], res
             return
     if outcome.problems is not None:
         result.failed += 1
+        result.internal += outcome.internal
         sink.error(source, outcome.problems, row.get("client_id"), row.get("assessed_on"))
         return
     assert outcome.name is not None and outcome.row is not None

@@ -1,41 +1,43 @@
 """Reading and writing case files (``tripod-case/1``) in YAML or JSON.
 
-Every way a file can be wrong ends in a :class:`~engine.errors.CaseFileError` whose problems name the
-file, the field, the value and what is allowed: a missing file, a directory, a file over 1 MiB, bytes
-that are not UTF-8, an empty file, text that is not YAML or JSON, a duplicate key, a value the parser
-cannot build (a number too long for Python, a list as a key), nesting deeper than ``MAX_DEPTH`` or
-more than ``MAX_VALUES`` values, a document that is not a mapping, and every field the intake model
-rejects. YAML dates are kept as text, so the intake model checks them as it checks JSON's, naming
-the field.
+Every way a file can be wrong ends in a :class:`~engine.errors.CaseFileError` whose problems name
+the file, the field, the value and what is allowed: a missing file, a directory, anything else that
+is not a regular file (a FIFO, a device, a socket: never opened so as to block, never read past the
+limit), a file over 1 MiB, bytes that are not UTF-8, an empty file, text that is not YAML or JSON, a
+duplicate key, a value the parser cannot build (a number too long for Python, a list as a key),
+nesting deeper than ``MAX_DEPTH`` or more than ``MAX_VALUES`` values, a document that is not a
+mapping, and every field the intake model rejects. YAML dates are kept as text, so the intake model checks them as it checks JSON's, naming
+the field; YAML numbers are read as decimal or kept as written (``engine/forms.py``), never as
+YAML 1.1's octal, hex, binary, underscored or base-60 values. How YAML is read and written differs
+from PyYAML's in ``engine/caseyaml.py``.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import sys
 import tempfile
-from collections.abc import Hashable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from engine.errors import CaseFileError, Problem, problems_from_validation, show_value
+from engine.caseyaml import CaseDumper, CaseLoader, DuplicateKey, Unbuildable, digit_limit
+from engine.errors import (
+    CaseFileError,
+    Problem,
+    guarded,
+    problems_from_validation,
+    show_value,
+)
 from engine.intake import Case
 
-# libyaml's parser reads a case file about six times faster than the pure-Python one; the
-# constructors, and so the duplicate-key check below, are the same Python code either way.
-if TYPE_CHECKING:
-    from yaml import SafeLoader as _SafeLoader
-else:
-    try:
-        from yaml import CSafeLoader as _SafeLoader
-    except ImportError:  # pragma: no cover - PyYAML built without libyaml
-        from yaml import SafeLoader as _SafeLoader
-
 MAX_BYTES = 1024 * 1024
+_AT_MOST = f"allowed at most {MAX_BYTES} bytes (1 MiB)"
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 FILE = "(file)"
 
@@ -47,87 +49,11 @@ MAX_DEPTH = 32
 MAX_VALUES = 10_000
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: Any, line: int) -> None:
-        super().__init__(key, line)
-        self.key = key
-        self.line = line
-
-
-class _Unbuildable(Exception):
-    """Text that parses but makes no value: the place and the words of one problem line."""
-
-    def __init__(self, what: str, allowed: str, mark: Any = None) -> None:
-        place = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        super().__init__(what)
-        self.value = f"({what}{place})"
-        self.allowed = allowed
-
-
-def _digit_limit() -> str:
-    return f"allowed numbers of at most {sys.get_int_max_str_digits()} digits"
-
-
-class _UniqueKeyLoader(_SafeLoader):
-    """A safe loader that refuses a key given twice in one mapping (PyYAML keeps the last), keeps
-    dates as text, and says where a value that cannot be built is."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep=deep)
-        except (ValueError, TypeError) as exc:
-            # The exception's own words may quote the value (patient data): name the place only.
-            raise _Unbuildable("a value that cannot be read", "allowed valid YAML values",
-                               node.start_mark) from exc
-
-
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode
-                              ) -> Iterator[dict[Any, Any]]:
-    # A generator, as PyYAML's own mapping constructor is: the loader fills nested mappings one
-    # after another instead of recursing, so nesting depth is checked afterwards, not by a crash.
-    data: dict[Any, Any] = {}
-    yield data
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if not isinstance(key, Hashable):
-            raise _Unbuildable("a list or mapping as a key", "allowed keys that are field names",
-                               key_node.start_mark)
-        if key in seen:
-            raise _DuplicateKey(key, key_node.start_mark.line + 1)
-        seen.add(key)
-    data.update(loader.construct_mapping(node))
-
-
-def _construct_int(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> int:
-    try:
-        number: int = loader.construct_yaml_int(node)
-    except ValueError as exc:
-        digits = sum(c.isdigit() for c in str(node.value))
-        if digits <= sys.get_int_max_str_digits():
-            raise
-        raise _Unbuildable(f"a number of {digits} digits", _digit_limit(), node.start_mark) from exc
-    return number
-
-
-def _construct_timestamp_as_text(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> str:
-    # YAML 1.1 builds 2026-11-20 into a date itself and fails on 2026-13-45 with no field name;
-    # kept as text, the intake model checks it as it checks a JSON date, naming the field.
-    return str(loader.construct_scalar(node))
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
-)
-_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
-
-
 def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for key, value in pairs:
         if key in seen:
-            raise _DuplicateKey(key, 0)
+            raise DuplicateKey(key, 0)
         seen[key] = value
     return seen
 
@@ -135,12 +61,12 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _json_int(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > sys.get_int_max_str_digits():
-        raise _Unbuildable(f"a number of {digits} digits", _digit_limit())
+        raise Unbuildable(f"a number of {digits} digits", digit_limit())
     return int(text)
 
 
 def _reject_constant(name: str) -> Any:
-    raise _Unbuildable(name, "allowed valid JSON; NaN and Infinity are not JSON numbers")
+    raise Unbuildable(name, "allowed valid JSON; NaN and Infinity are not JSON numbers")
 
 
 _TOO_DEEP = ("(nested too deeply)", f"allowed at most {MAX_DEPTH} levels of nesting")
@@ -179,6 +105,56 @@ def _unreadable(where: str, exc: OSError) -> CaseFileError:
                  f"cannot be read ({exc.strerror}); allowed a readable file")
 
 
+# What a path can be besides a regular file, in the words of a problem line.
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(where: str, mode: int) -> CaseFileError | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((words for test, words in _KINDS if test(mode)), "not a regular file")
+    return _fail(where, FILE, repr(where), f"is {kind}; allowed a regular file")
+
+
+def read_regular(where: str, path: Path) -> bytes:
+    """The bytes of a regular file, at most MAX_BYTES of them, or a CaseFileError naming ``where``.
+
+    A FIFO would block open() and read() until a writer came; /dev/zero or /dev/urandom report a
+    size of 0 and never end. So the path is checked before it is opened, opened without blocking
+    (O_NONBLOCK: a FIFO opens at once), checked again on what was opened (it may have been swapped
+    in between), and read up to one byte past the limit whatever stat said.
+    """
+    try:
+        refused = _not_regular(where, path.stat().st_mode)
+        if refused is not None:
+            raise refused
+        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags)
+        try:
+            info = os.fstat(fd)
+            refused = _not_regular(where, info.st_mode)
+            if refused is not None:
+                raise refused
+            if info.st_size > MAX_BYTES:
+                raise _fail(where, FILE, f"{info.st_size} bytes", _AT_MOST)
+            chunks: list[bytes] = []
+            left = MAX_BYTES + 1
+            while left > 0:
+                chunk = os.read(fd, min(left, 1 << 16))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise _unreadable(where, exc) from exc
+    if left <= 0:
+        raise _fail(where, FILE, f"more than {MAX_BYTES} bytes", _AT_MOST)
+    return b"".join(chunks)
+
+
 def read_document(path: Path) -> Any:
     """The parsed YAML or JSON document of ``path``, or a CaseFileError saying why not."""
     where = str(path)
@@ -195,13 +171,7 @@ def read_document(path: Path) -> Any:
     if suffix not in SUFFIXES:
         raise _fail(where, FILE, show_value(path.name),
                     "allowed a YAML (.yaml, .yml) or JSON (.json) case file")
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise _fail(where, FILE, f"{size} bytes", f"allowed at most {MAX_BYTES} bytes (1 MiB)")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _unreadable(where, exc) from exc
+    raw = read_regular(where, path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -218,9 +188,9 @@ def _parse_json(where: str, text: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_reject_constant,
                           parse_int=_json_int)
-    except _DuplicateKey as exc:
+    except DuplicateKey as exc:
         raise _fail(where, str(exc.key), "(given twice)", "each key at most once") from exc
-    except _Unbuildable as exc:
+    except Unbuildable as exc:
         raise _fail(where, FILE, exc.value, exc.allowed) from exc
     except RecursionError as exc:
         raise _fail(where, FILE, *_TOO_DEEP) from exc
@@ -233,11 +203,11 @@ def _parse_json(where: str, text: str) -> Any:
 
 def _parse_yaml(where: str, text: str) -> Any:
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeConstructor-based loader
-    except _DuplicateKey as exc:
+        return yaml.load(text, Loader=CaseLoader)  # a SafeConstructor-based loader
+    except DuplicateKey as exc:
         raise _fail(where, str(exc.key), f"(given twice, line {exc.line})",
                     "each key at most once") from exc
-    except _Unbuildable as exc:
+    except Unbuildable as exc:
         raise _fail(where, FILE, exc.value, exc.allowed) from exc
     except RecursionError as exc:
         raise _fail(where, FILE, *_TOO_DEEP) from exc
@@ -265,9 +235,10 @@ def parse_case(where: str, document: Any) -> Case:
 
 
 def load_case(path: str | os.PathLike[str]) -> Case:
-    """Read, parse and validate one case file."""
+    """Read, parse and validate one case file; a fault no check foresaw is an InternalError."""
     path = Path(path)
-    return parse_case(str(path), read_document(path))
+    with guarded(str(path), "reading"):
+        return parse_case(str(path), read_document(path))
 
 
 def case_to_document(case: Case) -> dict[str, Any]:
@@ -276,10 +247,11 @@ def case_to_document(case: Case) -> dict[str, Any]:
 
 
 def dump_case(case: Case, fmt: str = "yaml") -> str:
+    """The case as a case file's text; read back, it gives the same case."""
     document = case_to_document(case)
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(document, Dumper=CaseDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def make_private_folder(folder: Path) -> None:
@@ -290,6 +262,9 @@ def make_private_folder(folder: Path) -> None:
     """
     missing = []
     while not folder.exists():
+        if folder.is_symlink():  # mkdir would say "File exists", which names nothing
+            raise FileNotFoundError(errno.ENOENT, f"{str(folder)!r} is a symbolic link to nothing",
+                                    str(folder))
         missing.append(folder)
         if folder.parent == folder:
             break

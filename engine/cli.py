@@ -86,18 +86,20 @@ def validate(cases: CaseArgs) -> None:
     from engine.errors import TripodError
 
     failed = 0
+    code = 0
     with reported():
         for path in cases:
             try:
                 case = load_case(path)
             except TripodError as exc:
                 failed += 1
+                code = max(code, exc.exit_code)  # 3, a fault in Tripod, outranks 2, bad input
                 _err(str(exc))
                 continue
             typer.echo(f"{path}: ok ({case.client.id}, assessed {case.assessed_on.isoformat()})")
     if failed:
         _err(f"{failed} of {len(cases)} case file{'s' if len(cases) != 1 else ''} invalid")
-        raise typer.Exit(code=2)
+        raise typer.Exit(code=code)
 
 
 class Format(str, Enum):
@@ -122,11 +124,13 @@ def assess(
 ) -> None:
     """Assess one case file and print the result with the reasoning behind it."""
     from engine.casefile import load_case
+    from engine.errors import guarded
     from engine.inference import assess as run_assessment
 
     with reported():
         loaded = load_case(case)
-        assessment = run_assessment(loaded)
+        with guarded(str(case), "assessing"):
+            assessment = run_assessment(loaded)
         if fmt is Format.json:
             typer.echo(assessment.to_json())
         else:
@@ -167,7 +171,8 @@ def batch(
     """Assess many case files in parallel: one assessment JSON per case, a summary table, errors.txt.
 
     Exit status 0 when every file was assessed, 1 when any failed (listed in errors.txt), 2 for bad
-    options or when results exist (see --force and --resume), 130 when stopped with Ctrl-C.
+    options or when results exist (see --force and --resume), 3 when Tripod itself failed on a
+    file (a fault to report, listed in errors.txt), 130 when stopped with Ctrl-C.
     """
     from engine.batch import REPORT_FORMATS, default_jobs, run_batch
     from engine.errors import InputError, Problem

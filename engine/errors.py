@@ -6,6 +6,9 @@ Exception tree::
     +-- InputError              bad input: a case file, an answer, a CLI option (exit status 2)
     |   +-- CaseFileError       one case file, with every problem found in it
     +-- StoreError              the record store cannot be read or written (exit status 1)
+    +-- InternalError           a fault in Tripod itself on one input (exit status 3): named by the
+                                input and the exception's type alone, since its text could quote
+                                patient data
 
 A problem reads ``<where>: <field> = <value>: <what is allowed>``, one line per bad field, e.g.
 ``case alice.yaml: hips.left.ir_deg = 140: allowed -20 to 100 deg``. The allowed part comes from the
@@ -16,11 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+
+from engine.forms import NumberForm
 
 MISSING = "(missing)"
 
@@ -58,10 +64,52 @@ class StoreError(TripodError):
     exit_code = 1
 
 
+# What Tripod was doing when a fault no check foresaw struck: the field named, and the words.
+_STAGES = {
+    "reading": ("(file)", ("Tripod failed reading this file; allowed a file it can read "
+                           "(please report it)")),
+    "assessing": ("(assessment)", ("the engine failed on this case; allowed a case it can assess "
+                                   "(please report it)")),
+    "reporting": ("(report)", ("Tripod failed rendering this case's report; allowed a case it can "
+                               "report on (please report it)")),
+}
+
+
+def internal_problem(where: str, exc: BaseException, stage: str = "assessing") -> Problem:
+    """The one line for a fault in Tripod on one input: the exception's type names it, never its
+    text, which could quote the case."""
+    field, allowed = _STAGES[stage]
+    return Problem(where, field, type(exc).__name__, allowed)
+
+
+class InternalError(TripodError):
+    """A fault in Tripod on one input, no check foresaw it: a bug to report, not bad input."""
+
+    exit_code = 3
+
+    def __init__(self, problem: Problem) -> None:
+        self.problems = [problem]
+        super().__init__(str(problem))
+
+
+@contextmanager
+def guarded(where: str, stage: str) -> Iterator[None]:
+    """Bad input must not rely on the exceptions foreseen: anything else raised inside becomes an
+    InternalError naming ``where``, so a person sees one line and no traceback."""
+    try:
+        yield
+    except TripodError:
+        raise
+    except Exception as exc:  # the last resort on an input path
+        raise InternalError(internal_problem(where, exc, stage)) from exc
+
+
 def show_value(value: Any, limit: int = 60) -> str:
     """A short, unambiguous rendering of an input value for an error line."""
     if isinstance(value, str):
         text = repr(value)
+    elif isinstance(value, NumberForm):
+        text = value.text  # as written: 030, 0x1E, 1:10
     elif isinstance(value, (dt.date, dt.datetime)):
         text = value.isoformat()
     elif value is None:
@@ -113,6 +161,7 @@ _TYPE_WORDS = {
     "int_from_float": "allowed a whole number",
     "float_type": "allowed a number",
     "string_type": "allowed text",
+    "string_unicode": "allowed Unicode text; found a lone surrogate",
     "bool_type": "allowed yes or no",
     "list_type": "allowed a list",
     "model_type": "allowed a mapping of fields",

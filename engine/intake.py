@@ -3,8 +3,9 @@
 This is the first step of the flow (intake -> facts -> rules -> findings + trace -> store -> report).
 The shape follows ``contract.md``; numeric ranges come from ``knowledge/data/instruments.yaml`` through
 :func:`measure`, so no bound is typed here. Nothing is coerced: numbers must be numbers, enums must be
-one of their values, unknown keys are errors. The one conversion is the contract's own: a YAML 1.1
-loader reads ``yes``/``no`` as booleans, so booleans stand for ``yes``/``no``.
+one of their values, unknown keys are errors; a number written other than in plain decimal (``030``,
+``0x1E``, ``1_5``: ``engine/forms.py``) is refused. The one conversion is the contract's own: a YAML
+1.1 loader reads ``yes``/``no`` as booleans, so booleans stand for ``yes``/``no``.
 
 A field that is left out is ``None`` and means "not assessed", never "normal".
 """
@@ -30,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from engine.forms import multi_line, one_line, refuse_number_form
 from knowledge.catalog import catalog
 
 FORMAT = "tripod-case/1"
@@ -56,7 +58,10 @@ def _in_range(instrument: str) -> Any:
     spec = catalog().instrument(instrument)
 
     def check(value: float) -> float:
-        if not math.isfinite(value) or not (spec.min <= value <= spec.max):  # type: ignore[operator]
+        # An int is compared exactly: math.isfinite() would turn it into a float and overflow
+        # past 308 digits.
+        finite = isinstance(value, int) or math.isfinite(value)
+        if not finite or not (spec.min <= value <= spec.max):  # type: ignore[operator]
             raise ValueError(f"allowed {spec.range_text()}")
         return value
 
@@ -67,7 +72,18 @@ def measure(instrument: str) -> Any:
     """A numeric field whose type and range come from the instrument's entry in the catalog."""
     spec = catalog().instrument(instrument)
     base = int if spec.kind == "integer" else float
-    return Annotated[base, Strict(), _in_range(instrument), Measured(instrument)]
+
+    def before(value: Any) -> Any:
+        value = refuse_number_form(value)
+        if base is float and isinstance(value, int) and not isinstance(value, bool):
+            try:
+                float(value)
+            except OverflowError:  # past 308 digits: beyond the range, not "not a number"
+                raise ValueError(f"allowed {spec.range_text()}") from None
+        return value
+
+    return Annotated[base, Strict(), _in_range(instrument), BeforeValidator(before),
+                     Measured(instrument)]
 
 
 def observed(instrument: str, values: Any) -> Any:
@@ -109,7 +125,8 @@ def _client_id(value: str) -> str:
 
 class Client(Section):
     id: Annotated[str, Strict(), AfterValidator(_client_id)]
-    name: Annotated[str, Strict(), Field(min_length=1, max_length=200)] | None = None
+    name: Annotated[str, Strict(), Field(min_length=1, max_length=200),
+                    AfterValidator(one_line)] | None = None
     age: measure("client_age_years")  # type: ignore[valid-type]
     sex: Sex
 
@@ -221,7 +238,7 @@ def _iso_date(value: Any) -> Any:
         raise ValueError("allowed a date as YYYY-MM-DD, without a time")  # noqa: TRY004
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         return value
     raise ValueError("allowed a date as YYYY-MM-DD")
 
@@ -238,7 +255,8 @@ class Case(Section):
     format: Literal["tripod-case/1"]
     client: Client
     assessed_on: Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_not_future)]
-    practitioner: Annotated[str, Strict(), Field(min_length=1, max_length=200)] | None = None
+    practitioner: Annotated[str, Strict(), Field(min_length=1, max_length=200),
+                            AfterValidator(one_line)] | None = None
     programme: Programme | None = None
     red_flags: RedFlags
     feet: Sided[Foot] | None = None
@@ -248,7 +266,8 @@ class Case(Section):
     pelvis: Pelvis | None = None
     lateral_chain: Sided[LateralSide] | None = None
     standing: Standing | None = None
-    notes: Annotated[str, Strict(), Field(max_length=20_000)] | None = None
+    notes: Annotated[str, Strict(), Field(max_length=20_000),
+                     AfterValidator(multi_line)] | None = None
 
     @model_validator(mode="after")
     def _pregnancy_items_unless_male(self) -> Case:

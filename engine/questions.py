@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from engine.casefile import case_to_document, parse_case
 from engine.errors import problems_from_validation, show_value
+from engine.forms import number_from_text
 from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values, sub_model
 from knowledge.catalog import TIER_RANK, QuestionSection, catalog
 
@@ -248,18 +249,12 @@ def parse(question: Question, text: str) -> Any:
     Raises TooLong for a whole number Python cannot hold: beyond any range a question has.
     """
     text = text.strip()
-    whole = re.fullmatch(r"[+-]?\d+", text)
-    try:
-        if question.kind == "integer" and whole:
-            return int(text)
-        if question.kind in ("integer", "number"):
-            try:
-                number = float(text)
-            except ValueError:
-                return text
-            return int(number) if whole else number
-    except (ValueError, OverflowError) as exc:  # over 4300 digits; or float infinity to int
-        raise TooLong(text) from exc
+    if question.kind in ("integer", "number"):
+        # Plain decimal only: int() and float() would take 2_2 as 22 and ３０ as 30.
+        try:
+            return number_from_text(text)
+        except ValueError as exc:  # over 4300 digits
+            raise TooLong(text) from exc
     if question.kind == "enum":
         return _choose(text, question.choices)
     if question.kind == "multi":
@@ -295,13 +290,17 @@ def check(question: Question, value: Any) -> list[str]:
             node = node[part]
         del node[leaf]
     document["format"] = FORMAT
+    key = question.key
     try:
         Case.model_validate(document)
     except ValidationError as exc:
         problems = problems_from_validation("answer", exc, Case, document)
-        key = question.key
         return [f"{p.field} = {p.value}: {p.allowed}" for p in problems
                 if p.field == key or p.field.startswith((f"{key}[", f"{key}."))]
+    except Exception as exc:  # noqa: BLE001 - bad input must not rely on the exceptions foreseen
+        # Named by its type alone: its text could quote the answer. The question is asked again.
+        return [(f"{key} = {type(exc).__name__}: Tripod failed checking this answer; allowed "
+                 "another answer, or skip (please report it)")]
     return []
 
 
@@ -316,7 +315,8 @@ def parse_flags(question: Question, text: str) -> dict[str, str] | str:
         return dict.fromkeys(keys, "unknown")
     answers = dict.fromkeys(keys, "no")
     for token in tokens:
-        match = re.fullmatch(r"(u?)(\d{1,9})", token)  # more digits are never an item number
+        # ASCII digits only (\d would take a full-width 1 for item 1); more are never an item.
+        match = re.fullmatch(r"(u?)([0-9]{1,9})", token)
         if match is None or not 1 <= int(match[2]) <= count:
             return (f"{question.key} = {show_value(text.strip())}: allowed n (none), u (all "
                     f"unknown), or numbers 1 to {count} for yes, with u before a number for "

@@ -170,6 +170,23 @@ class TestOutputs:
             (row,) = list(csv.DictReader(handle))
         assert row["source"].startswith("'=")
 
+    def test_the_output_column_still_names_the_file_when_guarded(self, tmp_path: Path) -> None:
+        """A client id may start with - (a formula to a spreadsheet): the id's cell is quoted, but
+        the output file's cell stays a path to the file, ./-..., not '-... that names nothing."""
+        case = yaml.safe_load((EXAMPLES / "partly_assessed.yaml").read_text())
+        case["client"]["id"] = "-12"
+        folder = tmp_path / "in"
+        folder.mkdir()
+        (folder / "case.yaml").write_text(yaml.safe_dump(case))
+        out = tmp_path / "out"
+        result = batch(str(folder), "--out", str(out), "--format", "csv", "--jobs", "1")
+        assert result.exit_code == 0, result.output
+        with (out / "summary.csv").open(newline="") as handle:
+            (row,) = list(csv.DictReader(handle))
+        assert row["client_id"] == "'-12"
+        assert row["output"] == "./-12_2026-11-22.json"
+        assert (out / row["output"]).is_file()
+
     def test_worker_processes_write_the_same_files_as_one_process(self, tmp_path: Path) -> None:
         one, two = tmp_path / "one", tmp_path / "two"
         assert batch(str(EXAMPLES), "--out", str(one), "--jobs", "1").exit_code == 0
@@ -214,7 +231,7 @@ class TestOneFileFails:
         monkeypatch.setattr(engine.batch, "_context", lambda: multiprocessing.get_context("fork"))
         out = tmp_path / "out"
         result = batch(str(EXAMPLES), "--out", str(out), "--jobs", jobs)
-        assert result.exit_code == 1, result.output
+        assert result.exit_code == 3, result.output  # a fault in Tripod, not only a bad file
         assert "6 of 6 case files: 5 assessed, 0 already done, 1 failed" in result.stdout
         assert (out / "errors.txt").read_text() == (
             f"{classic}: (file) = RuntimeError: Tripod failed reading this file; allowed a file "
@@ -234,6 +251,29 @@ class TestOneFileFails:
         assert (out / "errors.txt").read_text() == (
             f"{foreign}: (file) = (not a tripod-assessment/1 document): allowed a finished "
             "assessment; --force replaces it\n")
+
+    def test_resume_over_an_output_that_is_a_fifo_fails_that_case_alone_at_once(
+            self, tmp_path: Path) -> None:
+        """--resume reads the assessment it keeps: a FIFO in its place once blocked the batch."""
+        out = tmp_path / "out"
+        assert batch(str(EXAMPLES), "--out", str(out), "--jobs", "1").exit_code == 0
+        fifo = out / "TR-0007_2026-11-20.json"
+        fifo.unlink()
+        os.mkfifo(fifo)
+        def stop(signum: int, frame: Any) -> None:
+            raise TimeoutError("the batch blocked on the FIFO")
+
+        previous = signal.signal(signal.SIGALRM, stop)  # a regression would block for ever
+        signal.alarm(30)
+        try:
+            result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1", "--resume")
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+        assert result.exit_code == 1, result.output
+        assert "6 of 6 case files: 0 assessed, 5 already done, 1 failed" in result.stdout
+        assert (out / "errors.txt").read_text() == (
+            f"{fifo}: (file) = '{fifo}': is a FIFO (named pipe); allowed a regular file\n")
 
     def test_a_file_named_with_bytes_that_are_not_utf8_is_assessed_and_listed_escaped(
             self, tmp_path: Path) -> None:
@@ -260,8 +300,47 @@ class TestOneFileFails:
             f"{long}: (file) = '{long}': cannot be read (File name too long); allowed a readable "
             "file\n")
 
+    @pytest.mark.parametrize("jobs", ["1", "2"])
+    def test_a_fifo_and_a_link_to_dev_zero_fail_alone_in_one_line_each(self, tmp_path: Path,
+                                                                       jobs: str) -> None:
+        """A FIFO once blocked the batch for ever, and /dev/zero was read until memory ran out."""
+        folder = tmp_path / "in"
+        folder.mkdir()
+        shutil.copy(EXAMPLES / "partly_assessed.yaml", folder / "b.yaml")
+        os.mkfifo(folder / "a.yaml")
+        (folder / "c.json").symlink_to("/dev/zero")
+        out = tmp_path / "out"
+        result = batch(str(folder), "--out", str(out), "--jobs", jobs)
+        assert result.exit_code == 1, result.output
+        assert "3 of 3 case files: 1 assessed, 0 already done, 2 failed" in result.stdout
+        assert (out / "errors.txt").read_text() == (
+            f"{folder / 'a.yaml'}: (file) = '{folder / 'a.yaml'}': is a FIFO (named pipe); "
+            "allowed a regular file\n"
+            f"{folder / 'c.json'}: (file) = '{folder / 'c.json'}': is a character device; "
+            "allowed a regular file\n")
+
 
 class TestUnwritableOutput:
+    def test_an_out_that_is_a_link_to_nothing_is_refused_in_one_line(self, tmp_path: Path
+                                                                      ) -> None:
+        """It once said "File exists"."""
+        out = tmp_path / "results"
+        out.symlink_to(tmp_path / "gone")
+        result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1")
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (f"batch: --out = '{out}': is a symbolic link to "
+                                 f"'{tmp_path / 'gone'}', which does not exist; allowed a folder "
+                                 "(it is created if missing) or a link to one\n")
+        assert not (tmp_path / "gone").exists()
+
+    def test_an_out_below_a_link_to_nothing_names_the_link(self, tmp_path: Path) -> None:
+        link = tmp_path / "link"
+        link.symlink_to(tmp_path / "gone")
+        result = batch(str(EXAMPLES), "--out", str(link / "results"), "--jobs", "1")
+        assert result.exit_code == 1, result.output
+        assert result.stderr == (f"batch: --out = '{link / 'results'}': cannot be written "
+                                 f"('{link}' is a symbolic link to nothing)\n")
+
     def test_an_output_folder_that_cannot_be_created_names_it_and_the_reason(self) -> None:
         result = batch(str(EXAMPLES), "--out", "/proc/tripod-results", "--jobs", "1")
         assert result.exit_code == 1

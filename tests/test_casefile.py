@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +166,180 @@ def test_a_written_file_and_the_folder_made_for_it_are_their_owner_s_alone(tmp_p
     for folder in (tmp_path / "reports", tmp_path / "reports" / "TR-0007", target.parent):
         assert folder.stat().st_mode & 0o777 == 0o700, folder  # each folder made, not only the last
     assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file left
+
+
+CLASSIC_TEXT = (EXAMPLES / "classic_compensatory_pronation.yaml").read_text(encoding="utf-8")
+
+
+class TestIntegersTooLongForAFloat:
+    """An integer of 309 to 4,300 digits is beyond every range, and says so in one line (it once
+    raised OverflowError from the range check)."""
+
+    @pytest.mark.parametrize("digits", [309, 400, 4300])
+    def test_an_integer_field_names_the_field_and_its_range(self, write_case: Any,
+                                                            digits: int) -> None:
+        path = write_case(CLASSIC_TEXT.replace("  age: 31\n", f"  age: {'9' * digits}\n"))
+        line = only_problem(path)
+        assert line.startswith(f"{path}: client.age = 999")
+        assert line.endswith(": allowed 5 to 100 years")
+
+    def test_a_number_field_names_the_field(self, write_case: Any) -> None:
+        path = write_case(CLASSIC_TEXT.replace("ir_deg: 22,", f"ir_deg: {'9' * 400},"))
+        line = only_problem(path)
+        assert line.startswith(f"{path}: hips.left.ir_deg = 999")
+        assert line.endswith(": allowed -20 to 100 deg")
+
+
+
+class TestFilesThatAreNotFiles:
+    """Only regular files are read, never more than the limit plus one byte: a FIFO once blocked
+    validate and batch for ever, and /dev/zero was read until memory ran out."""
+
+    @pytest.fixture(autouse=True)
+    def _never_hang(self) -> Iterator[None]:
+        """A regression here would block or read for ever: fail instead, after a few seconds."""
+        def stop(signum: int, frame: Any) -> None:
+            raise TimeoutError("load_case did not return")
+
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.alarm(10)
+        yield
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+    def test_a_fifo_is_refused_at_once(self, tmp_path: Path) -> None:
+        fifo = tmp_path / "x.yaml"
+        os.mkfifo(fifo)
+        assert only_problem(fifo) == (f"{fifo}: (file) = '{fifo}': is a FIFO (named pipe); "
+                                      "allowed a regular file")
+
+    def test_a_symlink_to_dev_zero_is_refused_without_reading_it(self, tmp_path: Path) -> None:
+        link = tmp_path / "zero.yaml"
+        link.symlink_to("/dev/zero")
+        assert only_problem(link) == (f"{link}: (file) = '{link}': is a character device; "
+                                      "allowed a regular file")
+
+    def test_a_unix_socket_is_refused(self, tmp_path: Path) -> None:
+        import socket
+
+        path = tmp_path / "s.json"
+        with socket.socket(socket.AF_UNIX) as server:
+            server.bind(str(path))
+            assert only_problem(path).endswith("is a socket; allowed a regular file")
+
+    def test_a_file_that_grows_past_the_limit_while_read_is_refused(
+            self, write_case: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The size is checked on what is read, not only on what stat said."""
+        import engine.casefile
+
+        path = write_case("#" * (MAX_BYTES + 10))
+        real_fstat = os.fstat
+
+        def shrunk(fd: int) -> Any:
+            result = real_fstat(fd)
+            return os.stat_result((*result[:6], 10, *result[7:]))
+
+        monkeypatch.setattr(engine.casefile.os, "fstat", shrunk)
+        assert only_problem(path).endswith(
+            f"(file) = more than {MAX_BYTES} bytes: allowed at most {MAX_BYTES} bytes (1 MiB)")
+
+
+NOT_DECIMAL = ("allowed a number in plain decimal digits, as 30 or 22.5 (no leading 0, no 0x, 0o "
+               "or 0b, no _ or :)")
+
+
+class TestNumbersAreDecimalAsAPersonWritesThem:
+    """YAML 1.1 reads 030 as 24, 0x1E as 30, 1_5 as 15 and 1:10 as 70: such a number is refused,
+    not silently re-valued."""
+
+    @pytest.mark.parametrize("text", ["030", "010", "0x1E", "0b11110", "1_5", "2_2.5", "1:10",
+                                      "0o36", "-030", "+0x1E", "030.5", "!!int 030",
+                                      "!!float 1_5"])
+    def test_a_number_in_another_form_is_refused_naming_field_and_value(self, write_case: Any,
+                                                                      text: str) -> None:
+        path = write_case(CLASSIC_TEXT.replace("ir_deg: 22,", f"ir_deg: {text},"))
+        shown = text.removeprefix("!!int ").removeprefix("!!float ")
+        assert only_problem(path) == f"{path}: hips.left.ir_deg = {shown}: {NOT_DECIMAL}"
+
+    @pytest.mark.parametrize(("text", "value"), [("30", 30), ("+30", 30), ("-5", -5), ("0", 0),
+                                                 ("22.5", 22.5), ("2.25e1", 22.5), ("1e1", 10.0),
+                                                 (".5", 0.5), ("0.5", 0.5)])
+    def test_a_plain_decimal_number_reads_as_written(self, write_case: Any, text: str,
+                                                     value: float) -> None:
+        case = load_case(write_case(CLASSIC_TEXT.replace("ir_deg: 22,", f"ir_deg: {text},")))
+        assert case.hips is not None and case.hips.left is not None
+        assert case.hips.left.ir_deg == value
+
+    @pytest.mark.parametrize(("text", "allowed"), [
+        ("1e3", "allowed a whole number"), ("31.0", "allowed a whole number"),
+        ("true", "allowed a whole number"), ("'31'", "allowed a whole number"),
+        ("０３１", "allowed a whole number"), ("037", NOT_DECIMAL)])
+    def test_an_integer_field_refuses_what_is_not_a_whole_decimal_number(
+            self, write_case: Any, text: str, allowed: str) -> None:
+        path = write_case(CLASSIC_TEXT.replace("  age: 31\n", f"  age: {text}\n"))
+        line = only_problem(path)
+        assert line.startswith(f"{path}: client.age = ")
+        assert line.endswith(f": {allowed}")
+
+    def test_an_id_or_a_note_that_yaml_reads_as_octal_is_not_re_valued(self, write_case: Any
+                                                                       ) -> None:
+        path = write_case(CLASSIC_TEXT.replace("notes: Feels", "notes: 010\nxnotes: Feels"))
+        problems = {p.field: str(p) for p in self._problems(path)}
+        assert problems["notes"] == f"{path}: notes = 010: allowed text"
+
+    def test_a_key_in_another_number_form_is_named_as_written(self, write_case: Any) -> None:
+        path = write_case(CLASSIC_TEXT.replace("notes: Feels", "030: 1\nnotes: Feels"))
+        (problem,) = self._problems(path)
+        assert (problem.field, problem.value) == ("030", "1")
+        assert problem.allowed.startswith("unknown field; allowed: format, client, ")
+
+    @staticmethod
+    def _problems(path: Path) -> list[Any]:
+        with pytest.raises(CaseFileError) as info:
+            load_case(path)
+        return info.value.problems
+
+
+class TestTextFields:
+    """Names are one line of text and notes may span lines; neither may hold NUL or another
+    control character, and any text a case may hold is written and read back unchanged."""
+
+    @pytest.mark.parametrize(("field", "text"), [
+        ("name", "Sam\x00Carter"), ("name", "Sam\tCarter"), ("name", "Sam\nCarter"),
+        ("name", "Sam\x85Carter"), ("name", "Sam\u2028Carter"), ("name", "Sam\x1b[2JCarter"),
+        ("practitioner", "R.\x7fOsteo"), ("notes", "knee\x00drifts"), ("notes", "esc\x1b[31m"),
+        ("notes", "bell\x07"), ("notes", "lone \ud800 surrogate")])
+    def test_a_control_character_is_refused_in_one_line(self, classic_doc: dict[str, Any],
+                                                         write_case: Any, field: str,
+                                                         text: str) -> None:
+        holder = classic_doc["client"] if field == "name" else classic_doc
+        holder[field] = text
+        path = write_case(json.dumps(classic_doc, default=str), "c.json")
+        line = only_problem(path)
+        where = "client.name" if field == "name" else field
+        assert line.startswith(f"{path}: {where} = {text!r}: allowed ")
+        assert "control character" in line or "surrogate" in line
+        assert "\n" not in line
+
+    @pytest.mark.parametrize("text", ["08", "030", "1:10", "1_5", "0x1E", "1e3", "30", ".inf",
+                                      "2026-11-20", "yes", "~", "1.", "+5"])
+    def test_a_name_that_looks_like_a_number_is_written_quoted_and_reads_back(
+            self, classic_doc: dict[str, Any], write_case: Any, text: str) -> None:
+        """YAML 1.1 takes 08 for text, Tripod's reader for a number form: the writer quotes it."""
+        classic_doc["client"]["name"] = classic_doc["practitioner"] = text
+        case = load_case(write_case(json.dumps(classic_doc, default=str), "c.json"))
+        assert load_case(write_case(dump_case(case), "again.yaml")) == case
+
+    @pytest.mark.parametrize("fmt", ["yaml", "json"])
+    @pytest.mark.parametrize("notes", [
+        "line one\nline two", "tab\tseparated", "windows\r\nline", "next line\x85here",
+        "line\u2028separator", "para\u2029graph", "ends with NEL\x85", "\x85starts", " spaced ",
+        "Ünïcödé — 日本語 ‍👩‍⚕️", "trailing\n\n", "a\rb"])
+    def test_notes_with_line_breaks_and_tabs_are_written_and_read_back_unchanged(
+            self, classic_doc: dict[str, Any], write_case: Any, fmt: str, notes: str) -> None:
+        """U+0085 (NEL) is a line break to YAML: written unquoted it came back as a space."""
+        classic_doc["notes"] = notes
+        case = load_case(write_case(json.dumps(classic_doc, default=str), "c.json"))
+        assert case.notes == notes
+        again = load_case(write_case(dump_case(case, fmt), f"again.{fmt}"))
+        assert again == case

@@ -74,3 +74,37 @@ def test_output_read_by_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -
         os.close(writer)
         stderr.seek(0)
         assert (done.returncode, stderr.read()) == (1, "")
+
+
+class TestAFaultNoCheckForesaw:
+    """Bad input must not rely on the exceptions foreseen: any other fault on an input path is one
+    line naming the input and the fault's type (its text could quote the case), exit status 3.
+    None is known, so one is injected."""
+
+    CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
+
+    @staticmethod
+    def _broken(*args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("Sam Carter, 31, rf_cancer_history: yes")
+
+    def test_validate_names_the_file_and_exits_3(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import engine.casefile
+
+        monkeypatch.setattr(engine.casefile, "_parse_yaml", self._broken)
+        result = runner.invoke(app, ["validate", str(self.CLASSIC)])
+        assert result.exit_code == 3, result.output
+        assert result.stderr.splitlines()[0] == (
+            f"{self.CLASSIC}: (file) = ZeroDivisionError: Tripod failed reading this file; "
+            "allowed a file it can read (please report it)")
+        assert "Sam Carter" not in result.output
+        assert "Traceback" not in result.output
+
+    def test_assess_names_the_case_and_exits_3(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import engine.inference
+
+        monkeypatch.setattr(engine.inference, "assess", self._broken)
+        result = runner.invoke(app, ["assess", str(self.CLASSIC)])
+        assert result.exit_code == 3, result.output
+        assert result.stderr == (f"{self.CLASSIC}: (assessment) = ZeroDivisionError: the engine "
+                                 "failed on this case; allowed a case it can assess (please "
+                                 "report it)\n")

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import copy
 import json
+import math
+import os
+import re
+import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +17,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.casefile import load_case, parse_case
+from engine.casefile import _parse_yaml, dump_case, load_case, parse_case
 from engine.errors import CaseFileError
+from engine.forms import DECIMAL, OTHER_NUMBER, NumberForm
 from engine.intake import Case
 from tests.conftest import EXAMPLES
 
@@ -92,6 +98,10 @@ SYNTAX = st.sampled_from([
     "0x" + "f" * 50, "0o" + "7" * 50, "1:2:3", "1:" + "9" * 5000, ": :", "- - -",
     "!!python/tuple [1]", "\ufeff", "\u2028", "'", '"', "\\", "#", "%YAML 1.2\n---", "---",
     "...", "*undefined", "NaN", "Infinity", "true", "null", "{}", "[]", "1.5", "-0",
+    # Number forms YAML 1.1 re-values (030 is 24, 1:10 is 70), and their neighbours.
+    "030", "010", "-030", "0x1E", "0b11110", "0o36", "1_5", "2_2.5", "1:10", "1:10:30.5", "030.5",
+    "+30", ".5", "1.", "1e3", "2.25e1", "1.5e+3", "!!int 030", "!!float 1_5", "\uff13\uff10",
+    "\u0663\u0660",
 ])
 piece = st.one_of(SYNTAX, st.text(max_size=20), st.binary(max_size=20))
 # A splice replaces a line's value (after its first ": "), or cuts bytes at a place and inserts.
@@ -135,3 +145,128 @@ def test_any_spliced_case_file_is_a_case_or_named_problems(
             assert "\n" not in str(problem)
     else:
         assert isinstance(case, Case)
+
+
+# The plain scalars PyYAML (YAML 1.1) resolves as numbers, drawn from its own patterns.
+YAML11_NUMBERS = [regexp for tag, regexp in yaml.SafeLoader.yaml_implicit_resolvers["1"]
+                  if tag.endswith((":int", ":float"))]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of([st.from_regex(regexp, fullmatch=True) for regexp in YAML11_NUMBERS]))
+def test_a_number_yaml_11_reads_is_read_the_same_or_kept_as_written(text: str) -> None:
+    """Whatever YAML 1.1 takes for a number is either plain decimal, and Tripod reads the same
+    value, or it is kept as written for the intake model to refuse: never another number."""
+    text = text.strip()
+    try:
+        theirs = yaml.safe_load(f"n: {text}\n")["n"]
+    except ValueError:  # PyYAML resolves 0b_ as an int, then cannot build it
+        theirs = None
+    ours = _parse_yaml("n.yaml", f"n: {text}\n")["n"]
+    if DECIMAL.fullmatch(text):
+        assert ours == theirs and type(ours) is type(theirs)
+    elif re.fullmatch(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)", text):
+        assert not math.isfinite(ours)  # refused by every range
+    else:
+        assert ours == NumberForm(text)
+
+
+def _special(kind: str, folder: Path, name: str) -> Path:
+    path = folder / name
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "dev-urandom":
+        path.symlink_to("/dev/urandom")
+    elif kind == "dangling":
+        path.symlink_to(folder / "nowhere")
+    elif kind == "loop":
+        path.symlink_to(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "link-to-folder":
+        (folder / "sub").mkdir()
+        path.symlink_to(folder / "sub")
+    elif kind == "socket":
+        with socket.socket(socket.AF_UNIX) as server:
+            server.bind(str(path))
+    else:
+        path.write_text(BASE_TEXT, encoding="utf-8")
+    return path
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=2000)
+@given(kind=st.sampled_from(["fifo", "dev-zero", "dev-urandom", "dangling", "loop", "folder",
+                             "link-to-folder", "socket", "regular"]),
+       name=st.sampled_from(["c.yaml", "c.yml", "c.json", "c.txt", "C.YAML"]))
+def test_a_path_of_any_kind_is_a_case_or_one_line_at_once(
+        tmp_path_factory: pytest.TempPathFactory, kind: str, name: str) -> None:
+    """FIFOs, devices, sockets, folders and links of every sort: never a block, never an endless
+    read, never anything but a Case or one line naming the file."""
+    path = _special(kind, tmp_path_factory.mktemp("special"), name)
+    try:
+        case = load_case(path)
+    except CaseFileError as exc:
+        (problem,) = exc.problems
+        assert problem.where == str(path)
+        assert "\n" not in str(problem)
+    else:
+        assert isinstance(case, Case)
+        assert kind == "regular"
+
+
+NUMERIC_KEYS = ["client.age", "hips.left.ir_deg", "feet.left.navicular_drop_mm",
+                "feet.left.fpi6_total"]
+number_like = st.one_of(
+    st.from_regex(r"[-+]?[0-9_:.xob]{1,8}(e[-+]?[0-9]{1,3})?", fullmatch=True),
+    st.text(alphabet=st.characters(categories=["Nd", "No", "Pd", "Po", "Zs"]), max_size=6),
+    st.sampled_from(["inf", "-inf", "nan", "Infinity", "1e3", " 30 ", "\uff13\uff10", "30."]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.sampled_from(NUMERIC_KEYS), text=number_like)
+def test_a_numeric_answer_is_accepted_only_when_plain_decimal(key: str, text: str) -> None:
+    """An intake answer is checked as a case file's value is: any text gives a value or lines,
+    and a number is taken only as a person writes it (never 2_2 as 22, never ３０ as 30)."""
+    from engine.questions import TooLong, check, parse, questions
+
+    question = next(q for q in questions() if q.key == key)
+    try:
+        value = parse(question, text)
+    except TooLong:
+        return
+    lines = check(question, value)
+    if not lines:
+        assert DECIMAL.fullmatch(text.strip()), (text, value)
+    for line in lines:
+        assert line.startswith(f"{key} = ") and "\n" not in line
+
+
+any_char = st.characters(exclude_categories=[])  # surrogates and control characters included
+prose = st.text(alphabet=st.one_of(any_char, st.sampled_from("\n\r\t\x85\u2028\u2029 '\":#-")),
+                max_size=30)
+# Text a YAML reader could take for a number: it must be written quoted.
+numeral = st.one_of(st.from_regex(OTHER_NUMBER, fullmatch=True),
+                    st.from_regex(DECIMAL, fullmatch=True))
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(notes=prose, name=st.one_of(prose, numeral), fmt=st.sampled_from(["yaml", "json"]))
+def test_any_text_a_case_holds_is_written_and_read_back_unchanged(
+        tmp_path_factory: pytest.TempPathFactory, notes: str, name: str, fmt: str) -> None:
+    """Names and notes are refused in one line, or written by dump_case (as tripod export does)
+    and read back unchanged: U+0085 once came back as a space."""
+    doc = copy.deepcopy(BASE)
+    doc["notes"], doc["client"]["name"] = notes, name
+    try:
+        case = parse_case("drawn.yaml", doc)
+    except CaseFileError as exc:
+        for problem in exc.problems:
+            assert problem.field in ("notes", "client.name")
+            assert "\n" not in str(problem)
+        return
+    path = tmp_path_factory.mktemp("roundtrip") / f"case.{fmt}"
+    path.write_text(dump_case(case, fmt), encoding="utf-8")
+    assert load_case(path) == case

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from engine.casefile import case_to_document, load_case, parse_case
 from engine.cli import app
+from engine.forms import NOT_DECIMAL
 from engine.inference import assess, build_engine
 from engine.intake import Case
 from engine.questions import (
@@ -28,6 +29,7 @@ from engine.questions import (
     build_document,
     check,
     parse,
+    parse_flags,
     plan,
     prefill_from,
     progress,
@@ -192,6 +194,51 @@ class TestAnswers:
         ambiguous = parse(question("pelvis.sacrum"), "n")
         assert check(question("pelvis.sacrum"), ambiguous) == [
             "pelvis.sacrum = 'n': allowed one of nutated, neutral, counternutated, unsure"]
+
+    @pytest.mark.parametrize(("key", "text"), [
+        ("hips.left.ir_deg", "2_2"), ("hips.left.ir_deg", "2_2.5"), ("client.age", "2_2"),
+        ("client.age", "\uff13\uff10"), ("client.age", "\u0663\u0660"),
+        ("hips.left.ir_deg", "\u0663\u0660.5"), ("hips.left.ir_deg", "0x1E"),
+        ("client.age", "030"), ("hips.left.ir_deg", "1:10"), ("hips.left.ir_deg", "inf")])
+    def test_a_number_not_in_plain_decimal_is_refused_as_a_case_file_would_be(self, key: str,
+                                                                            text: str) -> None:
+        """Python's int() and float() read 2_2 as 22 and full-width or Arabic-Indic digits as
+        ASCII ones: the answer is refused, not re-valued."""
+        assert check(question(key), parse(question(key), text)) == [f"{key} = {text}: {NOT_DECIMAL}"]
+
+    @pytest.mark.parametrize(("key", "text", "value"), [
+        ("client.age", "31", 31), ("client.age", "+31", 31), ("hips.left.ir_deg", "22.5", 22.5),
+        ("hips.left.ir_deg", "-5", -5), ("hips.left.ir_deg", ".5", 0.5)])
+    def test_a_plain_decimal_answer_is_read_as_written(self, key: str, text: str,
+                                                       value: float) -> None:
+        assert parse(question(key), text) == value
+        assert check(question(key), value) == []
+
+    @pytest.mark.parametrize("text", ["\uff11", "\u0661", "u\uff12", "1 \u0663"])
+    def test_a_red_flag_number_in_other_digits_is_refused(self, text: str) -> None:
+        """A full-width or Arabic-Indic digit once counted as item 1, 2 or 3: a yes unasked."""
+        group = next(q for q in questions() if q.group)
+        answer = parse_flags(group, text)
+        assert isinstance(answer, str)
+        assert answer.startswith(f"{group.key} = {text!r}: allowed n (none)")
+
+    def test_an_integer_of_400_digits_gets_the_range_not_a_traceback(self) -> None:
+        """math.isfinite() once overflowed on an int past 308 digits."""
+        (line,) = check(question("client.age"), parse(question("client.age"), "9" * 400))
+        assert line.startswith("client.age = 999")
+        assert line.endswith(": allowed 5 to 100 years")
+
+    def test_a_fault_while_checking_an_answer_is_one_line_without_the_answer(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A fault no check foresaw is named by its type, never its text (it could quote the
+        answer); the question is asked again."""
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise ZeroDivisionError("Sam Carter")
+
+        monkeypatch.setattr(Case, "model_validate", broken)
+        assert check(question("client.name"), "Sam Carter") == [
+            ("client.name = ZeroDivisionError: Tripod failed checking this answer; allowed "
+             "another answer, or skip (please report it)")]
 
     def test_a_required_field_cannot_be_skipped(self) -> None:
         assert check(question("client.age"), None) == ["client.age = (missing): required"]

@@ -126,6 +126,22 @@ def test_export_writes_the_stored_case_as_an_owner_only_case_file(db: Path, tmp_
     assert oct(out.stat().st_mode & 0o777) == "0o600"
 
 
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+@pytest.mark.parametrize("notes", ["left knee\x85drifts out", "NEL at the end\x85",
+                                   "left knee\x85drifts\u2028out\r\non split squats\tand more"])
+def test_export_of_notes_with_every_line_break_reads_back_unchanged(
+        db: Path, tmp_path: Path, classic_doc: dict[str, Any], write_case: Callable[..., Path],
+        suffix: str, notes: str) -> None:
+    """U+0085 (NEL) is a line break to YAML: exported unquoted, it came back as a space."""
+    classic_doc["notes"] = notes
+    case_file = write_case(json.dumps(classic_doc, default=str), "nel.json")
+    ok("assess", str(case_file), "--store")
+    out = tmp_path / f"again{suffix}"
+    ok("export", "1", "--out", str(out))
+    assert load_case(out) == load_case(case_file)
+    assert load_case(out).notes == classic_doc["notes"]
+
+
 def test_export_refuses_to_overwrite_without_force(db: Path, tmp_path: Path) -> None:
     ok("assess", str(CLASSIC), "--store")
     out = tmp_path / "kept.yaml"
