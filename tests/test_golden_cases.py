@@ -21,6 +21,13 @@ def load(path: Path) -> tuple[dict[str, Any], Assessment]:
     return spec["expect"], assess(parse_case(path.name, spec["intake"]))
 
 
+def cited_claims(result: Assessment) -> set[str]:
+    """Every claim the assessment rests on: its trace steps, root cause and constraints."""
+    cited = {claim for step in result.trace for claim in step.claims}
+    cited |= set(result.root_cause.claims) if result.root_cause else set()
+    return cited | {claim for constraint in result.constraints for claim in constraint.claims}
+
+
 def finding_key(finding: Any, with_strength: bool) -> str:
     key = finding.id if finding.side is None else f"{finding.id}:{finding.side}"
     return f"{key}:{finding.strength}" if with_strength else key
@@ -50,6 +57,14 @@ def test_golden_case(path: Path) -> None:
     assert expect["constraints"] == [c.id for c in result.constraints]
     if "missing_first" in expect:
         assert expect["missing_first"] == result.missing[0]
+    # The rules that fired, so that a right finding reached by the wrong rule fails the case.
+    assert expect["rules"] == sorted({step.rule for step in result.trace}, key=rule_order)
+    assert expect["claims"] == sorted(cited_claims(result), key=lambda claim: int(claim[1:]))
+
+
+def rule_order(rule: str) -> tuple[str, int]:
+    segment, _, number = rule.partition("-")
+    return segment, int(number)
 
 
 def test_there_are_at_least_twenty_golden_cases_covering_every_root_cause() -> None:

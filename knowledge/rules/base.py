@@ -120,8 +120,10 @@ class TripodRules:
         self.declare(built(Referral, {"flag": flag, "tier": spec.tier, "partner": partner}))  # type: ignore[attr-defined]
 
     def block(self, reason: str, path: str, rule: str, used: Iterable[Any] = (),
-              sources: Iterable[str] = ()) -> None:
-        self.record(ref("blocked", reason, path), rule, (), used, (), sources)
+              sources: Iterable[str] = (), claims: Iterable[str] = ()) -> None:
+        """Declare that no root cause can be reached, and record why (the claims whose pattern
+        cannot be told apart without what is missing)."""
+        self.record(ref("blocked", reason, path), rule, claims, used, (), sources)
         self.declare(built(Blocked, {"reason": reason, "path": path}))  # type: ignore[attr-defined]
 
     def root(self, cause: str, side: str | None, rule: str, used: Iterable[Any],

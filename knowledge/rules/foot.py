@@ -30,17 +30,17 @@ class FootRules(TripodRules):
         in the medial way the model follows up the chain (C2)."""
         self.conclude("tripod_contact_lost", side, "FOOT-08", ("C2",), [contact])
 
-    @Rule(AS.fault << LiftFact(name="toes_lift", value="yes", side=MATCH.side),
-          salience=SEGMENT)
-    def foot_03a_toes_lift(self, fault: Obs, side: str) -> None:
-        """Toes lifting in a lift is one of the typical faults (C3)."""
-        self.conclude("lateral_weight_shift", side, "FOOT-03", ("C3",), [fault])
-
     @Rule(AS.fault << LiftFact(name="weight_drift", value="lateral", side=MATCH.side),
           salience=SEGMENT)
-    def foot_03b_lateral_drift(self, fault: Obs, side: str) -> None:
+    def foot_03_lateral_drift(self, fault: Obs, side: str) -> None:
         """Weight dumped onto the outside of the foot is one of the typical faults (C3)."""
         self.conclude("lateral_weight_shift", side, "FOOT-03", ("C3",), [fault])
+
+    @Rule(AS.fault << LiftFact(name="toes_lift", value="yes", side=MATCH.side),
+          salience=SEGMENT)
+    def foot_09_toes_lift(self, fault: Obs, side: str) -> None:
+        """Toes lifting in a lift is one of the typical faults (C3)."""
+        self.conclude("lateral_weight_shift", side, "FOOT-09", ("C3",), [fault])
 
     @Rule(AS.posture << FootFact(name="fpi6_total", value=meets("fpi6_pronated"), side=MATCH.side),
           AS.motion << FootFact(name=one_of(*MOTIONS), value="absent", side=MATCH.side),

@@ -22,15 +22,15 @@ _FOOT_DEFICIT = one_of("first_met_unloaded", "compensatory_pronation")
 
 class RootCauseRules(TripodRules):
     @Rule(Stage(), NOT(HipFact(name="ir_deg")), salience=GATE)
-    def root_00a_no_hip_rotation(self) -> None:
+    def root_00_no_hip_rotation(self) -> None:
         """Without hip IR on either side no root cause can be told apart (C8-C10)."""
-        self.block("too_little_assessed", "hips.ir_deg", "ROOT-00")
+        self.block("too_little_assessed", "hips.ir_deg", "ROOT-00", claims=("C8", "C9", "C10"))
 
     @Rule(Stage(), NOT(Found(finding="first_met_unloaded")), NOT(Found(finding="compensatory_pronation")),
           NOT(Found(finding="tripod_holds")), salience=GATE)
-    def root_00b_no_tripod_status(self) -> None:
+    def root_09_no_tripod_status(self) -> None:
         """Without knowing whether the tripod holds, foot and pelvis cannot be told apart (C2)."""
-        self.block("too_little_assessed", "movements.first_met", "ROOT-00")
+        self.block("too_little_assessed", "movements.first_met", "ROOT-09", claims=("C2",))
 
     @Rule(AS.foot << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
           AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),
@@ -56,7 +56,7 @@ class RootCauseRules(TripodRules):
     def root_07_foot_deficit_with_its_hip_unmeasured(self, side: str) -> None:
         """The foot deficit is on a side whose hip was not measured: whether the chain has risen to
         the hip there cannot be told (C7, C15)."""
-        self.block("too_little_assessed", f"hips.{side}.ir_deg", "ROOT-07")
+        self.block("too_little_assessed", f"hips.{side}.ir_deg", "ROOT-07", claims=("C7", "C15"))
 
     @Rule(AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),
           AS.pelvis << Found(finding="pelvic_er_orientation"),
@@ -85,7 +85,7 @@ class RootCauseRules(TripodRules):
         """The foot holds and the hip lacks IR, but the pelvic items may not be used in pregnancy:
         the model's remaining candidate cannot be examined (C12; ACOG804, VLEEMING2008)."""
         self.block("pelvis_not_assessed_in_pregnancy", "pelvis", "ROOT-08", [hip, tripod, why],
-                   sources=["ACOG804", "VLEEMING2008"])
+                   sources=["ACOG804", "VLEEMING2008"], claims=("C12",))
 
     @Rule(AS.tripod << Found(finding="tripod_holds"),
           AS.hip << Found(finding="hip_ir_available"),
