@@ -7,9 +7,9 @@ from __future__ import annotations
 from experta import AS, MATCH, NOT, Rule
 
 from engine.facts import Found, Root
-from knowledge.rules.base import CONSTRAINT, TripodRules, one_of
+from knowledge.rules.base import CONSTRAINT, FOOT_DEFICITS, TripodRules, one_of
 
-_FOOT_DEFICIT = one_of("first_met_unloaded", "compensatory_pronation")
+_FOOT_DEFICIT = one_of(*FOOT_DEFICITS)
 _CHAIN = one_of("ascending_foot_chain", "descending_pelvic_chain")
 
 
@@ -27,19 +27,20 @@ class ConstraintRules(TripodRules):
           AS.why << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
           salience=CONSTRAINT)
     def con_03_restore_medial_foot_loading(self, root: Root, why: Found, side: str) -> None:
-        """First restore whole-foot use (C2, C20)."""
+        """First restore whole-foot use (C2, C20) on every side whose foot does not load its medial
+        side: 1st metatarsal lost, weight drifting out or toes lifting (C3, C14), or compensating."""
         self.advise("restore_medial_foot_loading", side, "CON-03", [root, why])
 
     @Rule(AS.root << Root(cause="ascending_foot_chain"),
           AS.why << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
           salience=CONSTRAINT)
     def con_04_toe_bias_constraint(self, root: Root, why: Found, side: str) -> None:
-        """Bias toward the toes as a constraint to find the 1st metatarsal (C18)."""
+        """Bias toward the toes as a constraint that encourages medial loading and finds the 1st
+        metatarsal (C18), wherever the foot cannot load its medial side."""
         self.advise("toe_bias_constraint", side, "CON-04", [root, why])
 
     @Rule(AS.root << Root(),
-          AS.why << Found(finding=one_of("first_met_unloaded", "compensatory_pronation",
-                                         "lateral_weight_shift"), side=MATCH.side),
+          AS.why << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
           salience=CONSTRAINT)
     def con_05_avoid_pressure_cues(self, root: Root, why: Found, side: str) -> None:
         """Wherever the foot is involved, pressure cues do not fix it (C17)."""

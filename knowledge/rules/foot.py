@@ -18,9 +18,14 @@ class FootRules(TripodRules):
 
     @Rule(AS.contact << LiftFact(name="first_met", value="kept", side=MATCH.side),
           NOT(LiftFact(name="first_met", value="lost", side=MATCH.side)),
+          NOT(LiftFact(name="weight_drift", value="lateral", side=MATCH.side)),
+          NOT(LiftFact(name="toes_lift", value="yes", side=MATCH.side)),
           salience=SEGMENT)
     def foot_02_tripod_holds(self, contact: Obs, side: str) -> None:
-        """The 1st metatarsal head stays down in every lift observed on this side (C2)."""
+        """The 1st metatarsal head stays down in every lift observed on this side, and the weight
+        neither drifts to the outside of the foot nor lifts the toes: a functional tripod loads its
+        medial side (C2, C3). A 1st metatarsal that touches the floor while the weight drifts out or
+        the toes lift is not loaded (C16), so that foot does not hold."""
         self.conclude("tripod_holds", side, "FOOT-02", ("C2",), [contact])
 
     @Rule(AS.contact << LiftFact(name=one_of("heel", "fifth_met"), value="lost", side=MATCH.side),
@@ -33,14 +38,17 @@ class FootRules(TripodRules):
     @Rule(AS.fault << LiftFact(name="weight_drift", value="lateral", side=MATCH.side),
           salience=SEGMENT)
     def foot_03_lateral_drift(self, fault: Obs, side: str) -> None:
-        """Weight dumped onto the outside of the foot is one of the typical faults (C3)."""
-        self.conclude("lateral_weight_shift", side, "FOOT-03", ("C3",), [fault])
+        """Weight dumped onto the outside of the foot: the medial side is not loaded, whatever the
+        1st metatarsal's contact (C3, C16)."""
+        self.conclude("lateral_weight_shift", side, "FOOT-03", ("C3", "C16"), [fault])
 
     @Rule(AS.fault << LiftFact(name="toes_lift", value="yes", side=MATCH.side),
           salience=SEGMENT)
     def foot_09_toes_lift(self, fault: Obs, side: str) -> None:
-        """Toes lifting in a lift is one of the typical faults (C3)."""
-        self.conclude("lateral_weight_shift", side, "FOOT-09", ("C3",), [fault])
+        """Toes lifting in a hinge or split squat: one of the typical faults that start the chain
+        (C3, C16), the one a toe-biased set-up answers (C18). It is named for what was seen; it is
+        not a lateral drift."""
+        self.conclude("toes_lift", side, "FOOT-09", ("C3", "C16", "C18"), [fault])
 
     @Rule(AS.posture << FootFact(name="fpi6_total", value=meets("fpi6_pronated"), side=MATCH.side),
           AS.motion << FootFact(name=one_of(*MOTIONS), value="absent", side=MATCH.side),

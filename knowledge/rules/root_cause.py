@@ -10,14 +10,14 @@ from __future__ import annotations
 from experta import AS, MATCH, NOT, Rule
 
 from engine.facts import Blocked, Found, HipFact, Obs, Root, Stage
-from knowledge.rules.base import GATE, ROOT, TripodRules, one_of
+from knowledge.rules.base import FOOT_DEFICITS, GATE, ROOT, TripodRules, one_of
 
 _ASC = "ascending_foot_chain"
 _DESC = "descending_pelvic_chain"
 _NONE = "no_chain_deficit"
 
 
-_FOOT_DEFICIT = one_of("first_met_unloaded", "compensatory_pronation")
+_FOOT_DEFICIT = one_of(*FOOT_DEFICITS)
 
 
 class RootCauseRules(TripodRules):
@@ -26,8 +26,7 @@ class RootCauseRules(TripodRules):
         """Without hip IR on either side no root cause can be told apart (C8-C10)."""
         self.block("too_little_assessed", "hips.ir_deg", "ROOT-00", claims=("C8", "C9", "C10"))
 
-    @Rule(Stage(), NOT(Found(finding="first_met_unloaded")), NOT(Found(finding="compensatory_pronation")),
-          NOT(Found(finding="tripod_holds")), salience=GATE)
+    @Rule(Stage(), NOT(Found(finding=_FOOT_DEFICIT)), NOT(Found(finding="tripod_holds")), salience=GATE)
     def root_09_no_tripod_status(self) -> None:
         """Without knowing whether the tripod holds, foot and pelvis cannot be told apart (C2)."""
         self.block("too_little_assessed", "movements.first_met", "ROOT-09", claims=("C2",))
@@ -36,7 +35,8 @@ class RootCauseRules(TripodRules):
           AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),
           NOT(Blocked()), salience=ROOT)
     def root_01_ascending_foot_chain(self, foot: Found, hip: Found, side: str) -> None:
-        """The foot cannot load the 1st metatarsal and the same side's hip lacks IR: one root (C15)."""
+        """The foot cannot load its medial side (1st metatarsal lost, weight drifting out, toes
+        lifting, or compensating) and the same side's hip lacks IR: one root (C3, C7, C15)."""
         self.root(_ASC, side, "ROOT-01", [foot, hip])
 
     @Rule(AS.foot << Found(finding=_FOOT_DEFICIT, side=MATCH.side),

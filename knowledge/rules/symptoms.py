@@ -5,7 +5,7 @@ from __future__ import annotations
 from experta import AS, MATCH, P, Rule
 
 from engine.facts import Found, LiftFact, Obs, StandingFact
-from knowledge.rules.base import CHAIN, SEGMENT, TripodRules, one_of
+from knowledge.rules.base import CHAIN, MEDIAL_LOADING_LOST, SEGMENT, TripodRules, one_of
 
 # instruments.md section 17: glutes absent AND one of these regions felt supports C11.
 _INSTEAD_OF_GLUTES = {
@@ -48,8 +48,7 @@ class SymptomRules(TripodRules):
         """Centre of mass forward and glutes gripping: an ER-dominant answer to falling forward (C13)."""
         self.conclude("er_dominant_glute_strategy", None, "SYM-05", ("C13",), [com, grip])
 
-    @Rule(AS.fault << Found(finding=one_of("first_met_unloaded", "lateral_weight_shift"),
-                            side=MATCH.side),
+    @Rule(AS.fault << Found(finding=one_of(*MEDIAL_LOADING_LOST), side=MATCH.side),
           AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),
           salience=CHAIN)
     def sym_06_lift_faults_avoid_ir(self, fault: Found, hip: Found, side: str) -> None:
