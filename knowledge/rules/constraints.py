@@ -51,14 +51,17 @@ class ConstraintRules(TripodRules):
     @Rule(AS.root << Root(cause=_CHAIN), AS.why << Found(finding="hip_ir_limited", side=MATCH.side),
           salience=CONSTRAINT)
     def con_06_regain_hip_ir(self, root: Root, why: Found, side: str) -> None:
-        """Then regain internal rotation (C9, C10, C20)."""
+        """Then regain internal rotation (C9, C10, C20): after the foot, before the pelvis, in C20's
+        order ("regain internal rotation, let pelvis and femur move"), which contract.md fixes."""
         self.advise("regain_hip_ir", side, "CON-06", [root, why])
 
     @Rule(AS.root << Root(cause=_CHAIN), AS.why << Found(finding="pelvic_er_orientation"),
           NOT(Found(finding="pregnancy_precautions")), salience=CONSTRAINT)
     def con_07_pelvic_position_toward_nutation(self, root: Root, why: Found) -> None:
-        """A pelvis found in ER must move toward nutation before femoral IR is available
-        (C7, C12, C20). Without that finding nothing here says the pelvis is the one to move."""
+        """Once IR is regained at the hip, let a pelvis found in ER move toward a position consistent
+        with a nutated sacrum, so that IR is true IR through the lift (C12), in C20's order: regain
+        IR, then let pelvis and femur move. Without that finding nothing here says the pelvis is the
+        one to move."""
         self.advise("pelvic_position_toward_nutation", None, "CON-07", [root, why])
 
     @Rule(AS.root << Root(cause=_CHAIN), salience=CONSTRAINT)

@@ -19,10 +19,10 @@ from knowledge.rules.base import (
 )
 
 _ASYMMETRIC = catalog().threshold("hip_ir_asymmetric")
-# What may lift a low-normal IR to "restricted": a finding at the foot or the pelvis, or the lateral
-# chain, on the model's path to the hip. A shin seen turned out (no reliability data) is not enough.
-_SUPPORTS_BORDERLINE_IR = (*MEDIAL_LOADING_LOST, "compensatory_pronation", "lateral_chain_er_bias",
-                           "pelvic_er_orientation")
+# What may lift a low-normal IR to "restricted": a finding at the same side's foot or lateral chain
+# (HIP-02), or the pelvis (HIP-06), on the model's path to the hip. A shin seen turned out (no
+# reliability data) is not enough.
+_SUPPORTS_BORDERLINE_IR = (*MEDIAL_LOADING_LOST, "compensatory_pronation", "lateral_chain_er_bias")
 
 
 class TibiaFemurRules(TripodRules):
@@ -57,6 +57,18 @@ class TibiaFemurRules(TripodRules):
         """Low-normal IR counts as restricted only beside another chain finding on the same side,
         never alone (STAHELI1985 band; C8, C9)."""
         self.conclude("hip_ir_limited", side, "HIP-02", ("C8", "C9"), [hip, support],
+                      thresholds=["!hip_ir_limited", "hip_ir_borderline_top"], strength="borderline")
+
+    @Rule(AS.hip << HipFact(name="ir_deg",
+                        value=misses("hip_ir_limited") & meets("hip_ir_borderline_top"),
+                        side=MATCH.side),
+          AS.pelvis << Found(finding="pelvic_er_orientation", side=None),
+          salience=SUPPORT)
+    def hip_06_borderline_hip_ir_beside_an_er_pelvis(self, hip: Obs, pelvis: Found, side: str) -> None:
+        """Low-normal IR beside a pelvis found in ER on its own two signs: the pelvis is one, unsided,
+        for both hips, and the model says it limits IR (C12; STAHELI1985 band; C8, C9). Not circular:
+        the pelvic finding never uses the hip (PEL-01)."""
+        self.conclude("hip_ir_limited", side, "HIP-06", ("C8", "C9", "C12"), [hip, pelvis],
                       thresholds=["!hip_ir_limited", "hip_ir_borderline_top"], strength="borderline")
 
     @Rule(AS.hip << HipFact(name="ir_deg", value=misses("hip_ir_borderline_top"),
