@@ -140,7 +140,7 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     root_cause = _root_cause(case, roots, findings, by_conclusion) if status == "complete" else None
     alternatives = _alternatives(root_cause, findings)
     constraints = _constraints(declared[Advice], first_rule) if root_cause else ()
-    detail = _missing(case, blocked)
+    detail = _missing(case, blocked, found)
     if status == "referral":
         # No chain reasoning ran, so no observation is missing for it; a red flag left unanswered
         # still is, and the doctor the client is sent to should hear of it.
@@ -285,6 +285,10 @@ def _constraints(advice: list[Advice], first_rule: dict[str, str]) -> tuple[Cons
     return tuple(out)
 
 
+def _could_change(path: str) -> tuple[str, ...]:
+    return next((watched.could_change for watched in catalog().observations if path in watched.paths()), ())
+
+
 def _value(case: Case, path: str) -> Any:
     current: Any = case
     for part in path.split("."):
@@ -294,12 +298,19 @@ def _value(case: Case, path: str) -> Any:
     return current
 
 
-def _missing(case: Case, blocked: list[Blocked]) -> tuple[MissingDetail, ...]:
+def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[MissingDetail, ...]:
     kb = catalog()
     items: list[MissingDetail] = []
     for fact in blocked:
         if fact["reason"] == "red_flag_unknown":
             items.append(MissingDetail(path=fact["path"], state="unknown", could_change=("status",)))
+    # Entered values that contradict each other are to be measured again (FOOT-10): what to assess.
+    contradicted = {fact["side"] for fact in found if fact["finding"] == "measurement_contradiction"}
+    for side in SIDES:
+        if side in contradicted:
+            items.extend(MissingDetail(path=f"feet.{side}.{name}", state="contradictory",
+                                       could_change=_could_change(f"feet.{side}.{name}"))
+                         for name in ("navicular_drop_mm", "midfoot_yield"))
     pregnant = case.red_flags.preg_current == "yes"
     for watched in kb.observations:
         if (watched.pelvic and pregnant) or watched.optional:

@@ -123,7 +123,7 @@ class Constraint(_Model):
 
 class MissingDetail(_Model):
     path: str
-    state: Literal["not_assessed", "unsure", "unknown"]
+    state: Literal["not_assessed", "unsure", "unknown", "contradictory"]
     could_change: tuple[str, ...]
 
 

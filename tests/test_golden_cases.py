@@ -59,6 +59,9 @@ def test_golden_case(path: Path) -> None:
     assert expect["constraints"] == [c.id for c in result.constraints]
     if "missing_first" in expect:
         assert expect["missing_first"] == result.missing[0]
+    # Entered values that contradict each other, listed in `missing` to be measured again.
+    remeasure = [m.path for m in result.missing_detail if m.state == "contradictory"]
+    assert expect.get("remeasure", []) == remeasure
     # The rules that fired, so that a right finding reached by the wrong rule fails the case.
     assert expect["rules"] == sorted({step.rule for step in result.trace}, key=rule_order)
     assert expect["claims"] == sorted(cited_claims(result), key=lambda claim: int(claim[1:]))
