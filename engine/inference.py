@@ -42,6 +42,7 @@ from engine.trace import (
     MissingDetail,
     RootCause,
     RootCauseId,
+    SideCause,
     Status,
     TraceStep,
     ref,
@@ -148,10 +149,10 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     order = {finding: index for index, finding in enumerate(kb.texts.findings)}
     findings = tuple(_finding(fact, by_conclusion) for fact in sorted(
         found, key=lambda fact: (order.get(fact["finding"], len(order)), fact["finding"], fact["side"] or "")))
-    root_cause = _root_cause(case, roots, findings, first_rule) if status == "complete" else None
+    root_cause = _root_cause(case, roots, findings, by_conclusion) if status == "complete" else None
     alternatives = _alternatives(root_cause, findings)
     constraints = _constraints(declared[Advice], first_rule) if root_cause else ()
-    detail = _missing(case, blocked)
+    detail = _missing(case, blocked, found)
     if status == "referral":
         # No chain reasoning ran, so no observation is missing for it; a red flag left unanswered
         # still is, and the doctor the client is sent to should hear of it.
@@ -198,15 +199,38 @@ _LEVELS: tuple[Confidence, ...] = ("low", "moderate", "high")
 
 
 def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
-                first_rule: dict[str, str]) -> RootCause | None:
+                by_conclusion: dict[str, list[TraceStep]]) -> RootCause | None:
     if not roots:
         return None
     kb = catalog().root_causes
-    cause = roots[0]["cause"]
-    sides = tuple(s for s in SIDES if any(r["side"] == s for r in roots))
+    causes = [cause for cause in kb.causes if any(r["cause"] == cause for r in roots)]
+    # Sides that reach different causes (a foot chain on one side, a pelvic chain on the other) are
+    # reported side by side; the model expects foot and hip to share one root (C15), so each
+    # cause's confidence is lowered, and the better supported one leads (ties: root_causes.yaml's order).
+    scored = {cause: _score(case, cause, [r for r in roots if r["cause"] == cause], findings,
+                            disagree=len(causes) > 1) for cause in causes}
+    lead = max(causes, key=lambda cause: _LEVELS.index(scored[cause].confidence))
+    by_side = tuple(SideCause(side=r["side"], id=r["cause"],
+                              rule=by_conclusion[ref("root_cause", r["cause"], r["side"])][0].rule,
+                              penalties=(r["penalty"],) if r["penalty"] else ())
+                    for side in SIDES for r in roots if r["side"] == side)
+    rule = by_conclusion[ref("root_cause", lead, scored[lead].sides[0] if scored[lead].sides else None)][0].rule
+    return scored[lead].model_copy(update={"rule": rule, "by_side": by_side})
+
+
+def _score(case: Case, cause: str, roots: list[Root], findings: tuple[Finding, ...],
+           disagree: bool) -> RootCause:
+    """One cause weighed over the sides where its pattern holds. A side reaching it only with a
+    weaker pattern (a penalty) beside a side reaching it in full adds no side and no penalty: the
+    full pattern leads, and the weaker side is listed in ``by_side``."""
+    kb = catalog().root_causes
+    leading = [r for r in roots if r["penalty"] is None] or roots
+    sides = tuple(s for s in SIDES if any(r["side"] == s for r in leading))
     model = kb.causes[cause]
     support = [f for name in model.supporting for f in _present(findings, name, sides)]
-    penalties = [r["penalty"] for r in roots if r["penalty"]]
+    penalties = [r["penalty"] for r in leading if r["penalty"]]
+    if disagree:
+        penalties.append("sides_disagree")
     limited = [f for f in findings if f.id == "hip_ir_limited" and (not sides or f.side in sides)]
     if limited and all(f.strength == "borderline" for f in limited):
         penalties.append("borderline_hip_ir")
@@ -225,9 +249,8 @@ def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
                          else "moderate" if points >= kb.scoring.moderate_at else "low")
     cap = min((_LEVELS.index(kb.penalties[p].cap) for p in applied), default=2)
     confidence = _LEVELS[min(_LEVELS.index(level), cap)]
-    rule = first_rule[ref("root_cause", cause)]
-    return RootCause(id=cause, confidence=confidence, sides=sides, rule=rule, claims=model.claims,
-                     supported_by=tuple(dict.fromkeys(f.id for f in support)),
+    return RootCause(id=cast(RootCauseId, cause), confidence=confidence, sides=sides, rule="",
+                     claims=model.claims, supported_by=tuple(dict.fromkeys(f.id for f in support)),
                      penalties=tuple(dict.fromkeys(applied)))
 
 
@@ -249,9 +272,10 @@ def _alternatives(root: RootCause | None, findings: tuple[Finding, ...]) -> tupl
     if root is None:
         return ()
     causes = catalog().root_causes.causes
+    told = {root.id, *(side.id for side in root.by_side)}
     out = []
     for cause, model in causes.items():
-        if cause == root.id:
+        if cause in told:  # the lead, or another side's own story: not an alternative
             continue
         because = tuple(f for f in model.rejected_by if _present(findings, f, root.sides))
         # Empty when no finding rules it out: its own pattern was simply not found.
@@ -273,6 +297,10 @@ def _constraints(advice: list[Advice], first_rule: dict[str, str]) -> tuple[Cons
     return tuple(out)
 
 
+def _could_change(path: str) -> tuple[str, ...]:
+    return next((watched.could_change for watched in catalog().observations if path in watched.paths()), ())
+
+
 def _value(case: Case, path: str) -> Any:
     current: Any = case
     for part in path.split("."):
@@ -282,7 +310,7 @@ def _value(case: Case, path: str) -> Any:
     return current
 
 
-def _missing(case: Case, blocked: list[Blocked]) -> tuple[MissingDetail, ...]:
+def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[MissingDetail, ...]:
     kb = catalog()
     items: list[MissingDetail] = []
     for fact in blocked:
@@ -292,6 +320,13 @@ def _missing(case: Case, blocked: list[Blocked]) -> tuple[MissingDetail, ...]:
             # What an examination flag waits for: the hip joint itself (hips.<side>, no field of the
             # case file), or a hip's ER (listed again below only once).
             items.append(MissingDetail(path=fact["path"], state="not_assessed", could_change=("status",)))
+    # Entered values that contradict each other are to be measured again (FOOT-10): what to assess.
+    contradicted = {fact["side"] for fact in found if fact["finding"] == "measurement_contradiction"}
+    for side in SIDES:
+        if side in contradicted:
+            items.extend(MissingDetail(path=f"feet.{side}.{name}", state="contradictory",
+                                       could_change=_could_change(f"feet.{side}.{name}"))
+                         for name in ("navicular_drop_mm", "midfoot_yield"))
     pregnant = case.red_flags.preg_current == "yes"
     for watched in kb.observations:
         if (watched.pelvic and pregnant) or watched.optional:

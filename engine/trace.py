@@ -73,6 +73,15 @@ class CaseRef(_Model):
     assessed_on: dt.date
 
 
+class SideCause(_Model):
+    """The root cause one side's own foot and hip point to, and the rule that found it there."""
+
+    side: Side
+    id: RootCauseId
+    rule: str
+    penalties: tuple[str, ...] = ()
+
+
 class RootCause(_Model):
     id: RootCauseId
     confidence: Confidence
@@ -81,6 +90,9 @@ class RootCause(_Model):
     claims: tuple[str, ...]
     supported_by: tuple[str, ...] = ()
     penalties: tuple[str, ...] = ()
+    by_side: tuple[SideCause, ...] = Field(default=(), description=(
+        "each side's own cause; when they differ, `id` is the better supported one and the other "
+        "side's story is here, not among the alternatives"))
 
 
 class Alternative(_Model):
@@ -111,7 +123,7 @@ class Constraint(_Model):
 
 class MissingDetail(_Model):
     path: str
-    state: Literal["not_assessed", "unsure", "unknown"]
+    state: Literal["not_assessed", "unsure", "unknown", "contradictory"]
     could_change: tuple[str, ...]
 
 

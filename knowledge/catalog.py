@@ -237,7 +237,7 @@ class PractitionerReport(_Strict):
     audience: str
     headings: dict[str, str]
     labels: dict[str, str]
-    missing_states: dict[Literal["unknown", "unsure", "not_assessed"], str]
+    missing_states: dict[Literal["unknown", "contradictory", "unsure", "not_assessed"], str]
     threshold_status: dict[Status, str]
 
 

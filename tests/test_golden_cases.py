@@ -21,6 +21,13 @@ def load(path: Path) -> tuple[dict[str, Any], Assessment]:
     return spec["expect"], assess(parse_case(path.name, spec["intake"]))
 
 
+def cited_claims(result: Assessment) -> set[str]:
+    """Every claim the assessment rests on: its trace steps, root cause and constraints."""
+    cited = {claim for step in result.trace for claim in step.claims}
+    cited |= set(result.root_cause.claims) if result.root_cause else set()
+    return cited | {claim for constraint in result.constraints for claim in constraint.claims}
+
+
 def finding_key(finding: Any, with_strength: bool) -> str:
     key = finding.id if finding.side is None else f"{finding.id}:{finding.side}"
     return f"{key}:{finding.strength}" if with_strength else key
@@ -37,6 +44,10 @@ def test_golden_case(path: Path) -> None:
         assert expect["confidence"] == result.root_cause.confidence
     if "penalties" in expect:
         assert expect["penalties"] == list(result.root_cause.penalties)
+    # Each side's own cause, stated whenever the sides tell different stories.
+    by_side = [f"{s.side}:{s.id}" for s in result.root_cause.by_side] if result.root_cause else []
+    told_apart = len({entry.split(":")[1] for entry in by_side}) > 1
+    assert expect.get("by_side", []) == (by_side if told_apart else [])
     assert expect["referral"] == result.referral.urgency
     assert (expect["referral"] is not None) == result.referral.required
     if "red_flags" in expect:
@@ -50,6 +61,17 @@ def test_golden_case(path: Path) -> None:
     assert expect["constraints"] == [c.id for c in result.constraints]
     if "missing_first" in expect:
         assert expect["missing_first"] == result.missing[0]
+    # Entered values that contradict each other, listed in `missing` to be measured again.
+    remeasure = [m.path for m in result.missing_detail if m.state == "contradictory"]
+    assert expect.get("remeasure", []) == remeasure
+    # The rules that fired, so that a right finding reached by the wrong rule fails the case.
+    assert expect["rules"] == sorted({step.rule for step in result.trace}, key=rule_order)
+    assert expect["claims"] == sorted(cited_claims(result), key=lambda claim: int(claim[1:]))
+
+
+def rule_order(rule: str) -> tuple[str, int]:
+    segment, _, number = rule.partition("-")
+    return segment, int(number)
 
 
 def test_there_are_at_least_twenty_golden_cases_covering_every_root_cause() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
@@ -22,8 +23,25 @@ def concluded_ids(kind: str) -> set[str]:
     return set(re.findall(rf'self\.{kind}\(\s*"([a-z_]+)"', RULE_TEXT))
 
 
+RULE_ID = r'"((?:RF|AGE|EXAM|FOOT|TIB|HIP|CHAIN|PEL|LAT|SYM|PROG|ROOT|CON)-\d+)"'
+
+
 def rule_ids() -> set[str]:
-    return set(re.findall(r'"((?:RF|AGE|EXAM|FOOT|TIB|HIP|CHAIN|PEL|LAT|SYM|PROG|ROOT|CON)-\d+)"', RULE_TEXT))
+    return set(re.findall(RULE_ID, RULE_TEXT))
+
+
+def test_every_rule_method_has_its_own_id_and_is_named_by_it() -> None:
+    """A trace step names its rule by id: two methods sharing one id would make the trace (and the
+    golden cases' expected rules) unable to tell which logic concluded a finding."""
+    owners: dict[str, str] = {}
+    for rule in build_engine(tuned=False).get_rules():
+        method = rule._wrapped
+        named = re.fullmatch(r"([a-z]+)_(\d+)_[a-z0-9_]+", method.__name__)
+        assert named, f"{method.__name__}: a rule method is named <segment>_<number>_<what it concludes>"
+        own = f"{named[1].upper()}-{named[2]}"
+        assert set(re.findall(RULE_ID, inspect.getsource(method))) == {own}, method.__name__
+        assert own not in owners, f"{own}: {owners.get(own)} and {method.__name__}"
+        owners[own] = method.__name__
 
 
 def test_every_claim_from_c2_to_c20_is_encoded_by_a_rule() -> None:

@@ -32,10 +32,12 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def follow_up(classic_doc: dict[str, Any], write_case: Callable[..., Path]) -> Path:
-    """TR-0007 two days later: the left foot now loads the 1st metatarsal and the hip turns in."""
+    """TR-0007 two days later: the left foot now loads its medial side (1st metatarsal kept, no
+    lateral drift, toes down) and the hip turns in."""
     classic_doc["assessed_on"] = "2026-11-22"
     for movement in ("hinge", "split_squat"):
-        classic_doc["movements"][movement]["left"]["first_met"] = "kept"
+        classic_doc["movements"][movement]["left"].update(first_met="kept", toes_lift="no",
+                                                          weight_drift="none")
     for motion in ("calcaneal_eversion", "talar_internal_rotation", "midfoot_yield"):
         classic_doc["feet"]["left"][motion] = "present"
     classic_doc["hips"]["left"]["ir_deg"] = 36
@@ -90,7 +92,11 @@ def test_history_shows_each_assessment_oldest_first_with_what_moved(db: Path,
         "feet.left.talar_internal_rotation: absent -> present",
         "feet.left.midfoot_yield: absent -> present",
         "movements.hinge.left.first_met: lost -> kept",
+        "movements.hinge.left.toes_lift: yes -> no",
+        "movements.hinge.left.weight_drift: lateral -> none",
         "movements.split_squat.left.first_met: lost -> kept",
+        "movements.split_squat.left.toes_lift: yes -> no",
+        "movements.split_squat.left.weight_drift: lateral -> none",
         "hips.left.ir_deg: 22 -> 36",
     ]
 

@@ -486,7 +486,7 @@ class TestHipSafety:
     """Examination findings that are hip flags themselves (instruments.md section 14i)."""
 
     def test_scfe_signs_refer_with_the_convention_cut_offs_and_no_chain_reasoning(self) -> None:
-        case, assessment = golden("50_scfe_signs_left_at_13_refer_whatever_rf_scfe")
+        case, assessment = golden("66_scfe_signs_left_at_13_refer_whatever_rf_scfe")
         assert case.red_flags.rf_scfe == "no"
         assert {"EXAM-01", "EXAM-02", "AGE-01"} == {step.rule for step in assessment.trace}
         kb = catalog()

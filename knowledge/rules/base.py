@@ -51,6 +51,16 @@ def one_of(*values: str) -> Any:
     return P(lambda value: value in values)
 
 
+# What the foot shows in the lifts when it cannot load its medial side: the three faults C3 and C16
+# name (1st metatarsal head off the floor, weight drifting to the outside of the foot, toes lifting).
+# Medial loading is pressure through the inside of the foot, not 1st-metatarsal contact alone
+# (claims.md, terms), and the toe-biased constraint answers all three (C18).
+MEDIAL_LOADING_LOST = ("first_met_unloaded", "lateral_weight_shift", "toes_lift")
+# A foot on the ascending chain's path: one of those, or a foot that looks pronated without the
+# motions of true pronation (C4-C6; contract.md, ascending_foot_chain).
+FOOT_DEFICITS = (*MEDIAL_LOADING_LOST, "compensatory_pronation")
+
+
 # The trace is built from the engine's own facts and the checked catalog, thousands of times in a
 # batch: model_construct skips re-validating what is already valid.
 def _observation(fact: Obs) -> Observation:
@@ -120,8 +130,10 @@ class TripodRules:
         self.declare(built(Referral, {"flag": flag, "tier": spec.tier, "partner": partner}))  # type: ignore[attr-defined]
 
     def block(self, reason: str, path: str, rule: str, used: Iterable[Any] = (),
-              sources: Iterable[str] = ()) -> None:
-        self.record(ref("blocked", reason, path), rule, (), used, (), sources)
+              sources: Iterable[str] = (), claims: Iterable[str] = ()) -> None:
+        """Declare that no root cause can be reached, and record why (the claims whose pattern
+        cannot be told apart without what is missing)."""
+        self.record(ref("blocked", reason, path), rule, claims, used, (), sources)
         self.declare(built(Blocked, {"reason": reason, "path": path}))  # type: ignore[attr-defined]
 
     def root(self, cause: str, side: str | None, rule: str, used: Iterable[Any],

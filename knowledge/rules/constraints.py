@@ -7,9 +7,9 @@ from __future__ import annotations
 from experta import AS, MATCH, NOT, Rule
 
 from engine.facts import Found, Root
-from knowledge.rules.base import CONSTRAINT, TripodRules, one_of
+from knowledge.rules.base import CONSTRAINT, FOOT_DEFICITS, TripodRules, one_of
 
-_FOOT_DEFICIT = one_of("first_met_unloaded", "compensatory_pronation")
+_FOOT_DEFICIT = one_of(*FOOT_DEFICITS)
 _CHAIN = one_of("ascending_foot_chain", "descending_pelvic_chain")
 
 
@@ -23,39 +23,45 @@ class ConstraintRules(TripodRules):
         """Programme-level causes come first (C1, C19)."""
         self.advise("fix_programme_first", None, "CON-02", [root, why])
 
-    @Rule(AS.root << Root(cause="ascending_foot_chain"),
+    @Rule(AS.root << Root(cause="ascending_foot_chain", side=MATCH.side),
           AS.why << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
           salience=CONSTRAINT)
     def con_03_restore_medial_foot_loading(self, root: Root, why: Found, side: str) -> None:
-        """First restore whole-foot use (C2, C20)."""
+        """First restore whole-foot use (C2, C20) on every side whose own foot starts the chain: 1st
+        metatarsal lost, weight drifting out or toes lifting (C3, C14), or compensating."""
         self.advise("restore_medial_foot_loading", side, "CON-03", [root, why])
 
-    @Rule(AS.root << Root(cause="ascending_foot_chain"),
+    @Rule(AS.root << Root(cause="ascending_foot_chain", side=MATCH.side),
           AS.why << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
           salience=CONSTRAINT)
     def con_04_toe_bias_constraint(self, root: Root, why: Found, side: str) -> None:
-        """Bias toward the toes as a constraint to find the 1st metatarsal (C18)."""
+        """Bias toward the toes as a constraint that encourages medial loading and finds the 1st
+        metatarsal (C18), wherever the foot cannot load its medial side."""
         self.advise("toe_bias_constraint", side, "CON-04", [root, why])
 
-    @Rule(AS.root << Root(),
-          AS.why << Found(finding=one_of("first_met_unloaded", "compensatory_pronation",
-                                         "lateral_weight_shift"), side=MATCH.side),
+    @Rule(AS.root << Root(cause="ascending_foot_chain", side=MATCH.side),
+          AS.why << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
           salience=CONSTRAINT)
     def con_05_avoid_pressure_cues(self, root: Root, why: Found, side: str) -> None:
-        """Wherever the foot is involved, pressure cues do not fix it (C17)."""
+        """Wherever the foot is the chain's start, pressure cues do not fix it (C17): the problem is
+        whether the foot can use the pressure. A foot that only looks compensating while its tripod
+        holds and its hip turns in can use it, and gets no foot constraint (contract.md)."""
         self.advise("avoid_pressure_cues", side, "CON-05", [root, why])
 
     @Rule(AS.root << Root(cause=_CHAIN), AS.why << Found(finding="hip_ir_limited", side=MATCH.side),
           salience=CONSTRAINT)
     def con_06_regain_hip_ir(self, root: Root, why: Found, side: str) -> None:
-        """Then regain internal rotation (C9, C10, C20)."""
+        """Then regain internal rotation (C9, C10, C20): after the foot, before the pelvis, in C20's
+        order ("regain internal rotation, let pelvis and femur move"), which contract.md fixes."""
         self.advise("regain_hip_ir", side, "CON-06", [root, why])
 
     @Rule(AS.root << Root(cause=_CHAIN), AS.why << Found(finding="pelvic_er_orientation"),
           NOT(Found(finding="pregnancy_precautions")), salience=CONSTRAINT)
     def con_07_pelvic_position_toward_nutation(self, root: Root, why: Found) -> None:
-        """A pelvis found in ER must move toward nutation before femoral IR is available
-        (C7, C12, C20). Without that finding nothing here says the pelvis is the one to move."""
+        """Once IR is regained at the hip, let a pelvis found in ER move toward a position consistent
+        with a nutated sacrum, so that IR is true IR through the lift (C12), in C20's order: regain
+        IR, then let pelvis and femur move. Without that finding nothing here says the pelvis is the
+        one to move."""
         self.advise("pelvic_position_toward_nutation", None, "CON-07", [root, why])
 
     @Rule(AS.root << Root(cause=_CHAIN), salience=CONSTRAINT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from experta import AS, MATCH, P, Rule
 
 from engine.facts import Found, LiftFact, Obs, StandingFact
-from knowledge.rules.base import CHAIN, SEGMENT, TripodRules, one_of
+from knowledge.rules.base import CHAIN, MEDIAL_LOADING_LOST, SEGMENT, TripodRules, one_of
 
 # instruments.md section 17: glutes absent AND one of these regions felt supports C11.
 _INSTEAD_OF_GLUTES = {
@@ -18,12 +18,25 @@ def _felt_elsewhere(movement: str) -> P:
     return P(lambda regions: "glutes" not in regions and bool(_INSTEAD_OF_GLUTES[movement] & set(regions)))
 
 
+def _felt_in_glutes_only(movement: str) -> P:
+    """Glutes felt and none of the regions C11 says take over instead."""
+    return P(lambda regions: "glutes" in regions and not _INSTEAD_OF_GLUTES[movement] & set(regions))
+
+
 class SymptomRules(TripodRules):
     @Rule(AS.felt << LiftFact(movement="hinge", name="felt_in", value=_felt_elsewhere("hinge")),
           salience=SEGMENT)
     def sym_01_hinge_felt_elsewhere(self, felt: Obs) -> None:
         """Hamstrings or lower back felt in the hinge instead of the glutes (C10, C11)."""
         self.conclude("glutes_not_loaded_in_hinge", None, "SYM-01", ("C10", "C11"), [felt])
+
+    @Rule(AS.felt << LiftFact(movement="hinge", name="felt_in", value=_felt_in_glutes_only("hinge")),
+          AS.reps << LiftFact(movement="hinge", name="reps_finish", value="yes"), salience=SEGMENT)
+    def sym_07_glutes_loaded_in_hinge(self, felt: Obs, reps: Obs) -> None:
+        """Glutes felt in the hinge, not the hamstrings or lower back, and reps that finish: what the
+        model says an IR-limited system cannot do (C10, C11). Evidence against a chain story, which
+        lowers its confidence (root_causes.yaml)."""
+        self.conclude("glutes_loaded_in_hinge", None, "SYM-07", ("C10", "C11"), [felt, reps])
 
     @Rule(AS.reps << LiftFact(movement="hinge", name="reps_finish", value="no"), salience=SEGMENT)
     def sym_02_hinge_reps_do_not_finish(self, reps: Obs) -> None:
@@ -48,8 +61,7 @@ class SymptomRules(TripodRules):
         """Centre of mass forward and glutes gripping: an ER-dominant answer to falling forward (C13)."""
         self.conclude("er_dominant_glute_strategy", None, "SYM-05", ("C13",), [com, grip])
 
-    @Rule(AS.fault << Found(finding=one_of("first_met_unloaded", "lateral_weight_shift"),
-                            side=MATCH.side),
+    @Rule(AS.fault << Found(finding=one_of(*MEDIAL_LOADING_LOST), side=MATCH.side),
           AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),
           salience=CHAIN)
     def sym_06_lift_faults_avoid_ir(self, fault: Found, hip: Found, side: str) -> None:
