@@ -35,7 +35,6 @@ import csv
 import json
 import os
 import signal
-import tempfile
 import threading
 import time
 from collections import deque
@@ -57,6 +56,7 @@ from engine.casefile import (
 from engine.errors import InputError, Problem, TripodError, show_value
 from engine.intake import CLIENT_ID
 from engine.progress import NoProgress, Progress
+from engine.safe_output import refuse_special, temporary_file
 
 SUMMARY_CSV = "summary.csv"
 SUMMARY_JSON = "summary.json"
@@ -356,7 +356,8 @@ class _Spool:
 
     def __init__(self, path: Path, head: str = "") -> None:
         self.path = path
-        fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        refuse_special(path)
+        fd, self.tmp = temporary_file(path)
         # A file name whose bytes are not UTF-8 reaches Python with surrogates: written escaped.
         self.handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace",
                                          newline="")
@@ -368,6 +369,7 @@ class _Spool:
         os.fsync(self.handle.fileno())
         self.handle.close()
         os.chmod(self.tmp, 0o600)
+        refuse_special(self.path)
         os.replace(self.tmp, self.path)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Hashable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from pydantic import ValidationError
 
 from engine.errors import CaseFileError, Problem, problems_from_validation, show_value
 from engine.intake import Case
+from engine.safe_output import refuse_special, temporary_file
 
 # libyaml's parser reads a case file about six times faster than the pure-Python one; the
 # constructors, and so the duplicate-key check below, are the same Python code either way.
@@ -304,15 +304,17 @@ def write_atomic(path: Path, content: str | bytes, mode: int = 0o600) -> None:
     rename: no half-written file, and never readable by others, not even for a moment (case files,
     assessments and reports hold patient data). A folder it has to make is its owner's alone: the
     file names say whose files they are."""
+    refuse_special(path)  # the rename would replace a FIFO or a device node as well as a file
     make_private_folder(path.parent)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = temporary_file(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        refuse_special(path)  # again: it may have appeared while the data was written
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -395,6 +395,7 @@ def export(
     """Write the case a stored assessment was made from as a case file (tripod-case/1)."""
     from engine.casefile import SUFFIXES, dump_case, parse_case, write_atomic
     from engine.errors import InputError, Problem, TripodError
+    from engine.safe_output import output_problem
     from engine.store import open_store
 
     with reported():
@@ -402,9 +403,9 @@ def export(
         if fmt is None:
             raise InputError([Problem("export", "--out", repr(str(out)),
                                       "allowed a .yaml, .yml or .json file name")])
-        if out.exists() and not force:
-            raise InputError([Problem("export", "--out", repr(str(out)),
-                                      "exists; allowed a new file, or --force to overwrite")])
+        refused = output_problem("export", "--out", out, force)
+        if refused is not None:
+            raise InputError([refused])
         with open_store(db) as records:
             stored = _stored_or_fail(records, assessment, "export")
             case = parse_case(f"assessment {assessment}", stored.case)
@@ -451,11 +452,13 @@ def report(
         "--html", show_default=False, help="Write it as one self-contained HTML file.")] = None,
     pdf: Annotated[Path | None, typer.Option(
         "--pdf", show_default=False, help="Write the report as an A4 PDF.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
     """Write a practitioner or client report of one case as HTML and/or PDF (owner-only files)."""
     from engine.casefile import load_case, write_atomic
     from engine.errors import InputError, Problem, TripodError
     from engine.inference import assess as run_assessment
+    from engine.safe_output import output_problem
 
     with reported():
         if html is None and pdf is None:
@@ -467,6 +470,13 @@ def report(
         if html and pdf and html.resolve() == pdf.resolve():
             problems.append(Problem("report", "--pdf", repr(str(pdf)),
                                     "is the --html file; allowed a different file"))
+        for name, path in outputs:
+            refused = None if path.is_dir() else output_problem("report", name, path, force)
+            if path.resolve() == case.resolve():
+                refused = Problem("report", name, repr(str(path)),
+                                  "is the case file; allowed a different file")
+            if refused is not None:
+                problems.append(refused)
         if problems:
             raise InputError(problems)
         intake = load_case(case)

@@ -139,6 +139,17 @@ def test_export_refuses_to_overwrite_without_force(db: Path, tmp_path: Path) -> 
     assert load_case(out).client.id == "TR-0007"
 
 
+def test_export_never_replaces_a_fifo_even_with_force(db: Path, tmp_path: Path) -> None:
+    ok("assess", str(CLASSIC), "--store")
+    out = tmp_path / "case.yaml"
+    os.mkfifo(out)
+    result = runner.invoke(app, ["export", "1", "--out", str(out), "--force"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"export: --out = '{out}': is a FIFO; allowed a regular file or a "
+                             "new name\n")
+    assert out.is_fifo()
+
+
 def test_export_to_a_path_that_cannot_be_written_names_it_and_the_reason(db: Path) -> None:
     ok("assess", str(CLASSIC), "--store")
     result = runner.invoke(app, ["export", "1", "--out", "/proc/tripod-case.yaml"])
