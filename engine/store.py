@@ -13,7 +13,7 @@ What is kept:
 - ``assessments``: immutable. Each row holds the case document, the full ``tripod-assessment/1``
   JSON, the trace, the knowledge version and the time it was stored. A correction of the same
   client and date is a new row with the next ``version`` that ``supersedes`` the previous one;
-  triggers refuse any UPDATE or DELETE.
+  triggers refuse any UPDATE or DELETE, and any REPLACE (``engine.store_guards``).
 
 The schema is versioned in ``tripod_schema``; missing migrations are applied on open, and a database
 written by a newer Tripod is refused. Every database failure (not a database, someone else's
@@ -42,6 +42,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from engine.casefile import case_to_document, make_private_folder
 from engine.errors import InputError, Problem, StoreError, show_value
 from engine.intake import Case
+from engine.store_guards import refuse_replace
 from engine.trace import Assessment
 
 ENV = "TRIPOD_DB"
@@ -130,7 +131,11 @@ def _migration_1(conn: Connection) -> None:
         )
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1,)
+def _migration_2(conn: Connection) -> None:
+    refuse_replace(conn, IMMUTABLE)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1, _migration_2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
