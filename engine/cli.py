@@ -199,7 +199,7 @@ def batch(
             if store:
                 from engine.store import open_store
 
-                records = stack.enter_context(open_store(db))
+                records = stack.enter_context(open_store(db, say=_err))
 
             def keep(case: Case, assessment: Assessment) -> None:
                 assert records is not None
@@ -208,7 +208,7 @@ def batch(
 
             result = run_batch(paths, out, formats=formats, reports=renderers,
                                jobs=workers, force=force, resume=resume, progress=progress,
-                               store=keep if records is not None else None)
+                               store=keep if records is not None else None, say=_err)
     rate = result.finished / result.seconds if result.seconds else 0.0
     line = (f"{result.finished} of {result.total} case files: {result.assessed} assessed, "
             f"{result.done_before} already done, {result.failed} failed; "
@@ -239,7 +239,7 @@ def _store_assessment(case: Case, assessment: Assessment, db: str | None) -> Non
     """Keep an assessment in the record store and say where (on stderr: stdout may be JSON)."""
     from engine.store import open_store
 
-    with open_store(db) as records:
+    with open_store(db, say=_err) as records:
         stored = records.add_assessment(case, assessment)
         if stored.created:
             _err(f"stored as assessment {stored.id} ({stored.client_id}, {stored.assessed_on}, "
@@ -287,7 +287,7 @@ def clients(db: DbOption = None) -> None:
 
     from engine.store import open_store
 
-    with reported(), open_store(db) as records:
+    with reported(), open_store(db, read_only=True, say=_err) as records:
         rows = records.clients()
         if not rows:
             typer.echo(f"no clients yet in {records.where}")
@@ -309,7 +309,7 @@ def history(
     from engine.errors import InputError, Problem, show_value
     from engine.store import case_changes, open_store
 
-    with reported(), open_store(db) as records:
+    with reported(), open_store(db, read_only=True, say=_err) as records:
         rows = records.history(client)
         if not rows:
             raise InputError([Problem("history", "CLIENT", show_value(client),
@@ -365,7 +365,7 @@ def show(assessment: AssessmentArg, fmt: Annotated[Format, typer.Option(
     """Print one stored assessment, as tripod assess prints it."""
     from engine.store import open_store
 
-    with reported(), open_store(db) as records:
+    with reported(), open_store(db, read_only=True, say=_err) as records:
         stored = _stored_or_fail(records, assessment, "show")
         if fmt is Format.json:
             typer.echo(stored.assessment_json)
@@ -406,7 +406,7 @@ def export(
         refused = output_problem("export", "--out", out, force)
         if refused is not None:
             raise InputError([refused])
-        with open_store(db) as records:
+        with open_store(db, read_only=True, say=_err) as records:
             stored = _stored_or_fail(records, assessment, "export")
             case = parse_case(f"assessment {assessment}", stored.case)
         try:
@@ -641,7 +641,7 @@ def intake(
         prefill = load_case(from_) if from_ is not None else None
         if sys.stdin.isatty():
             import readline  # noqa: F401 - line editing and history for input()
-        with open_store(db) as records:
+        with open_store(db, say=_err) as records:
             try:
                 if resume:
                     chosen = _draft_to_resume(records, draft)

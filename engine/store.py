@@ -42,6 +42,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from engine.casefile import case_to_document, make_private_folder
 from engine.errors import InputError, Problem, StoreError, show_value
 from engine.intake import Case
+from engine.store_files import read_only_connector, tighten_database
 from engine.store_guards import refuse_replace
 from engine.trace import Assessment
 
@@ -242,11 +243,15 @@ def _bad_location(text: str) -> InputError:
 class Store:
     """An open record store. Use :func:`open_store`; close it (or use ``with``) when done."""
 
-    def __init__(self, url: URL, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, url: URL, timeout: float = DEFAULT_TIMEOUT, *, read_only: bool = False,
+                 say: Callable[[str], object] | None = None) -> None:
         self.url = url
         self.timeout = timeout
         sqlite = url.get_backend_name() == "sqlite"
         self.path = Path(url.database) if sqlite and url.database else None
+        # Read-only applies to an existing SQLite file; anything else opens as usual.
+        self.read_only = read_only and self.path is not None and self.path.is_file()
+        self.say = say
         self.where = f"database {self.path}" if self.path else (
             f"database {url.render_as_string(hide_password=True)}")
         self.engine = self._create_engine()
@@ -256,7 +261,9 @@ class Store:
 
     def _create_engine(self) -> Engine:
         options: dict[str, Any] = {"hide_parameters": True}
-        if self.path is not None:
+        if self.path is not None and self.read_only:
+            options["creator"] = read_only_connector(self.path, self.timeout)
+        elif self.path is not None:
             options["connect_args"] = {"timeout": self.timeout}
         else:
             options["connect_args"] = {"connect_timeout": max(1, int(self.timeout))}
@@ -276,7 +283,7 @@ class Store:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
@@ -290,6 +297,10 @@ class Store:
                 self._migrate()
         finally:
             os.umask(old_umask)
+        if not created and self.path is not None:  # a Tripod database: its modes are ours to fix
+            line = tighten_database(self.path)
+            if line and self.say is not None:
+                self.say(line)
         if created and self.path is not None:
             for suffix in ("", "-wal", "-shm"):
                 extra = Path(f"{self.path}{suffix}")
@@ -323,8 +334,14 @@ class Store:
         # Look first without the write lock: an up-to-date database opens even while another
         # process is writing to it. Then migrate under the lock, looking again.
         with self.engine.connect() as conn, conn.begin():
-            if self._schema_version(conn) == SCHEMA_VERSION:
+            current = self._schema_version(conn)
+            # An older schema reads as well: its migrations add guards, not columns.
+            if current == SCHEMA_VERSION or (self.read_only and current > 0):
                 return
+        if self.read_only:  # an empty file: made into a database as any command would
+            self.read_only = False
+            self.engine.dispose()
+            self.engine = self._create_engine()
         with self._write() as conn:
             current = self._schema_version(conn)
             if current == 0 and not sa.inspect(conn).has_table(SCHEMA_TABLE):
@@ -593,9 +610,15 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def open_store(location: str | os.PathLike[str] | None = None,
-               timeout: float = DEFAULT_TIMEOUT) -> Store:
-    """Open the store at ``location``, else ``TRIPOD_DB``, else the default; create, migrate."""
-    return Store(location_url(location), timeout=timeout)
+               timeout: float = DEFAULT_TIMEOUT, *, read_only: bool = False,
+               say: Callable[[str], object] | None = None) -> Store:
+    """Open the store at ``location``, else ``TRIPOD_DB``, else the default; create, migrate.
+
+    ``read_only`` (for commands that only read) opens an existing SQLite file with ``mode=ro``,
+    so it reads on read-only media; ``say`` is given a line when an existing database file was
+    open to others and has been made owner-only (``engine.store_files``).
+    """
+    return Store(location_url(location), timeout=timeout, read_only=read_only, say=say)
 
 
 def flatten(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
