@@ -250,13 +250,20 @@ def _parse_yaml(where: str, text: str) -> Any:
         raise _fail(where, FILE, "(not YAML)", "allowed valid YAML values") from exc
 
 
+def _kind_of(document: Any) -> str:
+    kinds = {str: "a text", list: "a list", bool: "true or false", int: "a number",
+             float: "a number", type(None): "nothing"}
+    return kinds.get(type(document), "a value")
+
+
 def parse_case(where: str, document: Any) -> Case:
     """Validate a parsed document as a case; all problems at once."""
     oversized = _oversized(document)
     if oversized is not None:
         raise _fail(where, FILE, *oversized)
     if not isinstance(document, dict):
-        raise _fail(where, "(document)", show_value(document),
+        # Its kind, never its content: a file that is not a case (/etc/passwd) is not ours to quote.
+        raise _fail(where, "(document)", f"({_kind_of(document)})",
                     "allowed a mapping that starts with format: tripod-case/1")
     try:
         return Case.model_validate(document)

@@ -284,8 +284,10 @@ def clients(db: DbOption = None) -> None:
     """List the clients in the record store, with their number of screenings and the last date."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from engine.store import open_store
+    from engine.terminal import for_terminal
 
     with reported(), open_store(db, read_only=True, say=_err) as records:
         rows = records.clients()
@@ -295,7 +297,9 @@ def clients(db: DbOption = None) -> None:
         table = Table("client", "name", "screenings", "last assessed", box=None, pad_edge=False)
         for row in rows:
             last = row.last_assessed_on.isoformat() if row.last_assessed_on else "-"
-            table.add_row(row.id, row.name or "-", str(row.assessments), last)
+            # Text cells: a stored name is shown as it is, never read as rich markup or escapes.
+            table.add_row(Text(for_terminal(row.id)), Text(for_terminal(row.name or "-")),
+                          str(row.assessments), last)
         Console(highlight=False).print(table)
 
 
@@ -308,6 +312,7 @@ def history(
     """Every assessment of one client, oldest first, with what changed since the one before."""
     from engine.errors import InputError, Problem, show_value
     from engine.store import case_changes, open_store
+    from engine.terminal import for_terminal
 
     with reported(), open_store(db, read_only=True, say=_err) as records:
         rows = records.history(client)
@@ -315,7 +320,8 @@ def history(
             raise InputError([Problem("history", "CLIENT", show_value(client),
                                       f"no such client in {records.where}; allowed an id that "
                                       "tripod clients lists")])
-        typer.echo(f"{client}: {len(rows)} stored assessment{'s' if len(rows) != 1 else ''}")
+        typer.echo(f"{for_terminal(client)}: {len(rows)} stored assessment"
+                   f"{'s' if len(rows) != 1 else ''}")
         previous = None
         for row in rows:
             note = ""
@@ -337,7 +343,7 @@ def history(
             if moved:
                 typer.echo(f"  observations changed since [{previous.id}]:")
                 for path, old, new in moved:
-                    typer.echo(f"    {path}: {_shown(old)} -> {_shown(new)}")
+                    typer.echo(for_terminal(f"    {path}: {_shown(old)} -> {_shown(new)}"))
             else:
                 typer.echo(f"  no observation changed since [{previous.id}]")
             previous = row
@@ -370,18 +376,19 @@ def show(assessment: AssessmentArg, fmt: Annotated[Format, typer.Option(
         if fmt is Format.json:
             typer.echo(stored.assessment_json)
             return
+        from engine.terminal import for_terminal
         from knowledge.catalog import catalog
         from reports.render import render_text
 
-        head = (f"assessment {stored.id}: {stored.client_id}, {stored.assessed_on}, "
-                f"version {stored.version}, stored {stored.created_at}")
+        head = (f"assessment {stored.id}: {for_terminal(stored.client_id)}, "
+                f"{stored.assessed_on}, version {stored.version}, stored {stored.created_at}")
         if stored.superseded_by is not None:
             head += f"; corrected by assessment {stored.superseded_by}"
         typer.echo(head)
         if stored.knowledge_version != catalog().version:
             typer.echo(f"(reasoned with knowledge {stored.knowledge_version}; "
                        f"wording below is from {catalog().version})")
-        typer.echo(render_text(stored.assessment()), nl=False)
+        typer.echo(for_terminal(render_text(stored.assessment()), lines=True), nl=False)
 
 
 @app.command()
@@ -541,8 +548,10 @@ def _draft_to_resume(records: Store, draft: int | None) -> int:
 
 
 def _draft_line(item: Draft) -> str:
-    client = item.client_id or "(no client id yet)"
-    source = f"  from {item.source}" if item.source else ""
+    from engine.terminal import for_terminal
+
+    client = for_terminal(str(item.client_id)) if item.client_id else "(no client id yet)"
+    source = f"  from {for_terminal(item.source)}" if item.source else ""
     return (f"  intake {item.id}  {client}  {item.answered} answers  "
             f"last saved {item.updated_at[:16].replace('T', ' ')} UTC{source}")
 
@@ -627,11 +636,12 @@ def intake(
     from engine.errors import InputError, Problem
     from engine.questionnaire import Session
     from engine.questions import progress
-    from engine.store import open_store
+    from engine.store import hide_password, open_store
 
     console = Console(highlight=False)
     session: Session | None = None
-    where = f" --db {db}" if db is not None and db != os.environ.get("TRIPOD_DB") else ""
+    where = (f" --db {hide_password(db)}" if db is not None and db != os.environ.get("TRIPOD_DB")
+             else "")
     with reported():
         if draft is not None and not resume:
             raise InputError([Problem("intake", "DRAFT", str(draft), "allowed only with --resume")])

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -228,15 +229,24 @@ def location_url(location: str | os.PathLike[str] | None) -> URL:
         return URL.create("sqlite", database=str(Path(text).expanduser()))
     try:
         url = make_url(text)
-    except ArgumentError as exc:
-        raise _bad_location(text) from exc
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise _bad_location(text) from None  # from None: the cause quotes the URL
     if url.get_backend_name() not in DIALECTS:
         raise _bad_location(text)
     return url
 
 
+def hide_password(location: str) -> str:
+    """A database location as it may be shown: a URL's password replaced by ***."""
+    return _PASSWORD.sub(r"\g<1>***@", location)
+
+
+# scheme://user:PASSWORD@host: the password runs to the last @ before the path.
+_PASSWORD = re.compile(r"^([^:/?#]+://[^:/?#@]*:)[^/?#]*@")
+
+
 def _bad_location(text: str) -> InputError:
-    return InputError([Problem("tripod", "--db/TRIPOD_DB", show_value(text),
+    return InputError([Problem("tripod", "--db/TRIPOD_DB", show_value(hide_password(text)),
                                "allowed a file path, sqlite:///PATH or postgresql://USER@HOST/DB")])
 
 
