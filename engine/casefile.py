@@ -245,6 +245,8 @@ def _parse_yaml(where: str, text: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         problem = getattr(exc, "problem", None) or "cannot be parsed"
+        if problem.startswith("could not determine a constructor"):  # it quotes the file's tag
+            problem = "a tag Tripod does not read (case files use no tags)"
         raise _fail(where, FILE, f"(not YAML at {place})", f"allowed valid YAML; {problem}") from exc
     except (ValueError, TypeError) as exc:
         raise _fail(where, FILE, "(not YAML)", "allowed valid YAML values") from exc

@@ -63,12 +63,15 @@ def marked(classic_doc: dict[str, Any], tmp_path: Path) -> dict[str, Path]:
     text.write_text(f'"{MARKER} said so"')
     listed = tmp_path / "in" / "listed.yaml"
     listed.write_text(f"- {MARKER}\n- two\n")
-    return {"valid": valid, "bad": bad, "linked": linked, "text": text, "listed": listed}
+    tagged = tmp_path / "in" / "tagged.yaml"
+    tagged.write_text(f"format: tripod-case/1\nnotes: !{MARKER} told in confidence\n")
+    return {"valid": valid, "bad": bad, "linked": linked, "text": text, "listed": listed,
+            "tagged": tagged}
 
 
 def test_case_commands_never_echo_free_text_or_file_content(marked: dict[str, Path],
                                                             tmp_path: Path) -> None:
-    broken = [marked[k] for k in ("bad", "linked", "text", "listed")]
+    broken = [marked[k] for k in ("bad", "linked", "text", "listed", "tagged")]
     clean(tripod("validate", *map(str, broken)))
     for path in broken:
         clean(tripod("assess", str(path)))
@@ -84,7 +87,7 @@ def test_case_commands_never_echo_free_text_or_file_content(marked: dict[str, Pa
     done = tripod("batch", str(tmp_path / "in"), "--out", str(out), "--jobs", "1")
     assert done.returncode == 1
     clean(done, out / "errors.txt")
-    assert (out / "errors.txt").read_text().count("\n") >= 4
+    assert (out / "errors.txt").read_text().count("\n") >= 5
 
 
 def test_record_commands_never_echo_a_password_or_stored_text(marked: dict[str, Path],
