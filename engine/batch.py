@@ -367,6 +367,10 @@ class _Spool:
                                          newline="")
         self.handle.write(head)
 
+    def discard(self) -> None:
+        self.handle.close()
+        Path(self.tmp).unlink(missing_ok=True)
+
     def close(self, tail: str = "") -> None:
         self.handle.write(tail)
         self.handle.flush()
@@ -392,13 +396,18 @@ class _Sink:
         self.csv: Any = None
         self.json: _Spool | None = None
         self.rows = 0
-        if "csv" in formats:
-            spool = self._open(out / SUMMARY_CSV)
-            self.csv = csv.DictWriter(spool.handle, fieldnames=COLUMNS)
-            self.csv.writeheader()
-        if "json" in formats:
-            self.json = self._open(out / SUMMARY_JSON, "[")
-        self.errors = self._open(out / ERRORS)
+        try:
+            if "csv" in formats:
+                spool = self._open(out / SUMMARY_CSV)
+                self.csv = csv.DictWriter(spool.handle, fieldnames=COLUMNS)
+                self.csv.writeheader()
+            if "json" in formats:
+                self.json = self._open(out / SUMMARY_JSON, "[")
+            self.errors = self._open(out / ERRORS)
+        except BaseException:
+            for opened in self.spools:  # the ones opened before the failure leave nothing
+                opened.discard()
+            raise
 
     def _open(self, path: Path, head: str = "") -> _Spool:
         spool = _Spool(path, head)

@@ -620,3 +620,16 @@ class TestOwnerOnlyAndLeftovers:
         while living(below) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not living(below)
+
+
+def test_a_fifo_among_the_outputs_is_never_replaced_even_with_force(tmp_path: Path) -> None:
+    """Made in tmp_path: a rename onto /dev/null or /dev/full would replace them machine-wide."""
+    out = tmp_path / "out"
+    out.mkdir(mode=0o700)
+    os.mkfifo(out / "errors.txt")
+    result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1", "--force")
+    assert result.exit_code == 1
+    assert result.stderr == (f"batch: --out = '{out}': cannot be written (is a FIFO; allowed a "
+                             "regular file or a new name)\n")
+    assert (out / "errors.txt").is_fifo()
+    assert not list(out.glob(".*.tmp"))
