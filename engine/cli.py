@@ -636,7 +636,8 @@ def intake(
     from engine.errors import InputError, Problem
     from engine.questionnaire import Session
     from engine.questions import progress
-    from engine.store import hide_password, open_store
+    from engine.store import open_store
+    from engine.store_location import hide_password
 
     console = Console(highlight=False)
     session: Session | None = None

@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -37,20 +36,19 @@ from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from engine.casefile import case_to_document, make_private_folder
-from engine.errors import InputError, Problem, StoreError, show_value
+from engine.errors import StoreError
 from engine.intake import Case
 from engine.store_files import read_only_connector, tighten_database
 from engine.store_guards import refuse_replace
+from engine.store_location import ENV, location_url
 from engine.trace import Assessment
 
-ENV = "TRIPOD_DB"
 DEFAULT_TIMEOUT = 5.0
 SCHEMA_TABLE = "tripod_schema"
-DIALECTS = ("sqlite", "postgresql")
 IMMUTABLE = "assessments are immutable; store a correction as a new version"
 
 metadata = sa.MetaData()
@@ -214,40 +212,6 @@ class Draft:
     client_id: str | None
     answered: int
     assessment_id: int | None
-
-
-def location_url(location: str | os.PathLike[str] | None) -> URL:
-    """The database URL for ``--db``/``TRIPOD_DB`` (a path or a URL), or the default file."""
-    if location is None:
-        location = os.environ.get(ENV) or None
-    if location is None:
-        from platformdirs import user_data_dir
-
-        return URL.create("sqlite", database=str(Path(user_data_dir("tripod")) / "tripod.db"))
-    text = os.fspath(location)
-    if "://" not in text:
-        return URL.create("sqlite", database=str(Path(text).expanduser()))
-    try:
-        url = make_url(text)
-    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        raise _bad_location(text) from None  # from None: the cause quotes the URL
-    if url.get_backend_name() not in DIALECTS:
-        raise _bad_location(text)
-    return url
-
-
-def hide_password(location: str) -> str:
-    """A database location as it may be shown: a URL's password replaced by ***."""
-    return _PASSWORD.sub(r"\g<1>***@", location)
-
-
-# scheme://user:PASSWORD@host: the password runs to the last @ before the path.
-_PASSWORD = re.compile(r"^([^:/?#]+://[^:/?#@]*:)[^/?#]*@")
-
-
-def _bad_location(text: str) -> InputError:
-    return InputError([Problem("tripod", "--db/TRIPOD_DB", show_value(hide_password(text)),
-                               "allowed a file path, sqlite:///PATH or postgresql://USER@HOST/DB")])
 
 
 class Store:
