@@ -96,6 +96,20 @@ class TestOpening:
         assert str(info.value) == ("tripod: --db/TRIPOD_DB = 'mysql://clinic/tripod': allowed a "
                                    "file path, sqlite:///PATH or postgresql://USER@HOST/DB")
 
+    @pytest.mark.parametrize("url", ["mysql://alice:S3cretPW@db.example/tripod",
+                                     "postgresql://alice:S3cretPW@db.example:notaport/tripod",
+                                     "postgresql://alice:S3cretPW@[::1/tripod"])
+    def test_a_bad_url_is_one_problem_line_without_its_password(self, url: str) -> None:
+        with pytest.raises(InputError) as info:
+            location_url(url)
+        assert "S3cretPW" not in str(info.value)
+        assert str(info.value).startswith("tripod: --db/TRIPOD_DB = 'postgresql://alice:***@"
+                                          if url.startswith("postgresql") else
+                                          "tripod: --db/TRIPOD_DB = 'mysql://alice:***@")
+        # No chained cause either: sqlalchemy's own message quotes the URL.
+        assert info.value.__cause__ is None
+        assert info.value.__context__ is None or info.value.__suppress_context__
+
     def test_schema_version_is_recorded_and_reopening_keeps_the_records(
             self, tmp_path: Path, classic: tuple[Case, Assessment]) -> None:
         path = tmp_path / "t.db"
