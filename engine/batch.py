@@ -23,8 +23,9 @@ What lands in the output folder:
 With ``--store``, every case assessed in the run is also kept in the record store (by the parent,
 the one writer), before its JSON is written.
 
-Every file is written through a temporary file in the same folder and a rename, mode 0o600. Nothing
-is overwritten without ``force``; ``resume`` keeps every case whose JSON is present and does the rest.
+Every file is written through a temporary file in the same folder and a rename, mode 0o600, into a
+folder of mode 0o700 (an existing one is narrowed to it); a killed batch's temporary files are
+removed by the next run. Nothing is overwritten without ``force``; ``resume`` keeps every case whose JSON is present and does the rest.
 Ctrl-C is turned into a request to stop: the case in hand is finished, the summary and errors files
 are closed, and the run can be resumed.
 """
@@ -35,7 +36,6 @@ import csv
 import json
 import os
 import signal
-import tempfile
 import threading
 import time
 from collections import deque
@@ -65,7 +65,9 @@ from engine.errors import (
     show_value,
 )
 from engine.intake import CLIENT_ID
+from engine.parent_watch import exit_with_parent
 from engine.progress import NoProgress, Progress
+from engine.safe_output import refuse_special, remove_leftovers, temporary_file, tighten
 
 SUMMARY_CSV = "summary.csv"
 SUMMARY_JSON = "summary.json"
@@ -157,6 +159,7 @@ class Settings:
     resume: bool
     reports: tuple[tuple[str, Renderer], ...] = ()
     with_case: bool = False  # send the case document back too (for the record store)
+    parent: int = field(default_factory=os.getpid)  # the batch; its workers end with it
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,7 @@ _SETTINGS: Settings | None = None
 def _init_worker(settings: Settings) -> None:
     # Ctrl-C reaches the whole process group; the parent alone decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent(settings.parent)  # a SIGKILL reaches the batch alone
     global _ENGINE, _SETTINGS
     from engine.inference import build_engine
 
@@ -361,11 +365,16 @@ class _Spool:
 
     def __init__(self, path: Path, head: str = "") -> None:
         self.path = path
-        fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        refuse_special(path)
+        fd, self.tmp = temporary_file(path)
         # A file name whose bytes are not UTF-8 reaches Python with surrogates: written escaped.
         self.handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace",
                                          newline="")
         self.handle.write(head)
+
+    def discard(self) -> None:
+        self.handle.close()
+        Path(self.tmp).unlink(missing_ok=True)
 
     def close(self, tail: str = "") -> None:
         self.handle.write(tail)
@@ -373,6 +382,7 @@ class _Spool:
         os.fsync(self.handle.fileno())
         self.handle.close()
         os.chmod(self.tmp, 0o600)
+        refuse_special(self.path)
         os.replace(self.tmp, self.path)
 
 
@@ -402,13 +412,18 @@ class _Sink:
         self.csv: Any = None
         self.json: _Spool | None = None
         self.rows = 0
-        if "csv" in formats:
-            spool = self._open(out / SUMMARY_CSV)
-            self.csv = csv.DictWriter(spool.handle, fieldnames=COLUMNS)
-            self.csv.writeheader()
-        if "json" in formats:
-            self.json = self._open(out / SUMMARY_JSON, "[")
-        self.errors = self._open(out / ERRORS)
+        try:
+            if "csv" in formats:
+                spool = self._open(out / SUMMARY_CSV)
+                self.csv = csv.DictWriter(spool.handle, fieldnames=COLUMNS)
+                self.csv.writeheader()
+            if "json" in formats:
+                self.json = self._open(out / SUMMARY_JSON, "[")
+            self.errors = self._open(out / ERRORS)
+        except BaseException:
+            for opened in self.spools:  # the ones opened before the failure leave nothing
+                opened.discard()
+            raise
 
     def _open(self, path: Path, head: str = "") -> _Spool:
         spool = _Spool(path, head)
@@ -459,6 +474,20 @@ class BatchResult:
         return 1 if self.failed else 0
 
 
+def _ours(name: str) -> bool:
+    """Whether a batch writes a file of this name (summaries, errors, assessments, reports)."""
+    return (name in (SUMMARY_CSV, SUMMARY_JSON, ERRORS) or name.endswith(".json")
+            or any(name.endswith(f".{REPORT_AUDIENCE}.{fmt}") for fmt in REPORT_FORMATS))
+
+
+def _clear_leftovers(out: Path) -> str | None:
+    removed = remove_leftovers(out, _ours)
+    if not removed:
+        return None
+    return (f"{out}: removed {len(removed)} temporary file{'s' if len(removed) != 1 else ''} "
+            "left by a batch that was killed")
+
+
 def _unwritable(out: Path, exc: OSError, name: str | None = None) -> TripodError:
     what = f"{name} cannot be written" if name else "cannot be written"
     end = "; the finished results are kept; rerun with --resume to finish" if name else ""
@@ -505,6 +534,7 @@ def run_batch(
     resume: bool = False,
     progress: Progress | None = None,
     store: Callable[[Any, Any], object] | None = None,
+    say: Callable[[str], object] = lambda line: None,
 ) -> BatchResult:
     """Assess every case file under ``paths`` into ``out``; see the module docstring.
 
@@ -516,6 +546,8 @@ def run_batch(
     ``store`` is called with the Case and the Assessment of each case assessed in this run (not
     with those ``resume`` keeps: they were stored when they were assessed), before its JSON is
     written, so a case stored but interrupted before its JSON is assessed and offered again.
+    ``say`` is given a line for the person running the batch when an existing ``out`` was open to
+    others (it is made owner-only) or held a killed batch's temporary files (they are removed).
     """
     if force and resume:
         raise InputError([Problem("batch", "--force/--resume", "both given",
@@ -529,6 +561,9 @@ def run_batch(
                                   "or folders holding them")])
     try:
         make_private_folder(out)
+        for line in (tighten(out, 0o700), _clear_leftovers(out)):
+            if line:
+                say(line)
         sink = _Sink(out, formats)
     except OSError as exc:
         raise _unwritable(out, exc) from None

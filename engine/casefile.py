@@ -19,7 +19,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from engine.errors import (
     show_value,
 )
 from engine.intake import Case
+from engine.safe_output import refuse_special, temporary_file
 
 MAX_BYTES = 1024 * 1024
 _AT_MOST = f"allowed at most {MAX_BYTES} bytes (1 MiB)"
@@ -215,9 +215,17 @@ def _parse_yaml(where: str, text: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         problem = getattr(exc, "problem", None) or "cannot be parsed"
+        if problem.startswith("could not determine a constructor"):  # it quotes the file's tag
+            problem = "a tag Tripod does not read (case files use no tags)"
         raise _fail(where, FILE, f"(not YAML at {place})", f"allowed valid YAML; {problem}") from exc
     except (ValueError, TypeError) as exc:
         raise _fail(where, FILE, "(not YAML)", "allowed valid YAML values") from exc
+
+
+def _kind_of(document: Any) -> str:
+    kinds = {str: "a text", list: "a list", bool: "true or false", int: "a number",
+             float: "a number", type(None): "nothing"}
+    return kinds.get(type(document), "a value")
 
 
 def parse_case(where: str, document: Any) -> Case:
@@ -226,7 +234,8 @@ def parse_case(where: str, document: Any) -> Case:
     if oversized is not None:
         raise _fail(where, FILE, *oversized)
     if not isinstance(document, dict):
-        raise _fail(where, "(document)", show_value(document),
+        # Its kind, never its content: a file that is not a case (/etc/passwd) is not ours to quote.
+        raise _fail(where, "(document)", f"({_kind_of(document)})",
                     "allowed a mapping that starts with format: tripod-case/1")
     try:
         return Case.model_validate(document)
@@ -279,15 +288,17 @@ def write_atomic(path: Path, content: str | bytes, mode: int = 0o600) -> None:
     rename: no half-written file, and never readable by others, not even for a moment (case files,
     assessments and reports hold patient data). A folder it has to make is its owner's alone: the
     file names say whose files they are."""
+    refuse_special(path)  # the rename would replace a FIFO or a device node as well as a file
     make_private_folder(path.parent)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = temporary_file(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        refuse_special(path)  # again: it may have appeared while the data was written
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

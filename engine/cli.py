@@ -204,7 +204,7 @@ def batch(
             if store:
                 from engine.store import open_store
 
-                records = stack.enter_context(open_store(db))
+                records = stack.enter_context(open_store(db, say=_err))
 
             def keep(case: Case, assessment: Assessment) -> None:
                 assert records is not None
@@ -213,7 +213,7 @@ def batch(
 
             result = run_batch(paths, out, formats=formats, reports=renderers,
                                jobs=workers, force=force, resume=resume, progress=progress,
-                               store=keep if records is not None else None)
+                               store=keep if records is not None else None, say=_err)
     rate = result.finished / result.seconds if result.seconds else 0.0
     line = (f"{result.finished} of {result.total} case files: {result.assessed} assessed, "
             f"{result.done_before} already done, {result.failed} failed; "
@@ -244,7 +244,7 @@ def _store_assessment(case: Case, assessment: Assessment, db: str | None) -> Non
     """Keep an assessment in the record store and say where (on stderr: stdout may be JSON)."""
     from engine.store import open_store
 
-    with open_store(db) as records:
+    with open_store(db, say=_err) as records:
         stored = records.add_assessment(case, assessment)
         if stored.created:
             _err(f"stored as assessment {stored.id} ({stored.client_id}, {stored.assessed_on}, "
@@ -289,10 +289,12 @@ def clients(db: DbOption = None) -> None:
     """List the clients in the record store, with their number of screenings and the last date."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from engine.store import open_store
+    from engine.terminal import for_terminal
 
-    with reported(), open_store(db) as records:
+    with reported(), open_store(db, read_only=True, say=_err) as records:
         rows = records.clients()
         if not rows:
             typer.echo(f"no clients yet in {records.where}")
@@ -300,7 +302,9 @@ def clients(db: DbOption = None) -> None:
         table = Table("client", "name", "screenings", "last assessed", box=None, pad_edge=False)
         for row in rows:
             last = row.last_assessed_on.isoformat() if row.last_assessed_on else "-"
-            table.add_row(row.id, row.name or "-", str(row.assessments), last)
+            # Text cells: a stored name is shown as it is, never read as rich markup or escapes.
+            table.add_row(Text(for_terminal(row.id)), Text(for_terminal(row.name or "-")),
+                          str(row.assessments), last)
         Console(highlight=False).print(table)
 
 
@@ -313,14 +317,16 @@ def history(
     """Every assessment of one client, oldest first, with what changed since the one before."""
     from engine.errors import InputError, Problem, show_value
     from engine.store import case_changes, open_store
+    from engine.terminal import for_terminal
 
-    with reported(), open_store(db) as records:
+    with reported(), open_store(db, read_only=True, say=_err) as records:
         rows = records.history(client)
         if not rows:
             raise InputError([Problem("history", "CLIENT", show_value(client),
                                       f"no such client in {records.where}; allowed an id that "
                                       "tripod clients lists")])
-        typer.echo(f"{client}: {len(rows)} stored assessment{'s' if len(rows) != 1 else ''}")
+        typer.echo(f"{for_terminal(client)}: {len(rows)} stored assessment"
+                   f"{'s' if len(rows) != 1 else ''}")
         previous = None
         for row in rows:
             note = ""
@@ -342,7 +348,7 @@ def history(
             if moved:
                 typer.echo(f"  observations changed since [{previous.id}]:")
                 for path, old, new in moved:
-                    typer.echo(f"    {path}: {_shown(old)} -> {_shown(new)}")
+                    typer.echo(for_terminal(f"    {path}: {_shown(old)} -> {_shown(new)}"))
             else:
                 typer.echo(f"  no observation changed since [{previous.id}]")
             previous = row
@@ -370,23 +376,24 @@ def show(assessment: AssessmentArg, fmt: Annotated[Format, typer.Option(
     """Print one stored assessment, as tripod assess prints it."""
     from engine.store import open_store
 
-    with reported(), open_store(db) as records:
+    with reported(), open_store(db, read_only=True, say=_err) as records:
         stored = _stored_or_fail(records, assessment, "show")
         if fmt is Format.json:
             typer.echo(stored.assessment_json)
             return
+        from engine.terminal import for_terminal
         from knowledge.catalog import catalog
         from reports.render import render_text
 
-        head = (f"assessment {stored.id}: {stored.client_id}, {stored.assessed_on}, "
-                f"version {stored.version}, stored {stored.created_at}")
+        head = (f"assessment {stored.id}: {for_terminal(stored.client_id)}, "
+                f"{stored.assessed_on}, version {stored.version}, stored {stored.created_at}")
         if stored.superseded_by is not None:
             head += f"; corrected by assessment {stored.superseded_by}"
         typer.echo(head)
         if stored.knowledge_version != catalog().version:
             typer.echo(f"(reasoned with knowledge {stored.knowledge_version}; "
                        f"wording below is from {catalog().version})")
-        typer.echo(render_text(stored.assessment()), nl=False)
+        typer.echo(for_terminal(render_text(stored.assessment()), lines=True), nl=False)
 
 
 @app.command()
@@ -400,6 +407,7 @@ def export(
     """Write the case a stored assessment was made from as a case file (tripod-case/1)."""
     from engine.casefile import SUFFIXES, dump_case, parse_case, write_atomic
     from engine.errors import InputError, Problem, TripodError
+    from engine.safe_output import output_problem
     from engine.store import open_store
 
     with reported():
@@ -407,10 +415,10 @@ def export(
         if fmt is None:
             raise InputError([Problem("export", "--out", repr(str(out)),
                                       "allowed a .yaml, .yml or .json file name")])
-        if out.exists() and not force:
-            raise InputError([Problem("export", "--out", repr(str(out)),
-                                      "exists; allowed a new file, or --force to overwrite")])
-        with open_store(db) as records:
+        refused = output_problem("export", "--out", out, force)
+        if refused is not None:
+            raise InputError([refused])
+        with open_store(db, read_only=True, say=_err) as records:
             stored = _stored_or_fail(records, assessment, "export")
             case = parse_case(f"assessment {assessment}", stored.case)
         try:
@@ -456,11 +464,13 @@ def report(
         "--html", show_default=False, help="Write it as one self-contained HTML file.")] = None,
     pdf: Annotated[Path | None, typer.Option(
         "--pdf", show_default=False, help="Write the report as an A4 PDF.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
     """Write a practitioner or client report of one case as HTML and/or PDF (owner-only files)."""
     from engine.casefile import load_case, write_atomic
     from engine.errors import InputError, Problem, TripodError
     from engine.inference import assess as run_assessment
+    from engine.safe_output import output_problem
 
     with reported():
         if html is None and pdf is None:
@@ -472,6 +482,13 @@ def report(
         if html and pdf and html.resolve() == pdf.resolve():
             problems.append(Problem("report", "--pdf", repr(str(pdf)),
                                     "is the --html file; allowed a different file"))
+        for name, path in outputs:
+            refused = None if path.is_dir() else output_problem("report", name, path, force)
+            if path.resolve() == case.resolve():
+                refused = Problem("report", name, repr(str(path)),
+                                  "is the case file; allowed a different file")
+            if refused is not None:
+                problems.append(refused)
         if problems:
             raise InputError(problems)
         intake = load_case(case)
@@ -536,8 +553,10 @@ def _draft_to_resume(records: Store, draft: int | None) -> int:
 
 
 def _draft_line(item: Draft) -> str:
-    client = item.client_id or "(no client id yet)"
-    source = f"  from {item.source}" if item.source else ""
+    from engine.terminal import for_terminal
+
+    client = for_terminal(str(item.client_id)) if item.client_id else "(no client id yet)"
+    source = f"  from {for_terminal(item.source)}" if item.source else ""
     return (f"  intake {item.id}  {client}  {item.answered} answers  "
             f"last saved {item.updated_at[:16].replace('T', ' ')} UTC{source}")
 
@@ -623,10 +642,12 @@ def intake(
     from engine.questionnaire import Session
     from engine.questions import progress
     from engine.store import open_store
+    from engine.store_location import hide_password
 
     console = Console(highlight=False)
     session: Session | None = None
-    where = f" --db {db}" if db is not None and db != os.environ.get("TRIPOD_DB") else ""
+    where = (f" --db {hide_password(db)}" if db is not None and db != os.environ.get("TRIPOD_DB")
+             else "")
     with reported():
         if draft is not None and not resume:
             raise InputError([Problem("intake", "DRAFT", str(draft), "allowed only with --resume")])
@@ -636,7 +657,7 @@ def intake(
         prefill = load_case(from_) if from_ is not None else None
         if sys.stdin.isatty():
             import readline  # noqa: F401 - line editing and history for input()
-        with open_store(db) as records:
+        with open_store(db, say=_err) as records:
             try:
                 if resume:
                     chosen = _draft_to_resume(records, draft)

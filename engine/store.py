@@ -13,7 +13,7 @@ What is kept:
 - ``assessments``: immutable. Each row holds the case document, the full ``tripod-assessment/1``
   JSON, the trace, the knowledge version and the time it was stored. A correction of the same
   client and date is a new row with the next ``version`` that ``supersedes`` the previous one;
-  triggers refuse any UPDATE or DELETE.
+  triggers refuse any UPDATE or DELETE, and any REPLACE (``engine.store_guards``).
 
 The schema is versioned in ``tripod_schema``; missing migrations are applied on open, and a database
 written by a newer Tripod is refused. Every database failure (not a database, someone else's
@@ -36,18 +36,19 @@ from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from engine.casefile import case_to_document, make_private_folder
-from engine.errors import InputError, Problem, StoreError, show_value
+from engine.errors import StoreError
 from engine.intake import Case
+from engine.store_files import read_only_connector, tighten_database
+from engine.store_guards import refuse_replace
+from engine.store_location import ENV, location_url
 from engine.trace import Assessment
 
-ENV = "TRIPOD_DB"
 DEFAULT_TIMEOUT = 5.0
 SCHEMA_TABLE = "tripod_schema"
-DIALECTS = ("sqlite", "postgresql")
 IMMUTABLE = "assessments are immutable; store a correction as a new version"
 
 metadata = sa.MetaData()
@@ -130,7 +131,11 @@ def _migration_1(conn: Connection) -> None:
         )
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1,)
+def _migration_2(conn: Connection) -> None:
+    refuse_replace(conn, IMMUTABLE)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1, _migration_2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -209,39 +214,18 @@ class Draft:
     assessment_id: int | None
 
 
-def location_url(location: str | os.PathLike[str] | None) -> URL:
-    """The database URL for ``--db``/``TRIPOD_DB`` (a path or a URL), or the default file."""
-    if location is None:
-        location = os.environ.get(ENV) or None
-    if location is None:
-        from platformdirs import user_data_dir
-
-        return URL.create("sqlite", database=str(Path(user_data_dir("tripod")) / "tripod.db"))
-    text = os.fspath(location)
-    if "://" not in text:
-        return URL.create("sqlite", database=str(Path(text).expanduser()))
-    try:
-        url = make_url(text)
-    except ArgumentError as exc:
-        raise _bad_location(text) from exc
-    if url.get_backend_name() not in DIALECTS:
-        raise _bad_location(text)
-    return url
-
-
-def _bad_location(text: str) -> InputError:
-    return InputError([Problem("tripod", "--db/TRIPOD_DB", show_value(text),
-                               "allowed a file path, sqlite:///PATH or postgresql://USER@HOST/DB")])
-
-
 class Store:
     """An open record store. Use :func:`open_store`; close it (or use ``with``) when done."""
 
-    def __init__(self, url: URL, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, url: URL, timeout: float = DEFAULT_TIMEOUT, *, read_only: bool = False,
+                 say: Callable[[str], object] | None = None) -> None:
         self.url = url
         self.timeout = timeout
         sqlite = url.get_backend_name() == "sqlite"
         self.path = Path(url.database) if sqlite and url.database else None
+        # Read-only applies to an existing SQLite file; anything else opens as usual.
+        self.read_only = read_only and self.path is not None and self.path.is_file()
+        self.say = say
         self.where = f"database {self.path}" if self.path else (
             f"database {url.render_as_string(hide_password=True)}")
         self.engine = self._create_engine()
@@ -251,7 +235,9 @@ class Store:
 
     def _create_engine(self) -> Engine:
         options: dict[str, Any] = {"hide_parameters": True}
-        if self.path is not None:
+        if self.path is not None and self.read_only:
+            options["creator"] = read_only_connector(self.path, self.timeout)
+        elif self.path is not None:
             options["connect_args"] = {"timeout": self.timeout}
         else:
             options["connect_args"] = {"connect_timeout": max(1, int(self.timeout))}
@@ -271,7 +257,7 @@ class Store:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
@@ -285,6 +271,10 @@ class Store:
                 self._migrate()
         finally:
             os.umask(old_umask)
+        if not created and self.path is not None:  # a Tripod database: its modes are ours to fix
+            line = tighten_database(self.path)
+            if line and self.say is not None:
+                self.say(line)
         if created and self.path is not None:
             for suffix in ("", "-wal", "-shm"):
                 extra = Path(f"{self.path}{suffix}")
@@ -318,8 +308,14 @@ class Store:
         # Look first without the write lock: an up-to-date database opens even while another
         # process is writing to it. Then migrate under the lock, looking again.
         with self.engine.connect() as conn, conn.begin():
-            if self._schema_version(conn) == SCHEMA_VERSION:
+            current = self._schema_version(conn)
+            # An older schema reads as well: its migrations add guards, not columns.
+            if current == SCHEMA_VERSION or (self.read_only and current > 0):
                 return
+        if self.read_only:  # an empty file: made into a database as any command would
+            self.read_only = False
+            self.engine.dispose()
+            self.engine = self._create_engine()
         with self._write() as conn:
             current = self._schema_version(conn)
             if current == 0 and not sa.inspect(conn).has_table(SCHEMA_TABLE):
@@ -588,9 +584,15 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def open_store(location: str | os.PathLike[str] | None = None,
-               timeout: float = DEFAULT_TIMEOUT) -> Store:
-    """Open the store at ``location``, else ``TRIPOD_DB``, else the default; create, migrate."""
-    return Store(location_url(location), timeout=timeout)
+               timeout: float = DEFAULT_TIMEOUT, *, read_only: bool = False,
+               say: Callable[[str], object] | None = None) -> Store:
+    """Open the store at ``location``, else ``TRIPOD_DB``, else the default; create, migrate.
+
+    ``read_only`` (for commands that only read) opens an existing SQLite file with ``mode=ro``,
+    so it reads on read-only media; ``say`` is given a line when an existing database file was
+    open to others and has been made owner-only (``engine.store_files``).
+    """
+    return Store(location_url(location), timeout=timeout, read_only=read_only, say=say)
 
 
 def flatten(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

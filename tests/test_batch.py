@@ -354,8 +354,9 @@ class TestUnwritableOutput:
         result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1", "--force")
         assert result.exit_code == 1
         assert result.stderr.splitlines()[-1] == (
-            f"batch: --out = '{out}': TR-0031_2026-11-10.json cannot be written (Is a directory); "
-            "the finished results are kept; rerun with --resume to finish")
+            f"batch: --out = '{out}': TR-0031_2026-11-10.json cannot be written (is a directory; "
+            "allowed a regular file or a new name); the finished results are kept; rerun with "
+            "--resume to finish")
         assert "Traceback" not in result.output
         rows = json.loads((out / "summary.json").read_text())
         assert [r["output"] for r in rows] == ["TR-0007_2026-11-20.json", "TR-0060_2026-11-22.json"]
@@ -621,3 +622,93 @@ class TestReports:
         assert resumed.exit_code == 0, resumed.output
         assert report.read_text() == whole
         assert (out / "TR-0007_2026-11-20.json").exists()
+
+
+def descendants(pid: int) -> set[int]:
+    """Every living process below ``pid`` (read from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def living(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+class TestOwnerOnlyAndLeftovers:
+    def test_an_existing_out_folder_open_to_others_is_tightened_and_said_once(
+            self, tmp_path: Path) -> None:
+        out = tmp_path / "out"
+        out.mkdir()
+        out.chmod(0o755)
+        result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1")
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_mode & 0o777 == 0o700
+        assert result.stderr.count(f"{out}: permissions were 0755; now 0700") == 1
+
+    def test_a_killed_batch_s_temporary_files_are_removed_by_the_next_run(self, tmp_path: Path
+                                                                          ) -> None:
+        out = tmp_path / "out"
+        out.mkdir(mode=0o700)
+        left = [out / ".summary.csv.k3j_x9a2.tmp", out / ".TR-0007_2026-11-20.json.abcdefgh.tmp"]
+        for path in left:
+            path.write_text("half a summary")
+        foreign = out / ".notes.txt.abcdefgh.tmp"
+        foreign.write_text("not a batch's")
+        result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1", "--resume")
+        assert result.exit_code == 0, result.output
+        assert not any(path.exists() for path in left)
+        assert foreign.exists()
+
+    @pytest.mark.slow
+    def test_workers_exit_when_the_batch_is_killed(self, tmp_path: Path,
+                                                   classic_doc: dict[str, Any]) -> None:
+        client_copies(tmp_path / "in", 300, classic_doc)
+        out = tmp_path / "out"
+        child = subprocess.Popen([str(shutil.which("tripod")), "batch", str(tmp_path / "in"),
+                                  "--out", str(out), "--jobs", "2"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while len(list(out.glob("CP-*.json"))) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        below = descendants(child.pid)
+        assert len(below) >= 2, below  # the workers (and the forkserver) are running
+        child.kill()
+        child.wait()
+        deadline = time.monotonic() + 3
+        while living(below) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not living(below)
+
+
+def test_a_fifo_among_the_outputs_is_never_replaced_even_with_force(tmp_path: Path) -> None:
+    """Made in tmp_path: a rename onto /dev/null or /dev/full would replace them machine-wide."""
+    out = tmp_path / "out"
+    out.mkdir(mode=0o700)
+    os.mkfifo(out / "errors.txt")
+    result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1", "--force")
+    assert result.exit_code == 1
+    assert result.stderr == (f"batch: --out = '{out}': cannot be written (is a FIFO; allowed a "
+                             "regular file or a new name)\n")
+    assert (out / "errors.txt").is_fifo()
+    assert not list(out.glob(".*.tmp"))

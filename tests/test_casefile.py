@@ -80,7 +80,8 @@ def test_duplicate_key_in_json(write_case: Any) -> None:
 
 def test_document_that_is_not_a_mapping(write_case: Any) -> None:
     line = only_problem(write_case("- 1\n- 2\n"))
-    assert line.endswith("(document) = [1, 2]: allowed a mapping that starts with format: tripod-case/1")
+    assert line.endswith("(document) = (a list): allowed a mapping that starts with format: "
+                         "tripod-case/1")
 
 
 def test_written_case_reads_back_the_same(classic_doc: Any, write_case: Any, tmp_path: Path) -> None:

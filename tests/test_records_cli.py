@@ -161,6 +161,17 @@ def test_export_refuses_to_overwrite_without_force(db: Path, tmp_path: Path) -> 
     assert load_case(out).client.id == "TR-0007"
 
 
+def test_export_never_replaces_a_fifo_even_with_force(db: Path, tmp_path: Path) -> None:
+    ok("assess", str(CLASSIC), "--store")
+    out = tmp_path / "case.yaml"
+    os.mkfifo(out)
+    result = runner.invoke(app, ["export", "1", "--out", str(out), "--force"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"export: --out = '{out}': is a FIFO; allowed a regular file or a "
+                             "new name\n")
+    assert out.is_fifo()
+
+
 def test_export_to_a_path_that_cannot_be_written_names_it_and_the_reason(db: Path) -> None:
     ok("assess", str(CLASSIC), "--store")
     result = runner.invoke(app, ["export", "1", "--out", "/proc/tripod-case.yaml"])
@@ -243,3 +254,53 @@ def test_records_work_through_the_installed_command(tmp_path: Path) -> None:
     listed = subprocess.run([exe, "history", "TR-0007"], check=False, env=env,
                             capture_output=True, text=True, timeout=60)
     assert listed.stdout.startswith("TR-0007: 1 stored assessment\n\n[1] 2026-11-20  version 1")
+
+
+def test_a_database_open_to_others_is_made_owner_only_and_said_once(tmp_path: Path) -> None:
+    exe = shutil.which("tripod")
+    assert exe, "the tripod console script is not installed"
+    path = tmp_path / "t.db"
+    done = subprocess.run([exe, "assess", str(CLASSIC), "--store", "--db", str(path)],
+                          check=False, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    path.chmod(0o644)
+    listed = subprocess.run([exe, "clients", "--db", str(path)], check=False, capture_output=True,
+                            text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stderr == (f"{path}: permissions were 0644; now 0600 (patient data is for its "
+                             "owner only)\n")
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def read_only_media(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`tripod ARGS` with ``folder`` mounted read-only (a private bind mount): permission bits do
+    not stop root, a read-only file system does."""
+    exe = shutil.which("tripod")
+    assert exe, "the tripod console script is not installed"
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"mount --bind -o ro '{folder}' '{folder}'"],
+                           check=False, capture_output=True, text=True, timeout=30) if shutil.which(
+        "unshare") else None
+    if probe is None or probe.returncode != 0:
+        pytest.skip("no private read-only bind mount here (needs unshare and CAP_SYS_ADMIN)")
+    quoted = " ".join(f"'{arg}'" for arg in (exe, *args))
+    return subprocess.run(["unshare", "-m", "sh", "-c",
+                           f"mount --bind -o ro '{folder}' '{folder}' && exec {quoted}"],
+                          check=False, capture_output=True, text=True, timeout=60)
+
+
+def test_reading_commands_work_on_a_database_on_read_only_media(tmp_path: Path) -> None:
+    folder = tmp_path / "media"
+    path = folder / "t.db"
+    ok("assess", str(CLASSIC), "--store", "--db", str(path))
+    before = sorted(p.name for p in folder.iterdir())
+    expected = {
+        ("clients",): "client",
+        ("history", "TR-0007"): "TR-0007: 1 stored assessment",
+        ("show", "1"): "assessment 1: TR-0007",
+        ("export", "1", "--out", str(tmp_path / "case.yaml")): f"{tmp_path / 'case.yaml'}: case of",
+    }
+    for args, start in expected.items():
+        done = read_only_media(folder, *args, "--db", str(path))
+        assert done.returncode == 0, (args, done.stderr)
+        assert done.stdout.startswith(start), (args, done.stdout)
+    assert sorted(p.name for p in folder.iterdir()) == before

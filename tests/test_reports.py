@@ -608,6 +608,13 @@ def test_referral_report_names_the_red_flags_left_unanswered() -> None:
     assert "rf_ces_bladder" in text
 
 
+def tripod(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed `tripod` command run as a real process."""
+    exe = shutil.which("tripod")
+    assert exe, "the tripod console script is not installed"
+    return subprocess.run([exe, *args], check=False, capture_output=True, text=True, timeout=120)
+
+
 class TestCli:
     def test_report_writes_private_html(self, tmp_path: Path) -> None:
         out = tmp_path / "out" / "client.html"
@@ -635,6 +642,7 @@ class TestCli:
                 str(html),
                 "--pdf",
                 str(pdf),
+                "--force",
             ],
         )
         assert result.exit_code == 0, result.output
@@ -760,6 +768,52 @@ class TestCli:
         assert result.exit_code == 1
         assert result.stderr.startswith(f"report: --html = {str(target)!r}: cannot be written (")
         assert "Traceback" not in result.output
+
+    def test_report_onto_its_own_case_file_is_refused_and_the_case_kept(self, tmp_path: Path
+                                                                        ) -> None:
+        """`tripod report CASE --pdf CASE` once replaced the case file with a PDF."""
+        case = tmp_path / "case.yaml"
+        shutil.copy(CLASSIC, case)
+        for extra in ([], ["--force"]):
+            done = tripod("report", str(case), "--audience", "client", "--pdf", str(case), *extra)
+            assert done.returncode == 2, done.stderr
+            assert done.stderr == (f"report: --pdf = {str(case)!r}: is the case file; allowed a "
+                                   "different file\n")
+            assert case.read_bytes() == CLASSIC.read_bytes()
+
+    def test_report_refuses_an_existing_file_without_force(self, tmp_path: Path) -> None:
+        out = tmp_path / "r.html"
+        out.write_text("kept")
+        done = tripod("report", str(CLASSIC), "--audience", "client", "--html", str(out))
+        assert done.returncode == 2
+        assert done.stderr == (f"report: --html = {str(out)!r}: exists; allowed a new file, or "
+                               "--force to overwrite\n")
+        assert out.read_text() == "kept"
+        assert tripod("report", str(CLASSIC), "--audience", "client", "--html", str(out),
+                      "--force").returncode == 0
+        assert out.read_text() != "kept"
+
+    @pytest.mark.parametrize("kind", ["fifo", "device", "link to a fifo"])
+    def test_report_never_replaces_a_fifo_or_a_device_even_with_force(self, tmp_path: Path,
+                                                                      kind: str) -> None:
+        """Made in tmp_path: /dev/full (1, 7) is the device a root run once replaced."""
+        import stat
+
+        out = tmp_path / "r.html"
+        if kind == "device":
+            os.mknod(out, 0o600 | stat.S_IFCHR, os.makedev(1, 7))
+            what = "a device"
+        else:
+            os.mkfifo(tmp_path / "pipe" if kind != "fifo" else out)
+            if kind != "fifo":
+                out.symlink_to(tmp_path / "pipe")
+            what = "a FIFO"
+        done = tripod("report", str(CLASSIC), "--audience", "client", "--html", str(out),
+                      "--force")
+        assert done.returncode == 2
+        assert done.stderr == (f"report: --html = {str(out)!r}: is {what}; allowed a regular file "
+                               "or a new name\n")
+        assert not stat.S_ISREG(os.stat(out).st_mode)
 
     @pytest.mark.slow
     def test_installed_tripod_writes_a_pdf_report_as_a_real_process(self, tmp_path: Path) -> None:

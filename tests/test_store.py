@@ -45,6 +45,14 @@ def changed(case: Case, **updates: Any) -> Case:
     return parse_case("test", document)
 
 
+# Columns and a SELECT giving a new row (new id) for the client, date and version already stored.
+SAME_SCREENING = (
+    "(client_id, assessed_on, version, created_at, knowledge_version, status, case_json, "
+    "assessment_json, trace_json) SELECT client_id, assessed_on, version, created_at, "
+    "knowledge_version, 'referral', '{}', '{}', '[]' FROM assessments"
+)
+
+
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
@@ -87,6 +95,20 @@ class TestOpening:
             location_url("mysql://clinic/tripod")
         assert str(info.value) == ("tripod: --db/TRIPOD_DB = 'mysql://clinic/tripod': allowed a "
                                    "file path, sqlite:///PATH or postgresql://USER@HOST/DB")
+
+    @pytest.mark.parametrize("url", ["mysql://alice:S3cretPW@db.example/tripod",
+                                     "postgresql://alice:S3cretPW@db.example:notaport/tripod",
+                                     "postgresql://alice:S3cretPW@[::1/tripod"])
+    def test_a_bad_url_is_one_problem_line_without_its_password(self, url: str) -> None:
+        with pytest.raises(InputError) as info:
+            location_url(url)
+        assert "S3cretPW" not in str(info.value)
+        assert str(info.value).startswith("tripod: --db/TRIPOD_DB = 'postgresql://alice:***@"
+                                          if url.startswith("postgresql") else
+                                          "tripod: --db/TRIPOD_DB = 'mysql://alice:***@")
+        # No chained cause either: sqlalchemy's own message quotes the URL.
+        assert info.value.__cause__ is None
+        assert info.value.__context__ is None or info.value.__suppress_context__
 
     def test_schema_version_is_recorded_and_reopening_keeps_the_records(
             self, tmp_path: Path, classic: tuple[Case, Assessment]) -> None:
@@ -231,6 +253,53 @@ class TestAssessments:
                 with pytest.raises(sqlite3.IntegrityError, match="assessments are immutable"):
                     raw.execute(sql)
             assert raw.execute("SELECT status FROM assessments").fetchall() == [("complete",)]
+
+    @pytest.mark.parametrize("sql", [
+        "UPDATE assessments SET status = 'referral'",
+        "DELETE FROM assessments",
+        "INSERT OR REPLACE INTO assessments SELECT * FROM assessments",
+        "REPLACE INTO assessments SELECT * FROM assessments",
+        # a new id, the same client, date and version: REPLACE would delete the stored row
+        f"REPLACE INTO assessments {SAME_SCREENING}",
+        ("INSERT INTO assessments SELECT * FROM assessments WHERE true ON CONFLICT (id) DO UPDATE "
+         "SET status = 'referral'"),
+        (f"INSERT INTO assessments {SAME_SCREENING} WHERE true ON CONFLICT (client_id, "
+         "assessed_on, version) DO UPDATE SET status = 'referral'"),
+        "UPDATE OR REPLACE assessments SET status = 'referral'",
+    ], ids=["update", "delete", "insert-or-replace", "replace-into", "replace-by-unique-key",
+            "upsert-by-id", "upsert-by-unique-key", "update-or-replace"])
+    def test_no_statement_form_changes_or_removes_a_stored_assessment(
+            self, tmp_path: Path, classic: tuple[Case, Assessment], sql: str) -> None:
+        """REPLACE deletes the conflicting row without firing DELETE triggers (recursive triggers
+        are off in any tool that opens the file): the insert itself must be refused."""
+        path = tmp_path / "t.db"
+        with open_store(path) as store:
+            store.add_assessment(*classic)
+        with sqlite3.connect(path) as raw:
+            before = raw.execute("SELECT * FROM assessments").fetchall()
+            with pytest.raises(sqlite3.IntegrityError, match="assessments are immutable"):
+                raw.execute(sql)
+            assert raw.execute("SELECT * FROM assessments").fetchall() == before
+
+    def test_a_database_made_before_the_replace_guard_gets_it_when_opened(
+            self, tmp_path: Path, classic: tuple[Case, Assessment],
+            monkeypatch: pytest.MonkeyPatch) -> None:
+        import engine.store as store_module
+
+        path = tmp_path / "t.db"
+        with monkeypatch.context() as first_release:
+            first_release.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+            first_release.setattr(store_module, "SCHEMA_VERSION", 1)
+            with open_store(path) as store:
+                store.add_assessment(*classic)
+        with sqlite3.connect(path) as raw:  # as made by the first release: REPLACE got through
+            assert raw.execute("SELECT max(version) FROM tripod_schema").fetchone() == (1,)
+        open_store(path).close()
+        with sqlite3.connect(path) as raw:
+            assert raw.execute("SELECT max(version) FROM tripod_schema").fetchone() == (
+                SCHEMA_VERSION,)
+            with pytest.raises(sqlite3.IntegrityError, match="assessments are immutable"):
+                raw.execute("REPLACE INTO assessments SELECT * FROM assessments")
 
     def test_clients_count_screenings_not_corrections_and_give_the_last_date(
             self, tmp_path: Path, classic: tuple[Case, Assessment]) -> None:
