@@ -502,6 +502,20 @@ def report(
                 raise TripodError(f"report: {name} = {str(path)!r}: cannot be written "
                                   f"({exc.strerror})") from None
             typer.echo(f"{path}: {audience.value} report ({name[2:].upper()})")
+        if pdf:
+            _hint_slow_fonts()
+
+
+# WeasyPrint's own warning about it never reaches the clinician (reports/pdf.py); this line does.
+SLOW_FONTS = ("tripod: note: PDF fonts were embedded without HarfBuzz subsetting, which is slower; "
+              "install it for faster reports (Debian: apt-get install libharfbuzz-subset0)")
+
+
+def _hint_slow_fonts() -> None:
+    from reports.pdf import fonts_embedded_slowly
+
+    if fonts_embedded_slowly():
+        _err(SLOW_FONTS)
 
 
 def _draft_to_resume(records: Store, draft: int | None) -> int:
@@ -587,6 +601,7 @@ def _offer_reports(stored: StoredAssessment, read: Callable[[str], str]) -> None
         except OSError as exc:
             _err(f"intake: reports folder = {folder!r}: {exc.strerror}; allowed a writable folder")
             continue
+        _hint_slow_fonts()
         return
 
 
