@@ -23,15 +23,37 @@ app = typer.Typer(
     "Built on one practitioner's model; it suggests hypotheses, it does not diagnose.",
     # No arguments at a terminal starts an intake (see _tripod); anywhere else it prints the help.
     no_args_is_help=False,
-    add_completion=False,
+    # --install-completion / --show-completion, and the _TRIPOD_COMPLETE protocol behind them.
+    add_completion=True,
     # Plain help and usage errors: typer's rich formatter imports rich's markdown and syntax
     # highlighting, about 0.2 s, which alone would put `tripod --help` over its 0.3 s budget.
     rich_markup_mode=None,
     pretty_exceptions_show_locals=False,
 )
 
+def _version(wanted: bool) -> None:
+    """``--version``: the package and the knowledge base, which together decide every conclusion."""
+    if not wanted:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    from knowledge.catalog import catalog
+
+    try:
+        package = version("tripod")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        package = "unknown"
+    typer.echo(f"tripod {package}, knowledge {catalog().version}")
+    raise typer.Exit()
+
+
 @app.callback(invoke_without_command=True)
-def _tripod(ctx: typer.Context) -> None:
+def _tripod(
+    ctx: typer.Context,
+    _: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print Tripod's version and its knowledge base's, then exit.")] = False,
+) -> None:
     """Tripod: a screening aid built on one practitioner's model, not a diagnosis.
 
     Run with no command at a terminal, it starts a new intake (tripod intake).
