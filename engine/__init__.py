@@ -21,9 +21,12 @@ import collections
 import collections.abc
 import sys
 from collections.abc import Sequence
-from importlib.abc import Loader
 from importlib.machinery import ModuleSpec, PathFinder
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # importlib.abc brings in importlib.resources: a cost `tripod --help` need not pay
+    from importlib.abc import Loader
 
 
 class _FrozendictOnPython310:
@@ -36,12 +39,14 @@ class _FrozendictOnPython310:
         if name != "frozendict":
             return None
         spec = PathFinder.find_spec(name, path)
-        if spec is not None and isinstance(spec.loader, Loader):
-            spec.loader = _AliasOnFailure(spec.loader)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _AliasOnFailure(spec.loader)  # type: ignore[assignment]
         return spec
 
 
-class _AliasOnFailure(Loader):
+class _AliasOnFailure:
+    """The loader PathFinder found, run again with the alias if its first run fails on it."""
+
     def __init__(self, loader: Loader) -> None:
         self.loader = loader
 
