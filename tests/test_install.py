@@ -62,15 +62,16 @@ def installed(request: pytest.FixtureRequest, wheel: Path,
     with pip into a new virtualenv, or with `uv tool install` into a private tool folder."""
     home = tmp_path_factory.mktemp(f"installed-{request.param}")
     env = clean_env(home)
+    uv = shutil.which("uv")
+    assert uv, "uv is not installed"
     if request.param == "pip":
+        # uv makes the virtualenv, with pip in it: Debian's Python has no venv module without
+        # python3-venv, and the README promises a machine with nothing but uv installed by hand.
         venv = home / "venv"
-        base = getattr(sys, "_base_executable", sys.executable)
-        run([base, "-m", "venv", venv], cwd=home, env=env)
+        run([uv, "venv", "--seed", "--quiet", "--python", sys.executable, venv], cwd=home, env=env)
         run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", wheel], cwd=home, env=env)
         yield venv / "bin" / "tripod", venv / "bin" / "python", home
     else:
-        uv = shutil.which("uv")
-        assert uv
         env |= {"UV_TOOL_DIR": str(home / "tools"), "UV_TOOL_BIN_DIR": str(home / "bin")}
         run([uv, "tool", "install", "--quiet", wheel], cwd=home, env=env)
         yield home / "bin" / "tripod", home / "tools" / "tripod" / "bin" / "python", home
