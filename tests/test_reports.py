@@ -695,3 +695,45 @@ class TestCli:
         assert catalog().report_texts.urgency["emergency"].client_title in pdf_text(
             out.read_bytes()
         )
+
+
+class TestCompiledTemplateCache:
+    """reports/render.py keeps compiled templates in jinja's per-user cache; it only saves time."""
+
+    def test_no_usable_temporary_folder_still_renders(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import tempfile
+
+        from reports import render
+
+        not_a_folder = tmp_path / "file"
+        not_a_folder.write_text("")
+        monkeypatch.setattr(tempfile, "tempdir", str(not_a_folder))
+        render.environment.cache_clear()
+        try:
+            assert render.environment().bytecode_cache is None
+            case, assessment = assessed(CLASSIC)
+            assert render.render_text(assessment)
+            assert render.render_report(assessment, case, "practitioner")
+        finally:
+            render.environment.cache_clear()
+
+    def test_damaged_cache_files_are_compiled_again(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import tempfile
+
+        from reports import render
+
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        render.environment.cache_clear()
+        try:
+            _, assessment = assessed(CLASSIC)
+            expected = render.render_text(assessment)
+            (cached,) = tmp_path.glob("_jinja2-cache-*/*.cache")
+            cached.write_bytes(cached.read_bytes()[:40])  # cut short: marshal cannot read it
+            render.environment.cache_clear()
+            assert render.render_text(assessment) == expected
+        finally:
+            render.environment.cache_clear()
