@@ -23,15 +23,37 @@ app = typer.Typer(
     "Built on one practitioner's model; it suggests hypotheses, it does not diagnose.",
     # No arguments at a terminal starts an intake (see _tripod); anywhere else it prints the help.
     no_args_is_help=False,
-    add_completion=False,
+    # --install-completion / --show-completion, and the _TRIPOD_COMPLETE protocol behind them.
+    add_completion=True,
     # Plain help and usage errors: typer's rich formatter imports rich's markdown and syntax
     # highlighting, about 0.2 s, which alone would put `tripod --help` over its 0.3 s budget.
     rich_markup_mode=None,
     pretty_exceptions_show_locals=False,
 )
 
+def _version(wanted: bool) -> None:
+    """``--version``: the package and the knowledge base, which together decide every conclusion."""
+    if not wanted:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    from knowledge.catalog import catalog
+
+    try:
+        package = version("tripod")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        package = "unknown"
+    typer.echo(f"tripod {package}, knowledge {catalog().version}")
+    raise typer.Exit()
+
+
 @app.callback(invoke_without_command=True)
-def _tripod(ctx: typer.Context) -> None:
+def _tripod(
+    ctx: typer.Context,
+    _: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print Tripod's version and its knowledge base's, then exit.")] = False,
+) -> None:
     """Tripod: a screening aid built on one practitioner's model, not a diagnosis.
 
     Run with no command at a terminal, it starts a new intake (tripod intake).
@@ -524,6 +546,20 @@ def report(
                 raise TripodError(f"report: {name} = {str(path)!r}: cannot be written "
                                   f"({exc.strerror})") from None
             typer.echo(f"{path}: {audience.value} report ({name[2:].upper()})")
+        if pdf:
+            _hint_slow_fonts()
+
+
+# WeasyPrint's own warning about it never reaches the clinician (reports/pdf.py); this line does.
+SLOW_FONTS = ("tripod: note: PDF fonts were embedded without HarfBuzz subsetting, which is slower; "
+              "install it for faster reports (Debian: apt-get install libharfbuzz-subset0)")
+
+
+def _hint_slow_fonts() -> None:
+    from reports.pdf import fonts_embedded_slowly
+
+    if fonts_embedded_slowly():
+        _err(SLOW_FONTS)
 
 
 def _draft_to_resume(records: Store, draft: int | None) -> int:
@@ -611,6 +647,7 @@ def _offer_reports(stored: StoredAssessment, read: Callable[[str], str]) -> None
         except OSError as exc:
             _err(f"intake: reports folder = {folder!r}: {exc.strerror}; allowed a writable folder")
             continue
+        _hint_slow_fonts()
         return
 
 

@@ -100,19 +100,27 @@ def build_engine(tuned: bool = True) -> TripodEngine:
     return TripodEngine() if tuned else ReferenceEngine()
 
 
+def facts_for(case: Case, engine: TripodEngine) -> tuple[list[Any], list[Any]]:
+    """What the engine is given for a case, in its two passes. The first holds what red flags are
+    reasoned on: the answers, the client, and the hips' rotation for the examination findings that are
+    hip flags themselves; the second every other entered observation. Everything the engine concludes
+    follows from these facts alone (what-if relies on it to reuse a run)."""
+    everything = list(observations(case, engine.worth_declaring))
+    first = [*answers(case), *(f for f in everything if f["segment"] == "client"),
+             *examination(case, engine.worth_declaring)]
+    return first, [f for f in everything if f["segment"] != "client"]
+
+
 def assess(case: Case, engine: TripodEngine | None = None) -> Assessment:
     """Reason from a validated case to an Assessment. ``engine`` may be reused between calls."""
     engine = engine or build_engine()
     engine.reset()
-    everything = list(observations(case, engine.worth_declaring))
-    # Declared in two batches: experta updates its agenda once per declare call. The first holds what
-    # red flags are reasoned on: the answers, the client, and the hips' rotation for the examination
-    # findings that are hip flags themselves.
-    engine.declare(*answers(case), *(f for f in everything if f["segment"] == "client"),
-                   *examination(case, engine.worth_declaring))
+    first, second = facts_for(case, engine)
+    # Declared in two batches: experta updates its agenda once per declare call.
+    engine.declare(*first)
     engine.run()
     if not _facts(engine, Referral):
-        engine.declare(*(f for f in everything if f["segment"] != "client"), Stage())
+        engine.declare(*second, Stage())
         engine.run()
     return _assemble(case, engine)
 

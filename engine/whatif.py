@@ -8,6 +8,13 @@ observation tries each of its other values. Measurement error (SEM, MDC or SDC i
 says which of those changes lie within a plausible repeat measurement; reliability tags say which
 judgements are too unreliable to lean on.
 
+Many changes give the engine exactly the facts it had already seen: a value no rule pattern can
+match is not declared at all (``engine.rete.FactFilter``), so setting a field from one such value to
+another declares the same facts as before. The inference is a function of the declared facts and,
+for the root cause's confidence, of which observations are not assessed or unsure; a change that
+leaves both as an earlier run had them takes that run's outcome instead of running again.
+``analyse(..., reuse=False)`` runs every change: the reference the tests hold this to.
+
 The result is data (:class:`WhatIf`); ``tripod whatif`` prints it and the practitioner report's
 "How solid is this?" section renders it.
 """
@@ -21,13 +28,14 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from engine.inference import TripodEngine, assess, build_engine
+from engine.inference import TripodEngine, assess, build_engine, facts_for
 from engine.intake import Case, field_at, instrument_of, literal_values
 from engine.trace import Assessment
 from knowledge.catalog import Instrument, catalog
 
 FORMAT: Final = "tripod-whatif/1"
 POOR_RELIABILITY = ("low", "low-moderate", "unknown")
+_UNKNOWN = (None, "unsure")  # what caps a root cause's confidence when a key observation has it
 _STEP = 1  # the resolution clinicians record: whole degrees, points, millimetres, months
 
 
@@ -214,13 +222,36 @@ def _watched_paths(include_optional: bool = True) -> list[str]:
 
 
 class _Runner:
-    def __init__(self, case: Case, engine: TripodEngine) -> None:
+    def __init__(self, case: Case, engine: TripodEngine, reuse: bool = True) -> None:
         self.document = case.model_dump(mode="json", exclude_none=True)
         self.engine = engine
         self.baseline = assess(case, engine)
         self.outcome = _outcome(self.baseline)
         self.findings = _finding_keys(self.baseline)
         self.runs = 1
+        self.reuse = reuse
+        self.unknown = frozenset(p for p in _watched_paths() if _get(self.document, p) in _UNKNOWN)
+        self.seen: dict[Any, tuple[Outcome, set[str]]] = {}
+        if reuse:
+            self.seen[self._inputs(case, self.unknown)] = (self.outcome, self.findings)
+
+    def _inputs(self, case: Case, unknown: frozenset[str]) -> Any:
+        """Everything the engine's answer depends on: the facts it is given, and which watched
+        observations are unknown (the confidence cap reads them from the case)."""
+        first, second = facts_for(case, self.engine)
+        return tuple((type(f).__name__, tuple(sorted(f.items()))) for f in (*first, *second)), unknown
+
+    def _run(self, case: Case, path: str, value: Any) -> tuple[Outcome, set[str]]:
+        unknown = self.unknown | {path} if value in _UNKNOWN else self.unknown - {path}
+        key = self._inputs(case, unknown) if self.reuse else None
+        if key is not None and key in self.seen:
+            return self.seen[key]
+        result = assess(case, self.engine)
+        self.runs += 1
+        answer = (_outcome(result), _finding_keys(result))
+        if key is not None:
+            self.seen[key] = answer
+        return answer
 
     def change(self, path: str, value: Any) -> Change | None:
         document = _set(self.document, path, value)
@@ -228,10 +259,7 @@ class _Runner:
             case = Case.model_validate(document)
         except ValidationError:
             return None  # a value the intake would refuse is not a plausible observation
-        result = assess(case, self.engine)
-        self.runs += 1
-        outcome = _outcome(result)
-        found = _finding_keys(result)
+        outcome, found = self._run(case, path, value)
         old = _get(self.document, path)
         size = abs(value - old) if isinstance(value, (int, float)) and isinstance(old, (int, float)) else None
         return Change(
@@ -253,10 +281,10 @@ def solidity(case: Case, engine: TripodEngine | None = None) -> WhatIf | None:
         return None
 
 
-def analyse(case: Case, engine: TripodEngine | None = None) -> WhatIf:
+def analyse(case: Case, engine: TripodEngine | None = None, *, reuse: bool = True) -> WhatIf:
     """Re-run the engine over each observation's plausible values; see the module docstring."""
     started = time.perf_counter()
-    runner = _Runner(case, engine or build_engine())
+    runner = _Runner(case, engine or build_engine(), reuse)
     if runner.outcome.status == "referral":
         # A red flag decides the outcome; no observation can change it.
         return WhatIf(client_id=case.client.id, baseline=runner.outcome, smallest_flip=None, flips=(),

@@ -4,15 +4,54 @@ WeasyPrint is imported inside the functions that use it: it loads Pango and its 
 more than the rest of ``tripod`` together, and only the ``report`` command needs it. The reports are
 self-contained (inline CSS and SVG), so WeasyPrint never fetches anything: its URL fetcher refuses
 every URL, which also keeps a crafted case file from making it read local files.
+
+WeasyPrint's log is not for the clinician. experta calls ``logging.basicConfig()`` when it is
+imported, so every library's warning would reach stderr as ``WARNING:weasyprint:...``; the
+``weasyprint`` logger therefore stops at its own handlers (tests attach theirs there). One of its
+warnings is expected on a machine without the HarfBuzz subsetting library (Debian's
+``libharfbuzz-subset0``): WeasyPrint then embeds fonts through fontTools, which is slower but gives
+the same report. ``fonts_embedded_slowly()`` tells the command so it can say it once, in its words.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from engine.intake import Case
     from engine.trace import Assessment
+
+
+# The start of WeasyPrint's warning when it subsets fonts with fontTools (WeasyPrint 61 to 70).
+FONT_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
+_slow_fonts = False
+
+
+def is_font_fallback(record: logging.LogRecord) -> bool:
+    """Whether a WeasyPrint log record is its documented fontTools fallback (a speed note)."""
+    return record.name == "weasyprint" and str(record.msg).startswith(FONT_FALLBACK)
+
+
+def _note_fallback(record: logging.LogRecord) -> bool:
+    global _slow_fonts
+    _slow_fonts = _slow_fonts or is_font_fallback(record)
+    return True
+
+
+def fonts_embedded_slowly() -> bool:
+    """Whether a PDF of this process had its fonts subset by fontTools (no HarfBuzz subsetting)."""
+    return _slow_fonts
+
+
+def _weasyprint() -> Any:
+    import weasyprint
+
+    log = logging.getLogger("weasyprint")
+    if log.propagate:
+        log.propagate = False
+        log.addFilter(_note_fallback)
+    return weasyprint
 
 
 def _refuse(url: str, *args: Any, **kwargs: Any) -> NoReturn:
@@ -30,8 +69,7 @@ def _no_fetcher() -> Any:
 
 def html_to_pdf(html: str) -> bytes:
     """Lay out a self-contained HTML report as PDF bytes."""
-    import weasyprint
-
+    weasyprint = _weasyprint()
     document = weasyprint.HTML(string=html, url_fetcher=_no_fetcher(), base_url=None)
     return document.write_pdf()  # type: ignore[no-any-return]
 

@@ -105,3 +105,22 @@ def test_whatif_command_prints_text_and_json(clean: Any, write_case: Any) -> Non
     assert "hips.left.ir_deg 16 -> 14 would change no_chain_deficit to descending_pelvic_chain" in text.stdout
     data = json.loads(runner.invoke(app, ["whatif", str(path), "--format", "json"]).stdout)
     assert data["format"] == "tripod-whatif/1" and data["robust"] is False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "path",
+    sorted(EXAMPLES.glob("*.yaml")) + sorted(CASES.glob("*.yaml")),
+    ids=lambda p: p.stem,
+)
+def test_reusing_runs_with_the_same_inputs_changes_nothing_but_the_run_count(path: Any) -> None:
+    """A change that gives the engine the facts and unknowns of an earlier run takes its outcome
+    (engine/whatif.py); held to running every change, on every example and golden case."""
+    document = yaml.safe_load(path.read_text())
+    case = parse_case(path.name, document.get("intake", document))
+    reused = analyse(case, ENGINE)
+    every = analyse(case, ENGINE, reuse=False)
+    assert every.model_dump(exclude={"runs", "seconds"}) == reused.model_dump(
+        exclude={"runs", "seconds"}
+    )
+    assert reused.runs <= every.runs
