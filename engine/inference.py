@@ -214,10 +214,14 @@ def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
     causes = [cause for cause in kb.causes if any(r["cause"] == cause for r in roots)]
     # Sides that reach different causes (a foot chain on one side, a pelvic chain on the other) are
     # reported side by side; the model expects foot and hip to share one root (C15), so each
-    # cause's confidence is lowered, and the better supported one leads (ties: root_causes.yaml's order).
+    # cause's confidence is lowered, and the better supported one leads. On a tie the cause on a side
+    # whose hip has lost IR leads, since the model turns on that loss (C8, C19); then
+    # root_causes.yaml's order.
     scored = {cause: _score(case, cause, [r for r in roots if r["cause"] == cause], findings,
                             disagree=len(causes) > 1) for cause in causes}
-    lead = max(causes, key=lambda cause: _LEVELS.index(scored[cause].confidence))
+    limited = {f.side for f in findings if f.id == "hip_ir_limited"}
+    lead = max(causes, key=lambda cause: (_LEVELS.index(scored[cause].confidence),
+                                          bool(limited & set(scored[cause].sides))))
     by_side = tuple(SideCause(side=r["side"], id=r["cause"],
                               rule=by_conclusion[ref("root_cause", r["cause"], r["side"])][0].rule,
                               penalties=(r["penalty"],) if r["penalty"] else ())
@@ -347,5 +351,8 @@ def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[Mi
             elif value == "unsure":
                 items.append(MissingDetail(path=path, state="unsure",
                                            could_change=watched.could_change))
+    # What a rule is waiting for comes first, in the order above (red flags, then a hip flag's wait).
+    waited = {fact["path"] for fact in blocked}
+    items.sort(key=lambda item: item.path not in waited)
     first = {item.path: item for item in reversed(items)}
     return tuple(item for item in items if first[item.path] is item)

@@ -102,6 +102,10 @@ class RedFlag(_Strict):
     required: bool = False
     combine_with: tuple[str, ...] = ()
     question: str
+    # The client's own words where the tier's words would say too little (rf_scfe: same day, not
+    # "in the next few days").
+    client_title: str | None = None
+    client: str | None = None
     sources: tuple[str, ...]
 
 

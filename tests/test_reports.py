@@ -547,6 +547,65 @@ class TestHipSafety:
         assert catalog().texts.findings["hip_joint_check_advised"].client in client
 
 
+    def test_an_answered_scfe_question_says_today_and_nothing_points_below(self, tmp_path: Path
+                                                                          ) -> None:
+        """rf_scfe answered yes is same day (instruments.md 14f), not the urgent tier's "in the next
+        few days"; beside the examination signs, no sentence points to advice that is not there."""
+        kb = catalog()
+        answered = kb.red_flags.flags["rf_scfe"]
+        case, assessment = golden("66_scfe_signs_left_at_13_refer_whatever_rf_scfe")
+        case = case.model_copy(update={"red_flags": case.red_flags.model_copy(
+            update={"rf_scfe": "yes"})})
+        assessment = assess(case)
+        assert set(assessment.referral.red_flags) == {"rf_scfe", "exam_scfe_signs"}
+        client = html_text(render_report(assessment, case, "client"))
+        assert (answered.client_title or "") in client and (answered.client or "") in client
+        assert kb.report_texts.urgency["urgent"].client not in client
+        assert "below" not in client
+        case = case.model_copy(update={"hips": None})  # the question alone
+        assessment = assess(case)
+        assert list(assessment.referral.red_flags) == ["rf_scfe"]
+        client = html_text(render_report(assessment, case, "client"))
+        assert (answered.client or "") in client
+        assert kb.report_texts.urgency["urgent"].client_title not in client
+
+    def test_a_hip_that_lost_rotation_both_ways_is_not_read_as_the_chain(self) -> None:
+        """The joint itself is suspected (EXAM-03): neither the ascending chain nor the lift faults
+        read as avoiding IR are concluded on that side (instruments.md 14i)."""
+        for name, side in (("60_hip_rotation_lost_both_ways_left_at_50_is_incomplete", "left"),
+                           ("61_hip_rotation_lost_both_ways_right_at_67_is_incomplete", "right")):
+            _, assessment = golden(name)
+            on_side = {f.id for f in assessment.findings if f.side == side}
+            assert "hip_rotation_lost_both_ways" in on_side
+            assert not on_side & {"ascending_er_chain", "ir_avoidance_in_lifts"}
+
+
+class TestSidesThatDisagree:
+    """When each side reaches its own cause, the client reads each side's own story."""
+
+    def test_the_client_reads_each_sides_cause_in_its_own_words(self) -> None:
+        kb = catalog()
+        case, assessment = golden("42_left_foot_chain_and_right_pelvic_chain_side_by_side")
+        root = assessment.root_cause
+        assert root and [f"{s.side}:{s.id}" for s in root.by_side] == [
+            "left:ascending_foot_chain", "right:descending_pelvic_chain"]
+        client = html_text(render_report(assessment, case, "client"))
+        labels = kb.report_texts.client.labels
+        foot = kb.texts.root_causes["ascending_foot_chain"].client_when["hip_ir_not_limited"]
+        pelvis = kb.texts.root_causes["descending_pelvic_chain"].client_when[
+            "pelvic_position_not_confirmed"]
+        assert labels["sides_differ"] in client
+        assert f"{foot.client_title} ({labels['left']})" in client and foot.client in client
+        assert f"{pelvis.client_title} ({labels['right']})" in client and pelvis.client in client
+
+    def test_on_a_tie_the_side_whose_hip_lost_ir_leads(self) -> None:
+        """The model turns on the IR loss (C8, C19): a foot chain on a side whose hip is free does
+        not lead over a pelvic chain on the side that lost IR."""
+        _, assessment = golden("42_left_foot_chain_and_right_pelvic_chain_side_by_side")
+        assert assessment.root_cause and assessment.root_cause.id == "descending_pelvic_chain"
+        assert assessment.root_cause.sides == ("right",)
+
+
 class TestReportTexts:
     def test_report_texts_cover_every_id_a_report_can_meet(self) -> None:
         kb = catalog()

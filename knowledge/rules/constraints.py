@@ -28,7 +28,7 @@ class ConstraintRules(TripodRules):
           salience=CONSTRAINT)
     def con_03_restore_medial_foot_loading(self, root: Root, why: Found, side: str) -> None:
         """First restore whole-foot use (C2, C20) on every side whose own foot starts the chain: 1st
-        metatarsal lost, weight drifting out or toes lifting (C3, C14), or compensating."""
+        metatarsal lost, weight drifting out or toes lifting (C3, C16), or compensating."""
         self.advise("restore_medial_foot_loading", side, "CON-03", [root, why])
 
     @Rule(AS.root << Root(cause="ascending_foot_chain", side=MATCH.side),
@@ -39,13 +39,13 @@ class ConstraintRules(TripodRules):
         metatarsal (C18), wherever the foot cannot load its medial side."""
         self.advise("toe_bias_constraint", side, "CON-04", [root, why])
 
-    @Rule(AS.root << Root(cause="ascending_foot_chain", side=MATCH.side),
-          AS.why << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
+    @Rule(AS.root << Root(), AS.why << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
           salience=CONSTRAINT)
     def con_05_avoid_pressure_cues(self, root: Root, why: Found, side: str) -> None:
-        """Wherever the foot is the chain's start, pressure cues do not fix it (C17): the problem is
-        whether the foot can use the pressure. A foot that only looks compensating while its tripod
-        holds and its hip turns in can use it, and gets no foot constraint (contract.md)."""
+        """Wherever a foot finding is present, whatever the root cause (contract.md), pressure cues
+        do not fix it (C17): the problem is whether the foot can use the pressure. It is a caution
+        about cueing, not a corrective step: a foot that only looks compensating over a holding
+        tripod gets no loading constraint (CON-03, CON-04)."""
         self.advise("avoid_pressure_cues", side, "CON-05", [root, why])
 
     @Rule(AS.root << Root(cause=_CHAIN), AS.why << Found(finding="hip_ir_limited", side=MATCH.side),

@@ -15,7 +15,14 @@ from __future__ import annotations
 from experta import AS, MATCH, NOT, Rule
 
 from engine.facts import Blocked, Found, HipFact, Obs, Root, Stage
-from knowledge.rules.base import FOOT_DEFICITS, GATE, ROOT, TripodRules, one_of
+from knowledge.rules.base import (
+    FOOT_DEFICITS,
+    GATE,
+    MEDIAL_LOADING_LOST,
+    ROOT,
+    TripodRules,
+    one_of,
+)
 
 _ASC = "ascending_foot_chain"
 _DESC = "descending_pelvic_chain"
@@ -23,6 +30,7 @@ _NONE = "no_chain_deficit"
 
 
 _FOOT_DEFICIT = one_of(*FOOT_DEFICITS)
+_MEDIAL_LOADING_LOST = one_of(*MEDIAL_LOADING_LOST)
 _CHAIN = one_of(_ASC, _DESC)
 
 
@@ -54,6 +62,19 @@ class RootCauseRules(TripodRules):
         self.block("too_little_assessed", f"movements.hinge.{side}.first_met", "ROOT-10", [hip],
                    claims=("C2", "C7", "C12"))
 
+    @Rule(Stage(), AS.foot << Found(finding="compensatory_pronation", side=MATCH.side),
+          AS.hip << HipFact(name="ir_deg", side=MATCH.side),
+          NOT(Found(finding="hip_ir_limited", side=MATCH.side)),
+          NOT(Found(finding="tripod_holds", side=MATCH.side)),
+          NOT(Found(finding=_MEDIAL_LOADING_LOST, side=MATCH.side)), salience=GATE)
+    def root_11_compensating_foot_with_its_tripod_unknown(self, foot: Found, hip: HipFact,
+                                                          side: str) -> None:
+        """The foot looks compensating and this hip turns in, but whether the foot loads its medial
+        side in the lifts was not seen: a holding tripod would make this no chain deficit, a lost one
+        a foot chain (C2, C4, C5). A left-out observation is not read as a lost one."""
+        self.block("too_little_assessed", f"movements.hinge.{side}.first_met", "ROOT-11",
+                   [foot, hip], claims=("C2", "C4", "C5"))
+
     @Rule(AS.foot << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
           AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),
           NOT(Blocked()), salience=ROOT)
@@ -62,17 +83,17 @@ class RootCauseRules(TripodRules):
         lifting, or compensating) and the same side's hip lacks IR: one root (C3, C7, C15)."""
         self.root(_ASC, side, "ROOT-01", [foot, hip])
 
-    @Rule(AS.foot << Found(finding=_FOOT_DEFICIT, side=MATCH.side),
+    @Rule(AS.foot << Found(finding=_MEDIAL_LOADING_LOST, side=MATCH.side),
           AS.hip << HipFact(name="ir_deg", side=MATCH.side),
           NOT(Found(finding="hip_ir_limited", side=MATCH.side)),
-          NOT(Found(finding="tripod_holds", side=MATCH.side)),
           NOT(Blocked()), salience=ROOT - 1)
     def root_02_ascending_foot_chain_without_hip_loss(self, foot: Found, hip: HipFact,
                                                       side: str) -> None:
         """The foot does not load its medial side but this hip, measured, still turns in: the chain
-        is not confirmed above the foot; the foot is still where the model starts (C2, C7). A foot
-        that only looks compensating while its tripod holds in the lifts is not this: with the hip
-        free that is no chain deficit (contract.md; C4, C5)."""
+        is not confirmed above the foot; the foot is still where the model starts (C2, C7). The
+        medial loading must have been seen lost in the lifts: a foot that only looks compensating
+        is not this, whether its tripod holds (no chain deficit, contract.md; C4, C5) or was not
+        seen (ROOT-11)."""
         self.root(_ASC, side, "ROOT-02", [foot, hip], penalty="hip_ir_not_limited")
 
     @Rule(AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),

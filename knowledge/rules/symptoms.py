@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from experta import AS, MATCH, P, Rule
+from experta import AS, MATCH, NOT, P, Rule
 
 from engine.facts import Found, LiftFact, Obs, StandingFact
 from knowledge.rules.base import CHAIN, MEDIAL_LOADING_LOST, SEGMENT, TripodRules, one_of
@@ -63,7 +63,9 @@ class SymptomRules(TripodRules):
 
     @Rule(AS.fault << Found(finding=one_of(*MEDIAL_LOADING_LOST), side=MATCH.side),
           AS.hip << Found(finding="hip_ir_limited", side=MATCH.side),
+          NOT(Found(finding="hip_rotation_lost_both_ways", side=MATCH.side)),
           salience=CHAIN)
     def sym_06_lift_faults_avoid_ir(self, fault: Found, hip: Found, side: str) -> None:
-        """Tripod faults on a side whose hip lacks IR: the system avoiding IR it cannot access (C16)."""
+        """Tripod faults on a side whose hip lacks IR: the system avoiding IR it cannot access (C16).
+        Not in a hip that has lost rotation both ways (EXAM-03), which points at the joint itself."""
         self.conclude("ir_avoidance_in_lifts", side, "SYM-06", ("C16", "C3"), [fault, hip])

@@ -20,8 +20,9 @@ from knowledge.rules.base import (
 
 _ASYMMETRIC = catalog().threshold("hip_ir_asymmetric")
 # What may lift a low-normal IR to "restricted": a finding at the same side's foot or lateral chain
-# (HIP-02), or the pelvis (HIP-06), on the model's path to the hip. A shin seen turned out (no
-# reliability data) is not enough.
+# (HIP-02), on the model's path to the hip. A shin seen turned out (no reliability data) is not
+# enough, and neither is the pelvis: it is found on palpation alone, never a sole trigger
+# (instruments.md sections 10b, 15), and the pelvic chain it would then explain would rest on it twice.
 _SUPPORTS_BORDERLINE_IR = (*MEDIAL_LOADING_LOST, "compensatory_pronation", "lateral_chain_er_bias")
 
 
@@ -59,18 +60,6 @@ class TibiaFemurRules(TripodRules):
         self.conclude("hip_ir_limited", side, "HIP-02", ("C8", "C9"), [hip, support],
                       thresholds=["!hip_ir_limited", "hip_ir_borderline_top"], strength="borderline")
 
-    @Rule(AS.hip << HipFact(name="ir_deg",
-                        value=misses("hip_ir_limited") & meets("hip_ir_borderline_top"),
-                        side=MATCH.side),
-          AS.pelvis << Found(finding="pelvic_er_orientation", side=None),
-          salience=SUPPORT)
-    def hip_06_borderline_hip_ir_beside_an_er_pelvis(self, hip: Obs, pelvis: Found, side: str) -> None:
-        """Low-normal IR beside a pelvis found in ER on its own two signs: the pelvis is one, unsided,
-        for both hips, and the model says it limits IR (C12; STAHELI1985 band; C8, C9). Not circular:
-        the pelvic finding never uses the hip (PEL-01)."""
-        self.conclude("hip_ir_limited", side, "HIP-06", ("C8", "C9", "C12"), [hip, pelvis],
-                      thresholds=["!hip_ir_limited", "hip_ir_borderline_top"], strength="borderline")
-
     @Rule(AS.hip << HipFact(name="ir_deg", value=misses("hip_ir_borderline_top"),
                         side=MATCH.side),
           salience=SEGMENT)
@@ -101,10 +90,12 @@ class TibiaFemurRules(TripodRules):
 
     @Rule(AS.foot << Found(finding=one_of(*MEDIAL_LOADING_LOST), side=MATCH.side),
           AS.above << Found(finding=one_of("tibial_er_bias", "hip_ir_limited"), side=MATCH.side),
+          NOT(Found(finding="hip_rotation_lost_both_ways", side=MATCH.side)),
           salience=CHAIN)
     def chain_01_ascending_er_chain(self, foot: Found, above: Found, side: str) -> None:
         """The foot cannot load its medial side (1st metatarsal lost, weight drifting out or toes
         lifting, C3) and the segments above hold external rotation: one chain rising from the foot
-        (C7, C15)."""
+        (C7, C15). Not in a hip that has lost rotation both ways (EXAM-03): that points at the joint
+        itself until it is assessed (instruments.md section 14i), not at the chain."""
         self.conclude("ascending_er_chain", side, "CHAIN-01", ("C3", "C7", "C15"), [foot, above])
 
