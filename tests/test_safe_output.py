@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.casefile import write_atomic
-from engine.safe_output import NotRegularFile, remove_leftovers, temporary_file, tighten
+from storage.casefile import write_atomic
+from storage.safe_output import NotRegularFile, remove_leftovers, temporary_file, tighten
 
 
 def device(path: Path) -> Path:

@@ -13,7 +13,7 @@ What is kept:
 - ``assessments``: immutable. Each row holds the case document, the full ``tripod-assessment/1``
   JSON, the trace, the knowledge version and the time it was stored. A correction of the same
   client and date is a new row with the next ``version`` that ``supersedes`` the previous one;
-  triggers refuse any UPDATE or DELETE, and any REPLACE (``engine.store_guards``).
+  triggers refuse any UPDATE or DELETE, and any REPLACE (``storage.store_guards``).
 
 The schema is versioned in ``tripod_schema``; missing migrations are applied on open, and a database
 written by a newer Tripod is refused. Every database failure (not a database, someone else's
@@ -39,13 +39,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from engine.casefile import case_to_document, make_private_folder
 from engine.errors import StoreError
 from engine.intake import Case
-from engine.store_files import read_only_connector, tighten_database
-from engine.store_guards import refuse_replace
-from engine.store_location import ENV, location_url
 from engine.trace import Assessment
+from storage.casefile import case_to_document, make_private_folder
+from storage.store_files import read_only_connector, tighten_database
+from storage.store_guards import refuse_replace
+from storage.store_location import ENV, location_url
 
 DEFAULT_TIMEOUT = 5.0
 SCHEMA_TABLE = "tripod_schema"
@@ -590,7 +590,7 @@ def open_store(location: str | os.PathLike[str] | None = None,
 
     ``read_only`` (for commands that only read) opens an existing SQLite file with ``mode=ro``,
     so it reads on read-only media; ``say`` is given a line when an existing database file was
-    open to others and has been made owner-only (``engine.store_files``).
+    open to others and has been made owner-only (``storage.store_files``).
     """
     return Store(location_url(location), timeout=timeout, read_only=read_only, say=say)
 

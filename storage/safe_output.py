@@ -1,6 +1,6 @@
 """What every output of patient data may replace, and what a writer leaves behind when stopped.
 
-``engine.casefile.write_atomic`` writes through a temporary file and a rename. A rename replaces
+``storage.casefile.write_atomic`` writes through a temporary file and a rename. A rename replaces
 whatever has the target's name: a case file, a FIFO, a device node (run as root, ``/dev/full``). So
 a target must be absent or a regular file (:func:`refuse_special`, checked with ``lstat``: a symbolic
 link counts as what it points to), and the commands refuse an existing output without ``--force``

@@ -9,7 +9,7 @@ nesting deeper than ``MAX_DEPTH`` or more than ``MAX_VALUES`` values, a document
 mapping, and every field the intake model rejects. YAML dates are kept as text, so the intake model checks them as it checks JSON's, naming
 the field; YAML numbers are read as decimal or kept as written (``engine/forms.py``), never as
 YAML 1.1's octal, hex, binary, underscored or base-60 values. How YAML is read and written differs
-from PyYAML's in ``engine/caseyaml.py``.
+from PyYAML's in ``storage/caseyaml.py``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from engine.caseyaml import CaseDumper, CaseLoader, DuplicateKey, Unbuildable, digit_limit
 from engine.errors import (
     CaseFileError,
     Problem,
@@ -34,7 +33,8 @@ from engine.errors import (
     show_value,
 )
 from engine.intake import Case
-from engine.safe_output import refuse_special, temporary_file
+from storage.caseyaml import CaseDumper, CaseLoader, DuplicateKey, Unbuildable, digit_limit
+from storage.safe_output import refuse_special, temporary_file
 
 MAX_BYTES = 1024 * 1024
 _AT_MOST = f"allowed at most {MAX_BYTES} bytes (1 MiB)"

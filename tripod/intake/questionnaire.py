@@ -2,7 +2,7 @@
 
 It builds a ``tripod-case/1`` case one answer at a time, then hands it to the engine as a case file
 would be. Which questions, in which order, and how an answer is read and checked is
-``engine/questions.py``; this is :class:`Interview`, the terminal loop, and :class:`Session`, one
+``tripod/intake/questions.py``; this is :class:`Interview`, the terminal loop, and :class:`Session`, one
 intake against the record store. Every accepted answer is committed to the store's draft at once:
 Ctrl-C, a closed terminal or ``kill -9`` loses nothing, and ``--resume`` continues where it stopped.
 """
@@ -22,7 +22,8 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.intake import Case
-from engine.questions import (
+from knowledge.catalog import TIER_RANK, catalog
+from tripod.intake.questions import (
     BACK,
     HELP,
     MISSING,
@@ -42,10 +43,9 @@ from engine.questions import (
     show,
     show_flags,
 )
-from knowledge.catalog import TIER_RANK, catalog
 
 if typing.TYPE_CHECKING:  # the store imports SQLAlchemy; the questions themselves do not need it
-    from engine.store import Store, StoredAssessment
+    from storage.store import Store, StoredAssessment
 
 
 # -- the terminal loop ---------------------------------------------------------------------------

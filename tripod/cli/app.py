@@ -1,6 +1,6 @@
 """The ``tripod`` command line.
 
-Commands are thin: they read input through ``engine.casefile``, call the engine, and print. Bad input
+Commands are thin: they read input through ``storage.casefile``, call the engine, and print. Bad input
 exits 2 with one line per problem and no traceback; other reported failures exit 1. Heavy modules (the
 rule engine, report rendering, WeasyPrint) are imported inside the commands that need them so that
 ``tripod --help`` stays fast.
@@ -104,8 +104,8 @@ def reported() -> Iterator[None]:
 @app.command()
 def validate(cases: CaseArgs) -> None:
     """Check case files and print every problem of every file at once."""
-    from engine.casefile import load_case
     from engine.errors import TripodError
+    from storage.casefile import load_case
 
     failed = 0
     code = 0
@@ -145,9 +145,9 @@ def assess(
     db: DbOption = None,
 ) -> None:
     """Assess one case file and print the result with the reasoning behind it."""
-    from engine.casefile import load_case
     from engine.errors import guarded
     from engine.inference import assess as run_assessment
+    from storage.casefile import load_case
 
     with reported():
         loaded = load_case(case)
@@ -196,9 +196,9 @@ def batch(
     options or when results exist (see --force and --resume), 3 when Tripod itself failed on a
     file (a fault to report, listed in errors.txt), 130 when stopped with Ctrl-C.
     """
-    from engine.batch import REPORT_FORMATS, default_jobs, run_batch
     from engine.errors import InputError, Problem
-    from engine.progress import PlainProgress, RichProgress
+    from tripod.batch.run import REPORT_FORMATS, default_jobs, run_batch
+    from tripod.progress import PlainProgress, RichProgress
 
     with reported():
         wanted = [part.strip() for part in reports.split(",") if part.strip()]
@@ -224,7 +224,7 @@ def batch(
         records: Store | None = None
         with ExitStack() as stack:
             if store:
-                from engine.store import open_store
+                from storage.store import open_store
 
                 records = stack.enter_context(open_store(db, say=_err))
 
@@ -258,13 +258,13 @@ if TYPE_CHECKING:  # for hints only: importing the store at run time would load 
     from collections.abc import Callable
 
     from engine.intake import Case
-    from engine.store import Draft, Store, StoredAssessment
     from engine.trace import Assessment
+    from storage.store import Draft, Store, StoredAssessment
 
 
 def _store_assessment(case: Case, assessment: Assessment, db: str | None) -> None:
     """Keep an assessment in the record store and say where (on stderr: stdout may be JSON)."""
-    from engine.store import open_store
+    from storage.store import open_store
 
     with open_store(db, say=_err) as records:
         stored = records.add_assessment(case, assessment)
@@ -313,8 +313,8 @@ def clients(db: DbOption = None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from engine.store import open_store
-    from engine.terminal import for_terminal
+    from storage.store import open_store
+    from tripod.terminal import for_terminal
 
     with reported(), open_store(db, read_only=True, say=_err) as records:
         rows = records.clients()
@@ -338,8 +338,8 @@ def history(
 ) -> None:
     """Every assessment of one client, oldest first, with what changed since the one before."""
     from engine.errors import InputError, Problem, show_value
-    from engine.store import case_changes, open_store
-    from engine.terminal import for_terminal
+    from storage.store import case_changes, open_store
+    from tripod.terminal import for_terminal
 
     with reported(), open_store(db, read_only=True, say=_err) as records:
         rows = records.history(client)
@@ -396,16 +396,16 @@ def show(assessment: AssessmentArg, fmt: Annotated[Format, typer.Option(
         "--format", help="text for a person, json for tools (tripod-assessment/1).")] = Format.text,
          db: DbOption = None) -> None:
     """Print one stored assessment, as tripod assess prints it."""
-    from engine.store import open_store
+    from storage.store import open_store
 
     with reported(), open_store(db, read_only=True, say=_err) as records:
         stored = _stored_or_fail(records, assessment, "show")
         if fmt is Format.json:
             typer.echo(stored.assessment_json)
             return
-        from engine.terminal import for_terminal
         from knowledge.catalog import catalog
         from reports.render import render_text
+        from tripod.terminal import for_terminal
 
         head = (f"assessment {stored.id}: {for_terminal(stored.client_id)}, "
                 f"{stored.assessed_on}, version {stored.version}, stored {stored.created_at}")
@@ -427,10 +427,10 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Write the case a stored assessment was made from as a case file (tripod-case/1)."""
-    from engine.casefile import SUFFIXES, dump_case, parse_case, write_atomic
     from engine.errors import InputError, Problem, TripodError
-    from engine.safe_output import output_problem
-    from engine.store import open_store
+    from storage.casefile import SUFFIXES, dump_case, parse_case, write_atomic
+    from storage.safe_output import output_problem
+    from storage.store import open_store
 
     with reported():
         fmt = SUFFIXES.get(out.suffix.lower())
@@ -458,8 +458,8 @@ def whatif(
                                         "(tripod-whatif/1).")] = Format.text,
 ) -> None:
     """How solid is the conclusion: what would flip it, and what to measure next."""
-    from engine.casefile import load_case
     from engine.whatif import analyse
+    from storage.casefile import load_case
 
     with reported():
         analysis = analyse(load_case(case))
@@ -489,10 +489,10 @@ def report(
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
     """Write a practitioner or client report of one case as HTML and/or PDF (owner-only files)."""
-    from engine.casefile import load_case, write_atomic
     from engine.errors import InputError, Problem, TripodError
     from engine.inference import assess as run_assessment
-    from engine.safe_output import output_problem
+    from storage.casefile import load_case, write_atomic
+    from storage.safe_output import output_problem
 
     with reported():
         if html is None and pdf is None:
@@ -589,7 +589,7 @@ def _draft_to_resume(records: Store, draft: int | None) -> int:
 
 
 def _draft_line(item: Draft) -> str:
-    from engine.terminal import for_terminal
+    from tripod.terminal import for_terminal
 
     client = for_terminal(str(item.client_id)) if item.client_id else "(no client id yet)"
     source = f"  from {for_terminal(item.source)}" if item.source else ""
@@ -617,12 +617,12 @@ def _fit(text: str, width: int) -> str:
 def _offer_reports(stored: StoredAssessment, read: Callable[[str], str]) -> None:
     """Offer the practitioner and client PDF reports of a finished intake."""
     try:
-        from engine.casefile import write_atomic
         from reports.pdf import render_pdf
+        from storage.casefile import write_atomic
     except ImportError:  # PDF reports are an optional part of an installation
         return
-    from engine.casefile import parse_case
     from knowledge.catalog import catalog
+    from storage.casefile import parse_case
 
     case = parse_case(f"assessment {stored.id}", stored.case)
     assessment = stored.assessment()
@@ -674,12 +674,12 @@ def intake(
 
     from rich.console import Console
 
-    from engine.casefile import load_case
     from engine.errors import InputError, Problem
-    from engine.questionnaire import Session
-    from engine.questions import progress
-    from engine.store import open_store
-    from engine.store_location import hide_password
+    from storage.casefile import load_case
+    from storage.store import open_store
+    from storage.store_location import hide_password
+    from tripod.intake.questionnaire import Session
+    from tripod.intake.questions import progress
 
     console = Console(highlight=False)
     session: Session | None = None
@@ -744,5 +744,5 @@ def main() -> None:
     app()
 
 
-if __name__ == "__main__":  # pragma: no cover - `python -m engine.cli`
+if __name__ == "__main__":  # pragma: no cover - `python -m tripod.cli.app`
     main()

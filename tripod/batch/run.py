@@ -47,14 +47,6 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, Self
 
-from engine.casefile import (
-    SUFFIXES,
-    case_to_document,
-    load_case,
-    make_private_folder,
-    read_regular,
-    write_atomic,
-)
 from engine.errors import (
     CaseFileError,
     InputError,
@@ -65,9 +57,17 @@ from engine.errors import (
     show_value,
 )
 from engine.intake import CLIENT_ID
-from engine.parent_watch import exit_with_parent
-from engine.progress import NoProgress, Progress
-from engine.safe_output import refuse_special, remove_leftovers, temporary_file, tighten
+from storage.casefile import (
+    SUFFIXES,
+    case_to_document,
+    load_case,
+    make_private_folder,
+    read_regular,
+    write_atomic,
+)
+from storage.safe_output import refuse_special, remove_leftovers, temporary_file, tighten
+from tripod.batch.parent_watch import exit_with_parent
+from tripod.progress import NoProgress, Progress
 
 SUMMARY_CSV = "summary.csv"
 SUMMARY_JSON = "summary.json"
@@ -301,7 +301,7 @@ def _context() -> Any:
     # fast, share no state with the parent (no patient data copied, no progress thread forked).
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["engine.batch", "engine.inference"])
+        context.set_forkserver_preload(["tripod.batch.run", "engine.inference"])
         return context
     return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
 
