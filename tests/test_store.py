@@ -19,8 +19,10 @@ from engine.errors import InputError, StoreError
 from engine.inference import assess
 from engine.intake import Case
 from engine.trace import Assessment
+from engine.visits import case_changes
 from storage.casefile import load_case, parse_case
-from storage.store import SCHEMA_VERSION, case_changes, location_url, open_store
+from storage.schema import SCHEMA_VERSION
+from storage.store import location_url, open_store
 from tests.conftest import EXAMPLES, ROOT
 
 CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
@@ -284,7 +286,7 @@ class TestAssessments:
     def test_a_database_made_before_the_replace_guard_gets_it_when_opened(
             self, tmp_path: Path, classic: tuple[Case, Assessment],
             monkeypatch: pytest.MonkeyPatch) -> None:
-        import storage.store as store_module
+        import storage.schema as store_module
 
         path = tmp_path / "t.db"
         with monkeypatch.context() as first_release:

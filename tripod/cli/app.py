@@ -259,7 +259,8 @@ if TYPE_CHECKING:  # for hints only: importing the store at run time would load 
 
     from engine.intake import Case
     from engine.trace import Assessment
-    from storage.store import Draft, Store, StoredAssessment
+    from storage.records import Draft, StoredAssessment
+    from storage.store import Store
 
 
 def _store_assessment(case: Case, assessment: Assessment, db: str | None) -> None:
@@ -338,7 +339,8 @@ def history(
 ) -> None:
     """Every assessment of one client, oldest first, with what changed since the one before."""
     from engine.errors import InputError, Problem, show_value
-    from storage.store import case_changes, open_store
+    from engine.visits import case_changes
+    from storage.store import open_store
     from tripod.terminal import for_terminal
 
     with reported(), open_store(db, read_only=True, say=_err) as records:

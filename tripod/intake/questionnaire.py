@@ -45,7 +45,8 @@ from tripod.intake.questions import (
 )
 
 if typing.TYPE_CHECKING:  # the store imports SQLAlchemy; the questions themselves do not need it
-    from storage.store import Store, StoredAssessment
+    from storage.records import StoredAssessment
+    from storage.store import Store
 
 
 # -- the terminal loop ---------------------------------------------------------------------------
