@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from engine.errors import StoreError
 from storage import schema
-from storage.casefile import make_private_folder
+from storage.safe_output import make_private_folder
 from storage.store_files import read_only_connector, tighten_database
 from storage.store_location import ENV
 

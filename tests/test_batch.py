@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 from engine.inference import assess
 from storage.casefile import load_case
 from tests.conftest import EXAMPLES, example_paths
-from tripod.batch.run import find_case_files, output_name, run_batch
+from tripod.batch.discovery import find_case_files, output_name
+from tripod.batch.run import run_batch
 from tripod.cli.app import app
 from tripod.progress import PlainProgress
 
@@ -218,7 +219,8 @@ class TestOneFileFails:
         are forked so that they carry it). The error's own text could quote the case."""
         import multiprocessing
 
-        import tripod.batch.run
+        import tripod.batch.pool
+        import tripod.batch.worker
 
         classic = EXAMPLES / "classic_compensatory_pronation.yaml"
 
@@ -227,8 +229,8 @@ class TestOneFileFails:
                 raise RuntimeError("Sam Carter, 31, rf_cancer_history: yes")
             return load_case(source)
 
-        monkeypatch.setattr(tripod.batch.run, "load_case", load)
-        monkeypatch.setattr(tripod.batch.run, "_context", lambda: multiprocessing.get_context("fork"))
+        monkeypatch.setattr(tripod.batch.worker, "load_case", load)
+        monkeypatch.setattr(tripod.batch.pool, "_context", lambda: multiprocessing.get_context("fork"))
         out = tmp_path / "out"
         result = batch(str(EXAMPLES), "--out", str(out), "--jobs", jobs)
         assert result.exit_code == 3, result.output  # a fault in Tripod, not only a bad file
@@ -592,7 +594,6 @@ class TestReports:
     def test_a_failing_what_if_analysis_costs_the_report_its_section_not_the_case(
             self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         import engine.whatif
-        from reports.render import render_report
 
         def broken(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("injected fault")
@@ -600,7 +601,7 @@ class TestReports:
         monkeypatch.setattr(engine.whatif, "analyse", broken)
         out = tmp_path / "out"
         classic = EXAMPLES / "classic_compensatory_pronation.yaml"
-        result = run_batch([classic], out, reports={"html": render_report}, jobs=1)
+        result = run_batch([classic], out, reports=("html",), jobs=1)
         assert (result.assessed, result.failed) == (1, 0)
         html = (out / "TR-0007_2026-11-20.practitioner.html").read_text(encoding="utf-8")
         assert "How solid" not in html and "Ascending foot chain" in html

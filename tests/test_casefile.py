@@ -158,7 +158,7 @@ class TestValuesTheParsersCannotBuild:
 
 
 def test_a_written_file_and_the_folder_made_for_it_are_their_owner_s_alone(tmp_path: Path) -> None:
-    from storage.casefile import write_atomic
+    from storage.safe_output import write_atomic
 
     target = tmp_path / "reports" / "TR-0007" / "2026-11-20" / "practitioner.pdf"
     write_atomic(target, "{}\n")

@@ -197,8 +197,10 @@ def batch(
     file (a fault to report, listed in errors.txt), 130 when stopped with Ctrl-C.
     """
     from engine.errors import InputError, Problem
-    from tripod.batch.run import REPORT_FORMATS, default_jobs, run_batch
+    from tripod.batch.discovery import default_jobs
+    from tripod.batch.run import run_batch
     from tripod.progress import PlainProgress, RichProgress
+    from tripod.service import REPORT_FORMATS, report_formats
 
     with reported():
         wanted = [part.strip() for part in reports.split(",") if part.strip()]
@@ -209,16 +211,6 @@ def batch(
         if not 1 <= workers <= 256:
             raise InputError([Problem("batch", "--jobs", str(workers), "allowed 1 to 256")])
         formats = ("csv", "json") if summary is SummaryFormat.both else (summary.value,)
-        renderers: dict[str, Callable[[Assessment, Case, str, Any], str | bytes]] = {}
-        for fmt in dict.fromkeys(wanted):
-            if fmt == "html":
-                from reports.render import render_report
-
-                renderers[fmt] = render_report
-            else:
-                from reports.pdf import render_pdf
-
-                renderers[fmt] = render_pdf
         progress = RichProgress() if sys.stderr.isatty() else PlainProgress()
         stored: list[str] = []
         records: Store | None = None
@@ -228,12 +220,12 @@ def batch(
 
                 records = stack.enter_context(open_store(db, say=_err))
 
-            def keep(case: Case, assessment: Assessment) -> None:
+            def keep(record: AssessmentRecord) -> None:
                 assert records is not None
-                if records.add_assessment(case, assessment).created:
-                    stored.append(case.client.id)
+                if records.add_record(record).created:
+                    stored.append(record.client_id)
 
-            result = run_batch(paths, out, formats=formats, reports=renderers,
+            result = run_batch(paths, out, formats=formats, reports=report_formats(wanted),
                                jobs=workers, force=force, resume=resume, progress=progress,
                                store=keep if records is not None else None, say=_err)
     rate = result.finished / result.seconds if result.seconds else 0.0
@@ -259,7 +251,7 @@ if TYPE_CHECKING:  # for hints only: importing the store at run time would load 
 
     from engine.intake import Case
     from engine.trace import Assessment
-    from storage.records import Draft, StoredAssessment
+    from storage.records import AssessmentRecord, Draft, StoredAssessment
     from storage.store import Store
 
 
@@ -430,8 +422,8 @@ def export(
 ) -> None:
     """Write the case a stored assessment was made from as a case file (tripod-case/1)."""
     from engine.errors import InputError, Problem, TripodError
-    from storage.casefile import SUFFIXES, dump_case, parse_case, write_atomic
-    from storage.safe_output import output_problem
+    from storage.casefile import SUFFIXES, dump_case, parse_case
+    from storage.safe_output import output_problem, write_atomic
     from storage.store import open_store
 
     with reported():
@@ -493,8 +485,8 @@ def report(
     """Write a practitioner or client report of one case as HTML and/or PDF (owner-only files)."""
     from engine.errors import InputError, Problem, TripodError
     from engine.inference import assess as run_assessment
-    from storage.casefile import load_case, write_atomic
-    from storage.safe_output import output_problem
+    from storage.casefile import load_case
+    from storage.safe_output import output_problem, write_atomic
 
     with reported():
         if html is None and pdf is None:
@@ -620,7 +612,7 @@ def _offer_reports(stored: StoredAssessment, read: Callable[[str], str]) -> None
     """Offer the practitioner and client PDF reports of a finished intake."""
     try:
         from reports.pdf import render_pdf
-        from storage.casefile import write_atomic
+        from storage.safe_output import write_atomic
     except ImportError:  # PDF reports are an optional part of an installation
         return
     from knowledge.catalog import catalog
