@@ -13,7 +13,8 @@ import typer
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES, example_paths
-from tripod.cli.app import app, reported
+from tripod.cli.app import app
+from tripod.cli.common import reported
 
 runner = CliRunner()
 

@@ -339,7 +339,7 @@ class TestInProcess:
         assert len(list(folder.glob("*.pdf"))) == 2
 
     def test_a_long_result_line_is_wrapped_at_words_under_its_own_indent(self) -> None:
-        from tripod.cli.app import _fit
+        from tripod.cli.intake import _fit
 
         line = "  Supported by: " + ", ".join(["Compensatory pronation"] * 6) + "."
         fitted = _fit(f"HEAD\n{line}\n", 60)

@@ -31,7 +31,8 @@ from reports.pdf import html_to_pdf, is_font_fallback, render_pdf
 from reports.render import evidence, render_report
 from storage.casefile import load_case, parse_case
 from tests.conftest import CASES, EXAMPLES, ROOT, example_paths
-from tripod.cli.app import SLOW_FONTS, app
+from tripod.cli.app import app
+from tripod.cli.common import SLOW_FONTS
 
 runner = CliRunner()
 AUDIENCES = ("practitioner", "client")

@@ -134,6 +134,15 @@ def reports(screening: Screening, audience: str,
     return out
 
 
+def pdf_available() -> bool:
+    """Whether this installation can write PDF reports (an optional part of it)."""
+    try:
+        import reports.pdf  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def fonts_embedded_slowly() -> bool:
     """Whether a PDF made in this process embedded its fonts without HarfBuzz subsetting."""
     from reports.pdf import fonts_embedded_slowly as slowly

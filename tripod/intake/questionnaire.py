@@ -315,10 +315,10 @@ class Session:
     def run(self) -> StoredAssessment:
         """Ask every planned question, assess the case and store the assessment (finishing the
         draft in the same transaction)."""
-        from engine.inference import assess
+        from tripod import service
 
         interview = Interview(self.answers, self.prefill, self.save, self.console, self.read,
                               fast_forward=self.resumed)
         case = finish(interview.run())
-        self.stored = self.store.add_assessment(case, assess(case), draft_id=self.draft_id)
+        self.stored = service.keep(self.store, service.screen(case), draft_id=self.draft_id)
         return self.stored
