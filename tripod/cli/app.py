@@ -36,12 +36,13 @@ def _version(wanted: bool) -> None:
     from importlib.metadata import PackageNotFoundError, version
 
     from knowledge.catalog import catalog
+    from tripod.cli.common import say
 
     try:
         package = version("tripod")
     except PackageNotFoundError:  # run from a checkout that was never installed
         package = "unknown"
-    typer.echo(f"tripod {package}, knowledge {catalog().version}")
+    typer.echo(say("cli.version", package=package, knowledge=catalog().version))
     raise typer.Exit()
 
 

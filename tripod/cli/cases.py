@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tripod.cli.common import CaseArgs, DbOption, Format, err, hint_slow_fonts, reported
+from tripod.cli.common import CaseArgs, DbOption, Format, err, hint_slow_fonts, reported, say
 
 if TYPE_CHECKING:  # for hints only: importing the store at run time would load SQLAlchemy
     from storage.records import AssessmentRecord
@@ -37,9 +37,11 @@ def validate(cases: CaseArgs) -> None:
                 code = max(code, exc.exit_code)  # 3, a fault in Tripod, outranks 2, bad input
                 err(str(exc))
                 continue
-            typer.echo(f"{path}: ok ({case.client.id}, assessed {case.assessed_on.isoformat()})")
+            typer.echo(say("cli.valid", path=path, client=case.client.id,
+                                      date=case.assessed_on.isoformat()))
     if failed:
-        err(f"{failed} of {len(cases)} case file{'s' if len(cases) != 1 else ''} invalid")
+        err(say("cli.invalid", failed=failed, total=len(cases),
+                           s="s" if len(cases) != 1 else ""))
         raise typer.Exit(code=code)
 
 
@@ -75,12 +77,9 @@ def _store(screening: Screening, db: str | None) -> None:
 
     with open_store(db, say=err) as records:
         stored = service.keep(records, screening)
-        if stored.created:
-            err(f"stored as assessment {stored.id} ({stored.client_id}, {stored.assessed_on}, "
-                 f"version {stored.version}) in {records.where}")
-        else:
-            err(f"already stored as assessment {stored.id} ({stored.client_id}, "
-                 f"{stored.assessed_on}, version {stored.version}) in {records.where}")
+        err(say("cli.stored" if stored.created else "cli.already_stored",
+                           id=stored.id, client=stored.client_id, date=stored.assessed_on,
+                           version=stored.version, where=records.where))
 
 
 class SummaryFormat(str, Enum):
@@ -149,19 +148,18 @@ def batch(
                                jobs=workers, force=force, resume=resume, progress=progress,
                                store=keep if records is not None else None, say=err)
     rate = result.finished / result.seconds if result.seconds else 0.0
-    line = (f"{result.finished} of {result.total} case files: {result.assessed} assessed, "
-            f"{result.done_before} already done, {result.failed} failed; "
-            f"{result.seconds:.1f} s ({rate:.1f} cases/s)")
+    line = say("cli.batch_done", finished=result.finished, total=result.total,
+               assessed=result.assessed, done_before=result.done_before, failed=result.failed,
+               seconds=result.seconds, rate=rate)
     if records is not None:
-        line += f"; {len(stored)} new in the record store {records.where}"
+        line += say("cli.batch_stored", stored=len(stored), where=records.where)
     if result.interrupted:
-        err(f"tripod: interrupted; {line}; finished results kept in {out}, "
-             "rerun with --resume to finish")
+        err(say("cli.batch_interrupted", line=line, out=out))
     else:
         typer.echo(line)
         if result.failed:
-            err(f"{result.failed} case file{'s' if result.failed != 1 else ''} failed: "
-                 f"see {out / 'errors.txt'}")
+            err(say("cli.batch_failed", failed=result.failed,
+                    s="s" if result.failed != 1 else "", errors=out / "errors.txt"))
     if result.exit_code:
         raise typer.Exit(code=result.exit_code)
 
@@ -242,6 +240,7 @@ def report(
             except OSError as exc:
                 raise TripodError(f"report: {name} = {str(path)!r}: cannot be written "
                                   f"({exc.strerror})") from None
-            typer.echo(f"{path}: {audience.value} report ({name[2:].upper()})")
+            typer.echo(say("cli.report_written", path=path, audience=audience.value,
+                                      format=name[2:].upper()))
         if pdf:
             hint_slow_fonts()

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,6 +19,14 @@ CaseArgs = Annotated[
     list[Path],
     typer.Argument(help="Case files (tripod-case/1, YAML or JSON).", show_default=False),
 ]
+
+
+def say(key: str, **values: Any) -> str:
+    """The sentence ``key`` of knowledge/data/messages.yaml with ``values`` filled in. (The catalog
+    is imported here: it loads pydantic, which ``tripod --help`` does not need.)"""
+    from knowledge.catalog import messages
+
+    return messages().say(key, **values)
 
 
 def err(text: str) -> None:
@@ -46,7 +54,7 @@ def reported() -> Iterator[None]:
         err(f"tripod: {where}: cannot be read or written ({exc.strerror or type(exc).__name__})")
         raise typer.Exit(code=1) from None
     except KeyboardInterrupt:
-        err("tripod: interrupted")
+        err(say("cli.interrupted"))
         raise typer.Exit(code=130) from None
 
 
@@ -65,13 +73,9 @@ AssessmentArg = Annotated[int, typer.Argument(help="An assessment id (see tripod
                                               show_default=False)]
 
 
-# WeasyPrint's own warning about it never reaches the clinician (reports/pdf.py); this line does.
-SLOW_FONTS = ("tripod: note: PDF fonts were embedded without HarfBuzz subsetting, which is slower; "
-              "install it for faster reports (Debian: apt-get install libharfbuzz-subset0)")
-
-
 def hint_slow_fonts() -> None:
     from tripod.service import fonts_embedded_slowly
 
+    # WeasyPrint's own warning about it never reaches the clinician (reports/pdf.py); this line does.
     if fonts_embedded_slowly():
-        err(SLOW_FONTS)
+        err(say("cli.slow_fonts"))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tripod.cli.common import DbOption, err, hint_slow_fonts, reported
+from tripod.cli.common import DbOption, err, hint_slow_fonts, reported, say
 
 if TYPE_CHECKING:  # for hints only: importing the store at run time would load SQLAlchemy
     from storage.records import Draft, StoredAssessment
@@ -46,10 +46,10 @@ def _draft_to_resume(records: Store, draft: int | None) -> int:
 def _draft_line(item: Draft) -> str:
     from tripod.terminal import for_terminal
 
-    client = for_terminal(str(item.client_id)) if item.client_id else "(no client id yet)"
-    source = f"  from {for_terminal(item.source)}" if item.source else ""
-    return (f"  intake {item.id}  {client}  {item.answered} answers  "
-            f"last saved {item.updated_at[:16].replace('T', ' ')} UTC{source}")
+    client = for_terminal(str(item.client_id)) if item.client_id else say("intake.no_client_yet")
+    source = say("intake.draft_source", source=for_terminal(item.source)) if item.source else ""
+    return say("intake.draft", id=item.id, client=client, answered=item.answered,
+               saved=item.updated_at[:16].replace("T", " "), source=source)
 
 
 def _fit(text: str, width: int) -> str:
@@ -148,14 +148,13 @@ def intake(
                     chosen = _draft_to_resume(records, draft)
                     session = Session.resume(records, chosen, console)
                     done, total = progress(session.answers)
-                    typer.echo(f"resuming intake {chosen}: {done} of {total} questions answered")
+                    typer.echo(say("intake.resuming", id=chosen, done=done, total=total))
                 elif prefill is not None:
                     session = Session.prefilled(records, prefill, str(from_), console)
                 else:
                     unfinished = records.drafts()
                     if unfinished:
-                        typer.echo("unfinished intakes (continue one with tripod intake --resume "
-                                   "DRAFT):")
+                        typer.echo(say("intake.unfinished"))
                         for item in unfinished:
                             typer.echo(_draft_line(item))
                     session = Session(records, console)
@@ -163,11 +162,9 @@ def intake(
             except (KeyboardInterrupt, EOFError) as stop:
                 typer.echo()
                 if session is None or session.draft_id is None:
-                    err("intake stopped before any answer; nothing was saved")
+                    err(say("intake.stopped_early"))
                 else:
-                    err(f"intake paused: every answer so far is saved as intake "
-                         f"{session.draft_id}; continue with: tripod intake --resume "
-                         f"{session.draft_id}{where}")
+                    err(say("intake.paused", id=session.draft_id, where=where))
                 raise typer.Exit(code=130 if isinstance(stop, KeyboardInterrupt) else 1) from None
             from tripod.service import as_text
 
@@ -176,12 +173,12 @@ def intake(
                 text = _fit(text, shutil.get_terminal_size().columns)
             typer.echo()
             typer.echo(text, nl=False)
-            verb = "stored" if stored.created else "already stored"
-            typer.echo(f"\n{verb} as assessment {stored.id} ({stored.client_id}, "
-                       f"{stored.assessed_on}, version {stored.version}) in {records.where}")
+            verb = say("intake.verb_stored" if stored.created else "intake.verb_already_stored")
+            typer.echo(say("intake.stored", verb=verb, id=stored.id, client=stored.client_id,
+                           date=stored.assessed_on, version=stored.version, where=records.where))
         try:
             _offer_reports(stored, input)
         except (KeyboardInterrupt, EOFError):
             typer.echo()
-            err(f"stopped; assessment {stored.id} is stored (tripod show {stored.id})")
+            err(say("intake.stopped_after", id=stored.id))
             raise typer.Exit(code=130) from None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tripod.cli.common import AssessmentArg, DbOption, Format, err, reported
+from tripod.cli.common import AssessmentArg, DbOption, Format, err, reported, say
 
 if TYPE_CHECKING:  # for hints only: importing the store at run time would load SQLAlchemy
     from storage.records import StoredAssessment
@@ -28,22 +28,12 @@ def _root_text(stored: StoredAssessment) -> str:
         return status
     sides = f" ({', '.join(rc.sides)})" if rc.sides else ""
     title = texts.root_causes[rc.id].title
-    return f"{status}; root cause: {title}{sides}, confidence {rc.confidence}"
+    return say("cli.root_cause", status=status, title=title, sides=sides, confidence=rc.confidence)
 
 
 def _root_key(stored: StoredAssessment) -> tuple[str | None, tuple[str, ...]]:
     rc = stored.assessment().root_cause
     return (rc.id, tuple(rc.sides)) if rc else (None, ())
-
-
-def _shown(value: object) -> str:
-    if value is None:
-        return "(not assessed)"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return str(value)
 
 
 def clients(db: DbOption = None) -> None:
@@ -58,7 +48,7 @@ def clients(db: DbOption = None) -> None:
     with reported(), open_store(db, read_only=True, say=err) as records:
         rows = records.clients()
         if not rows:
-            typer.echo(f"no clients yet in {records.where}")
+            typer.echo(say("cli.no_clients", where=records.where))
             return
         table = Table("client", "name", "screenings", "last assessed", box=None, pad_edge=False)
         for row in rows:
@@ -77,6 +67,7 @@ def history(
     """Every assessment of one client, oldest first, with what changed since the one before."""
     from engine.errors import InputError, Problem, show_value
     from engine.visits import case_changes
+    from reports.shown import shown
     from storage.store import open_store
     from tripod.terminal import for_terminal
 
@@ -86,32 +77,35 @@ def history(
             raise InputError([Problem("history", "CLIENT", show_value(client),
                                       f"no such client in {records.where}; allowed an id that "
                                       "tripod clients lists")])
-        typer.echo(f"{for_terminal(client)}: {len(rows)} stored assessment"
-                   f"{'s' if len(rows) != 1 else ''}")
+        typer.echo(say("cli.history_head", client=for_terminal(client), count=len(rows),
+                       s="s" if len(rows) != 1 else ""))
         previous = None
         for row in rows:
             note = ""
             if row.supersedes is not None:
-                note += f", corrects {row.supersedes}"
+                note += say("cli.history_corrects", id=row.supersedes)
             if row.superseded_by is not None:
-                note += f", corrected by {row.superseded_by}"
-            typer.echo(f"\n[{row.id}] {row.assessed_on}  version {row.version}{note}  "
-                       f"(knowledge {row.knowledge_version})")
+                note += say("cli.history_corrected_by", id=row.superseded_by)
+            typer.echo(say("cli.history_row", id=row.id, date=row.assessed_on, version=row.version,
+                           note=note, knowledge=row.knowledge_version))
             typer.echo(f"  {_root_text(row)}")
             if previous is None:
                 previous = row
                 continue
             if _root_key(row) == _root_key(previous):
-                typer.echo(f"  root cause unchanged since [{previous.id}]")
+                typer.echo(say("cli.root_unchanged", id=previous.id))
             else:
-                typer.echo(f"  root cause CHANGED since [{previous.id}]")
+                typer.echo(say("cli.root_changed", id=previous.id))
             moved = case_changes(previous.case, row.case)
             if moved:
-                typer.echo(f"  observations changed since [{previous.id}]:")
+                typer.echo(say("cli.observations_changed", id=previous.id))
                 for path, old, new in moved:
-                    typer.echo(for_terminal(f"    {path}: {_shown(old)} -> {_shown(new)}"))
+                    before, after = (shown(v, unknown=say("cli.not_assessed"), brackets=True)
+                                     for v in (old, new))
+                    typer.echo(for_terminal(say("cli.observation_changed", path=path, old=before,
+                                                new=after)))
             else:
-                typer.echo(f"  no observation changed since [{previous.id}]")
+                typer.echo(say("cli.no_observation_changed", id=previous.id))
             previous = row
 
 
@@ -141,14 +135,14 @@ def show(assessment: AssessmentArg, fmt: Annotated[Format, typer.Option(
         from tripod.service import as_text
         from tripod.terminal import for_terminal
 
-        head = (f"assessment {stored.id}: {for_terminal(stored.client_id)}, "
-                f"{stored.assessed_on}, version {stored.version}, stored {stored.created_at}")
+        head = say("cli.show_head", id=stored.id, client=for_terminal(stored.client_id),
+                   date=stored.assessed_on, version=stored.version, stored=stored.created_at)
         if stored.superseded_by is not None:
-            head += f"; corrected by assessment {stored.superseded_by}"
+            head += say("cli.show_corrected_by", id=stored.superseded_by)
         typer.echo(head)
         if stored.knowledge_version != catalog().version:
-            typer.echo(f"(reasoned with knowledge {stored.knowledge_version}; "
-                       f"wording below is from {catalog().version})")
+            typer.echo(say("cli.other_knowledge", then=stored.knowledge_version,
+                           now=catalog().version))
         typer.echo(for_terminal(as_text(stored.assessment()), lines=True), nl=False)
 
 
@@ -181,4 +175,5 @@ def export(
         except OSError as exc:
             raise TripodError(f"export: --out = {str(out)!r}: cannot be written "
                               f"({exc.strerror})") from None
-        typer.echo(f"{out}: case of assessment {assessment} ({case.client.id}, {case.assessed_on})")
+        typer.echo(say("cli.exported", path=out, id=assessment, client=case.client.id,
+                       date=case.assessed_on))

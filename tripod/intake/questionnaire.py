@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.intake import Case
-from knowledge.catalog import TIER_RANK, catalog
+from knowledge.catalog import TIER_RANK, catalog, messages
 from tripod.intake.questions import (
     BACK,
     HELP,
@@ -82,7 +82,8 @@ class Interview:
             given = self.ask(question, position + 1, len(steps))
             if given is None:
                 if position == 0:
-                    self.console.print(Text("  (this is the first question)", style="yellow"))
+                    self.console.print(Text(messages().say("intake.first_question"),
+                                            style="yellow"))
                 position = max(0, position - 1)
                 continue
             before = dict(self.answers)
@@ -242,6 +243,7 @@ class Interview:
 
     def _help(self, question: Question) -> None:
         kb = catalog()
+        say = messages().say
         lines: list[Text] = []
         if question.group:
             for index, flag in enumerate(question.flags, start=1):
@@ -251,8 +253,10 @@ class Interview:
                 if red_flag.tier_note:
                     lines.append(Text(f"   {red_flag.tier_note}"))
                 if red_flag.combine_with:
-                    lines.append(Text(f"   counts with: {', '.join(red_flag.combine_with)}"))
-                lines.append(Text(f"   sources: {', '.join(red_flag.sources)}", style="dim"))
+                    lines.append(Text(say("intake.counts_with",
+                                          flags=", ".join(red_flag.combine_with))))
+                lines.append(Text(say("intake.flag_sources", sources=", ".join(red_flag.sources)),
+                                  style="dim"))
             if question.how:
                 lines.append(Text(question.how, style="dim"))
         elif (instrument := self._instrument(question)) is None:
@@ -262,10 +266,10 @@ class Interview:
             spec = kb.instrument(instrument)
             lines.append(Text(f"{spec.label} ({instrument}): {self._allowed(question)}",
                               style="bold"))
-            lines.append(Text(f"how: {spec.how}"))
-            lines.append(Text(f"normal: {spec.normal}  [{spec.status}; reliability "
-                              f"{spec.reliability}]"))
-            lines.append(Text(f"sources: {', '.join(spec.sources)}", style="dim"))
+            lines.append(Text(say("intake.how", how=spec.how)))
+            lines.append(Text(say("intake.normal", normal=spec.normal, status=spec.status,
+                                  reliability=spec.reliability)))
+            lines.append(Text(say("intake.sources", sources=", ".join(spec.sources)), style="dim"))
         for line in lines:
             self.console.print(Padding(line, (0, 0, 0, 2)))
 

@@ -25,6 +25,7 @@ from engine.errors import problems_from_validation, show_value
 from engine.forms import number_from_text
 from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values, sub_model
 from knowledge.catalog import TIER_RANK, QuestionSection, catalog
+from reports.shown import shown
 from storage.casefile import case_to_document, parse_case
 
 Kind = Literal["integer", "number", "enum", "multi", "text", "date"]
@@ -327,13 +328,7 @@ def parse_flags(question: Question, text: str) -> dict[str, str] | str:
 
 def show(value: Any) -> str:
     """An answer as a person would type it back."""
-    if value is None:
-        return SKIP
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)
+    return shown(value, unknown=SKIP)
 
 
 def show_flags(question: Question, values: Mapping[str, Any]) -> str:
