@@ -129,7 +129,7 @@ def random_case(rng: random.Random, index: int) -> dict[str, Any]:
 
 def generate(folder: Path, count: int, seed: int) -> None:
     """Write ``count`` valid random case files (YAML, as practitioners write them) into ``folder``."""
-    from engine.casefile import case_to_document
+    from storage.casefile import case_to_document
 
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -196,8 +196,8 @@ def _wall_cpu(figures: tuple[float, float]) -> str:
 
 
 def assess_in_process(runs: int) -> dict[str, float]:
-    from engine.casefile import load_case
     from engine.inference import assess, build_engine
+    from storage.casefile import load_case
 
     engine = build_engine()
     case = load_case(EXAMPLE)
@@ -218,8 +218,8 @@ def assess_in_process(runs: int) -> dict[str, float]:
 def assess_generated(folder: Path, limit: int) -> tuple[float, float]:
     """Median and 90th percentile of one assess(case, engine) over generated cases (each once, after
     the engine has seen a few: a batch worker's steady state)."""
-    from engine.casefile import load_case
     from engine.inference import assess, build_engine
+    from storage.casefile import load_case
 
     engine = build_engine()
     cases = [load_case(path) for path in sorted(folder.glob("*.yaml"))[:limit]]
@@ -247,9 +247,9 @@ def _timed(call: typing.Callable[[], object], runs: int) -> tuple[float, float]:
 
 def whatif_seconds(runs: int) -> tuple[tuple[float, float], int]:
     """Median seconds of the classic example's what-if analysis (engine built), and its runs."""
-    from engine.casefile import load_case
     from engine.inference import build_engine
     from engine.whatif import analyse
+    from storage.casefile import load_case
 
     engine = build_engine()
     case = load_case(EXAMPLE)
@@ -264,9 +264,9 @@ def pdf_seconds(runs: int) -> tuple[tuple[float, float], int] | None:
         from reports.pdf import render_pdf
     except ImportError:
         return None
-    from engine.casefile import load_case
     from engine.inference import assess
     from engine.whatif import solidity
+    from storage.casefile import load_case
 
     case = load_case(EXAMPLE)
     assessment = assess(case)

@@ -9,7 +9,7 @@ silently re-valued is worse than one refused. So a number in a case file or an i
 plain decimal (ASCII digits, an optional sign, fraction and exponent, no leading zero), or it is
 kept as a :class:`NumberForm`, which every field refuses with one line naming what was written.
 
-The case-file reader (``engine/casefile.py``) and the intake (``engine/questions.py``) read numbers
+The case-file reader (``storage/casefile.py``) and the intake (``tripod/intake/questions.py``) read numbers
 with these patterns; the intake model (``engine/intake.py``) words the refusal.
 
 Text holds no control characters: a NUL, an escape sequence or a bell in a name would reach

@@ -222,10 +222,11 @@ def _watched_paths(include_optional: bool = True) -> list[str]:
 
 
 class _Runner:
-    def __init__(self, case: Case, engine: TripodEngine, reuse: bool = True) -> None:
+    def __init__(self, case: Case, engine: TripodEngine, reuse: bool = True,
+                 baseline: Assessment | None = None) -> None:
         self.document = case.model_dump(mode="json", exclude_none=True)
         self.engine = engine
-        self.baseline = assess(case, engine)
+        self.baseline = baseline if baseline is not None else assess(case, engine)
         self.outcome = _outcome(self.baseline)
         self.findings = _finding_keys(self.baseline)
         self.runs = 1
@@ -272,19 +273,22 @@ class _Runner:
         )
 
 
-def solidity(case: Case, engine: TripodEngine | None = None) -> WhatIf | None:
+def solidity(case: Case, engine: TripodEngine | None = None, *,
+             baseline: Assessment | None = None) -> WhatIf | None:
     """The analysis a practitioner report shows as "How solid is this?", or None should it fail:
-    an optional section must never cost a report, nor a batch its assessment."""
+    an optional section must never cost a report, nor a batch its assessment. ``baseline``: the
+    assessment of ``case`` already made with ``engine``, so that it is not made twice."""
     try:
-        return analyse(case, engine)
+        return analyse(case, engine, baseline=baseline)
     except Exception:  # noqa: BLE001 - the report goes without the section
         return None
 
 
-def analyse(case: Case, engine: TripodEngine | None = None, *, reuse: bool = True) -> WhatIf:
+def analyse(case: Case, engine: TripodEngine | None = None, *, reuse: bool = True,
+            baseline: Assessment | None = None) -> WhatIf:
     """Re-run the engine over each observation's plausible values; see the module docstring."""
     started = time.perf_counter()
-    runner = _Runner(case, engine or build_engine(), reuse)
+    runner = _Runner(case, engine or build_engine(), reuse, baseline)
     if runner.outcome.status == "referral":
         # A red flag decides the outcome; no observation can change it.
         return WhatIf(client_id=case.client.id, baseline=runner.outcome, smallest_flip=None, flips=(),

@@ -500,3 +500,28 @@ def _with_numbers(value: Any, data: dict[str, Any], file: str, where: str = "") 
         if leftover in text:
             raise problem(text[text.index(leftover):][:40])
     return text
+
+
+# -- The application's own sentences: knowledge/data/messages.yaml -----------------------------------
+# What `tripod` and its intake say that is neither a problem line nor report wording, as format
+# strings named by key. Kept out of the knowledge version (no conclusion depends on them), and read
+# on first use, so that commands which never speak to a person do not load them.
+
+
+class Messages(_Strict):
+    """knowledge/data/messages.yaml: the command line's (``cli``) and the intake's sentences."""
+
+    cli: dict[str, str]
+    intake: dict[str, str]
+
+    def say(self, key: str, **values: Any) -> str:
+        """The sentence ``key`` (``cli.version``, ``intake.paused``...) with ``values`` filled in."""
+        group, name = key.split(".", 1)
+        template: str = getattr(self, group)[name]
+        return template.format(**values)
+
+
+@cache
+def messages() -> Messages:
+    """Load and check knowledge/data/messages.yaml once per process."""
+    return Messages.model_validate(_read("messages")[0])

@@ -25,6 +25,7 @@ from markupsafe import Markup
 from engine.intake import SIDES, Case, field_at, instrument_of
 from engine.trace import Assessment, Finding, Observation, ThresholdUse, ref
 from knowledge.catalog import Catalog, catalog
+from reports.shown import shown
 
 AUDIENCES = ("practitioner", "client")
 
@@ -36,15 +37,6 @@ def _label(identifier: str) -> str:
         if identifier in table:
             return table[identifier].title
     return texts.labels[identifier]  # an id without wording fails loudly, as StrictUndefined does
-
-
-def _value(value: Any) -> str:
-    """An observed value as a person writes it: 22 not 22.0, lists joined."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -106,7 +98,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["label"] = _label
-    env.filters["value"] = _value
+    env.filters["value"] = shown
     env.filters["css_string"] = _css_string
     env.filters["words"] = _words
     return env
@@ -140,7 +132,7 @@ def _words(value: Any) -> str:
     """An entered enum value as words: ``lower_back`` -> ``lower back``."""
     if isinstance(value, (list, tuple)):
         return ", ".join(_words(v) for v in value)
-    return _value(value).replace("_", " ")
+    return shown(value).replace("_", " ")
 
 
 def path_label(path: str, case: Case | None = None) -> str:

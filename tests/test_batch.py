@@ -18,12 +18,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from engine.batch import find_case_files, output_name, run_batch
-from engine.casefile import load_case
-from engine.cli import app
 from engine.inference import assess
-from engine.progress import PlainProgress
+from storage.casefile import load_case
 from tests.conftest import EXAMPLES, example_paths
+from tripod.batch.discovery import find_case_files, output_name
+from tripod.batch.run import run_batch
+from tripod.cli.app import app
+from tripod.progress import PlainProgress
 
 runner = CliRunner()
 PLAIN_LINE = re.compile(r"batch: \d+/\d+ cases \(\d+%\), \d+\.\d cases/s, \d+ failed, ETA \d+(s|m\d\ds)")
@@ -218,7 +219,8 @@ class TestOneFileFails:
         are forked so that they carry it). The error's own text could quote the case."""
         import multiprocessing
 
-        import engine.batch
+        import tripod.batch.pool
+        import tripod.batch.worker
 
         classic = EXAMPLES / "classic_compensatory_pronation.yaml"
 
@@ -227,8 +229,8 @@ class TestOneFileFails:
                 raise RuntimeError("Sam Carter, 31, rf_cancer_history: yes")
             return load_case(source)
 
-        monkeypatch.setattr(engine.batch, "load_case", load)
-        monkeypatch.setattr(engine.batch, "_context", lambda: multiprocessing.get_context("fork"))
+        monkeypatch.setattr(tripod.batch.worker, "load_case", load)
+        monkeypatch.setattr(tripod.batch.pool, "_context", lambda: multiprocessing.get_context("fork"))
         out = tmp_path / "out"
         result = batch(str(EXAMPLES), "--out", str(out), "--jobs", jobs)
         assert result.exit_code == 3, result.output  # a fault in Tripod, not only a bad file
@@ -542,7 +544,7 @@ class TestProgress:
 
 class TestStore:
     def test_store_keeps_each_new_assessment_once_even_when_resumed(self, tmp_path: Path) -> None:
-        from engine.store import open_store
+        from storage.store import open_store
 
         out, db = tmp_path / "out", tmp_path / "records.db"
         result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "2", "--store", "--db", str(db))
@@ -592,7 +594,6 @@ class TestReports:
     def test_a_failing_what_if_analysis_costs_the_report_its_section_not_the_case(
             self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         import engine.whatif
-        from reports.render import render_report
 
         def broken(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("injected fault")
@@ -600,7 +601,7 @@ class TestReports:
         monkeypatch.setattr(engine.whatif, "analyse", broken)
         out = tmp_path / "out"
         classic = EXAMPLES / "classic_compensatory_pronation.yaml"
-        result = run_batch([classic], out, reports={"html": render_report}, jobs=1)
+        result = run_batch([classic], out, reports=("html",), jobs=1)
         assert (result.assessed, result.failed) == (1, 0)
         html = (out / "TR-0007_2026-11-20.practitioner.html").read_text(encoding="utf-8")
         assert "How solid" not in html and "Ascending foot chain" in html

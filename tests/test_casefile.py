@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from engine.casefile import MAX_BYTES, MAX_DEPTH, MAX_VALUES, dump_case, load_case
 from engine.errors import CaseFileError
+from storage.casefile import MAX_BYTES, MAX_DEPTH, MAX_VALUES, dump_case, load_case
 from tests.conftest import EXAMPLES
 
 
@@ -158,7 +158,7 @@ class TestValuesTheParsersCannotBuild:
 
 
 def test_a_written_file_and_the_folder_made_for_it_are_their_owner_s_alone(tmp_path: Path) -> None:
-    from engine.casefile import write_atomic
+    from storage.safe_output import write_atomic
 
     target = tmp_path / "reports" / "TR-0007" / "2026-11-20" / "practitioner.pdf"
     write_atomic(target, "{}\n")
@@ -231,7 +231,7 @@ class TestFilesThatAreNotFiles:
     def test_a_file_that_grows_past_the_limit_while_read_is_refused(
             self, write_case: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         """The size is checked on what is read, not only on what stat said."""
-        import engine.casefile
+        import storage.casefile
 
         path = write_case("#" * (MAX_BYTES + 10))
         real_fstat = os.fstat
@@ -240,7 +240,7 @@ class TestFilesThatAreNotFiles:
             result = real_fstat(fd)
             return os.stat_result((*result[:6], 10, *result[7:]))
 
-        monkeypatch.setattr(engine.casefile.os, "fstat", shrunk)
+        monkeypatch.setattr(storage.casefile.os, "fstat", shrunk)
         assert only_problem(path).endswith(
             f"(file) = more than {MAX_BYTES} bytes: allowed at most {MAX_BYTES} bytes (1 MiB)")
 

@@ -12,8 +12,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from engine.cli import app, reported
 from tests.conftest import EXAMPLES, example_paths
+from tripod.cli.app import app
+from tripod.cli.common import reported
 
 runner = CliRunner()
 
@@ -88,9 +89,9 @@ class TestAFaultNoCheckForesaw:
         raise ZeroDivisionError("Sam Carter, 31, rf_cancer_history: yes")
 
     def test_validate_names_the_file_and_exits_3(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        import engine.casefile
+        import storage.casefile
 
-        monkeypatch.setattr(engine.casefile, "_parse_yaml", self._broken)
+        monkeypatch.setattr(storage.casefile, "_parse_yaml", self._broken)
         result = runner.invoke(app, ["validate", str(self.CLASSIC)])
         assert result.exit_code == 3, result.output
         assert result.stderr.splitlines()[0] == (

@@ -9,9 +9,9 @@ import tomllib
 
 from typer.testing import CliRunner
 
-from engine.cli import app
 from knowledge.catalog import catalog
 from tests.conftest import ROOT
+from tripod.cli.app import app
 
 runner = CliRunner()
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from engine.casefile import parse_case
 from engine.inference import assess
 from engine.trace import Assessment
+from storage.casefile import parse_case
 from tests.conftest import CASES
 
 CASE_FILES = sorted(CASES.glob("*.yaml"))

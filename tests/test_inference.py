@@ -9,10 +9,10 @@ from typing import Any
 import yaml
 from typer.testing import CliRunner
 
-from engine.casefile import load_case, parse_case
-from engine.cli import app
 from engine.inference import assess, build_engine
+from storage.casefile import load_case, parse_case
 from tests.conftest import CASES, EXAMPLES, example_paths
+from tripod.cli.app import app
 
 GOLDEN = sorted(CASES.glob("*.yaml"))
 

@@ -7,9 +7,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.casefile import parse_case
 from engine.inference import assess, build_engine
 from knowledge.catalog import catalog
+from storage.casefile import parse_case
 
 KB = catalog()
 ENGINE = build_engine()

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.casefile import load_case
 from engine.inference import assess
 from knowledge.catalog import catalog
 from reports.render import render_text
+from storage.casefile import load_case
 from tests.conftest import EXAMPLES, ROOT
 
 CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from engine.casefile import load_case
 from engine.errors import CaseFileError
 from knowledge.catalog import catalog
+from storage.casefile import load_case
 from tests.conftest import example_paths
 
 

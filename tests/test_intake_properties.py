@@ -17,10 +17,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.casefile import _parse_yaml, dump_case, load_case, parse_case
 from engine.errors import CaseFileError
 from engine.forms import DECIMAL, OTHER_NUMBER, NumberForm
 from engine.intake import Case
+from storage.casefile import _parse_yaml, dump_case, load_case, parse_case
 from tests.conftest import EXAMPLES
 
 BASE = yaml.safe_load((EXAMPLES / "classic_compensatory_pronation.yaml").read_text())
@@ -230,7 +230,7 @@ number_like = st.one_of(
 def test_a_numeric_answer_is_accepted_only_when_plain_decimal(key: str, text: str) -> None:
     """An intake answer is checked as a case file's value is: any text gives a value or lines,
     and a number is taken only as a person writes it (never 2_2 as 22, never ３０ as 30)."""
-    from engine.questions import TooLong, check, parse, questions
+    from tripod.intake.questions import TooLong, check, parse, questions
 
     question = next(q for q in questions() if q.key == key)
     try:

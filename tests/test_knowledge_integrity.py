@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.casefile import load_case, parse_case
 from engine.inference import assess, build_engine
 from knowledge.catalog import _num, _with_numbers, catalog
+from storage.casefile import load_case, parse_case
 from tests.conftest import CASES, ROOT, example_paths
 
 RULES = sorted((ROOT / "knowledge" / "rules").glob("*.py"))

@@ -143,7 +143,7 @@ def test_experta_logs_nothing_when_a_host_lowers_the_root_level() -> None:
     script = (
         "import logging, sys\n"
         "logging.basicConfig(level=logging.DEBUG)\n"
-        "from engine.casefile import load_case\n"
+        "from storage.casefile import load_case\n"
         "from engine.inference import assess\n"
         "logging.getLogger().setLevel(logging.DEBUG)\n"
         f"assess(load_case({str(CLASSIC)!r}))\n"

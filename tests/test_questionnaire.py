@@ -18,12 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from engine.casefile import case_to_document, load_case, parse_case
-from engine.cli import app
 from engine.forms import NOT_DECIMAL
 from engine.inference import assess, build_engine
 from engine.intake import Case
-from engine.questions import (
+from knowledge.catalog import catalog
+from storage.casefile import case_to_document, load_case, parse_case
+from storage.store import open_store
+from tests.conftest import EXAMPLES
+from tripod.cli.app import app
+from tripod.intake.questions import (
     Question,
     answered,
     build_document,
@@ -38,9 +41,6 @@ from engine.questions import (
     show,
     show_flags,
 )
-from engine.store import open_store
-from knowledge.catalog import catalog
-from tests.conftest import EXAMPLES
 
 CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
 ENGINE = build_engine()
@@ -339,7 +339,7 @@ class TestInProcess:
         assert len(list(folder.glob("*.pdf"))) == 2
 
     def test_a_long_result_line_is_wrapped_at_words_under_its_own_indent(self) -> None:
-        from engine.cli import _fit
+        from tripod.cli.intake import _fit
 
         line = "  Supported by: " + ", ".join(["Compensatory pronation"] * 6) + "."
         fitted = _fit(f"HEAD\n{line}\n", 60)

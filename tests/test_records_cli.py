@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from engine.casefile import load_case
-from engine.cli import app
+from storage.casefile import load_case
 from tests.conftest import EXAMPLES
+from tripod.cli.app import app
 
 runner = CliRunner()
 CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"

@@ -21,8 +21,6 @@ import textstat
 import yaml
 from typer.testing import CliRunner
 
-from engine.casefile import load_case, parse_case
-from engine.cli import SLOW_FONTS, app
 from engine.inference import assess
 from engine.intake import Case
 from engine.trace import Assessment
@@ -31,7 +29,9 @@ from knowledge.catalog import catalog
 from reports import pictures
 from reports.pdf import html_to_pdf, is_font_fallback, render_pdf
 from reports.render import evidence, render_report
+from storage.casefile import load_case, parse_case
 from tests.conftest import CASES, EXAMPLES, ROOT, example_paths
+from tripod.cli.app import app
 
 runner = CliRunner()
 AUDIENCES = ("practitioner", "client")
@@ -39,6 +39,10 @@ CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
 REFERRAL = EXAMPLES / "red_flag_referral.yaml"
 PARTLY = EXAMPLES / "partly_assessed.yaml"
 HOSTILE_NAME = "Zoë <script>alert(1)</script> Brontë"
+
+# The hint `tripod report` gives when WeasyPrint embedded fonts without HarfBuzz subsetting, word for word.
+SLOW_FONTS = ("tripod: note: PDF fonts were embedded without HarfBuzz subsetting, which is slower; "
+              "install it for faster reports (Debian: apt-get install libharfbuzz-subset0)")
 
 
 class _Records(logging.Handler):

@@ -10,10 +10,10 @@ from typing import Any
 from experta import MATCH, OR, Fact, Field, KnowledgeEngine, P, Rule
 from experta.strategies import DepthStrategy
 
-from engine.casefile import load_case
 from engine.facts import FootFact, Found, HipFact, LiftFact, observations
 from engine.inference import assess, build_engine
 from engine.rete import FactFilter, StableDepthStrategy, TunedMatcher, _nodes
+from storage.casefile import load_case
 from tests.conftest import EXAMPLES, example_paths
 from tests.test_inference import GOLDEN, golden_case
 

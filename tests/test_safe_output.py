@@ -10,8 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.casefile import write_atomic
-from engine.safe_output import NotRegularFile, remove_leftovers, temporary_file, tighten
+from storage.safe_output import (
+    NotRegularFile,
+    remove_leftovers,
+    temporary_file,
+    tighten,
+    write_atomic,
+)
 
 
 def device(path: Path) -> Path:

@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from engine.casefile import load_case, parse_case
 from engine.errors import InputError, StoreError
 from engine.inference import assess
 from engine.intake import Case
-from engine.store import SCHEMA_VERSION, case_changes, location_url, open_store
 from engine.trace import Assessment
+from engine.visits import case_changes
+from storage.casefile import load_case, parse_case
+from storage.schema import SCHEMA_VERSION
+from storage.store import location_url, open_store
 from tests.conftest import EXAMPLES, ROOT
 
 CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
@@ -284,7 +286,7 @@ class TestAssessments:
     def test_a_database_made_before_the_replace_guard_gets_it_when_opened(
             self, tmp_path: Path, classic: tuple[Case, Assessment],
             monkeypatch: pytest.MonkeyPatch) -> None:
-        import engine.store as store_module
+        import storage.schema as store_module
 
         path = tmp_path / "t.db"
         with monkeypatch.context() as first_release:
@@ -320,9 +322,9 @@ class TestAssessments:
         open_store(path).close()
         script = textwrap.dedent(f"""
             import sys
-            from engine.casefile import load_case, parse_case
+            from storage.casefile import load_case, parse_case
             from engine.inference import assess, build_engine
-            from engine.store import open_store
+            from storage.store import open_store
             tag = sys.argv[1]
             document = load_case({str(CLASSIC)!r}).model_dump(mode="json", exclude_none=True)
             engine = build_engine()
@@ -412,7 +414,7 @@ def test_case_changes_name_each_moved_observation_by_path() -> None:
 def test_opening_the_store_does_not_touch_the_real_user_data_folder(tmp_path: Path) -> None:
     """Guard for the tests themselves: TRIPOD_DB in a subprocess decides where the file goes."""
     env = {**os.environ, "TRIPOD_DB": str(tmp_path / "env.db")}
-    code = "from engine.store import open_store; print(open_store().where)"
+    code = "from storage.store import open_store; print(open_store().where)"
     done = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == f"database {tmp_path / 'env.db'}"

@@ -10,11 +10,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from engine.casefile import load_case, parse_case
-from engine.cli import app
 from engine.inference import build_engine
 from engine.whatif import analyse
+from storage.casefile import load_case, parse_case
 from tests.conftest import CASES, EXAMPLES
+from tripod.cli.app import app
 
 ENGINE = build_engine()
 CLEAN = yaml.safe_load((CASES / "01_clean_no_chain_deficit.yaml").read_text())["intake"]

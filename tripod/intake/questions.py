@@ -5,7 +5,7 @@ and sources from the instruments the intake model names; red-flag questions from
 ``red_flags.yaml``. Every answer is checked by the intake model itself, so a bad answer is refused
 with the same reason a case file would get. Skip logic only decides what to *ask*: red flags are
 screened first and a referral ends the questions; the engine still makes every decision. Nothing
-here talks to a terminal or a database: that is ``engine/questionnaire.py``.
+here talks to a terminal or a database: that is ``tripod/intake/questionnaire.py``.
 """
 
 
@@ -21,11 +21,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from engine.casefile import case_to_document, parse_case
 from engine.errors import problems_from_validation, show_value
 from engine.forms import number_from_text
 from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values, sub_model
 from knowledge.catalog import TIER_RANK, QuestionSection, catalog
+from reports.shown import shown
+from storage.casefile import case_to_document, parse_case
 
 Kind = Literal["integer", "number", "enum", "multi", "text", "date"]
 BACK = "back"
@@ -327,13 +328,7 @@ def parse_flags(question: Question, text: str) -> dict[str, str] | str:
 
 def show(value: Any) -> str:
     """An answer as a person would type it back."""
-    if value is None:
-        return SKIP
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)
+    return shown(value, unknown=SKIP)
 
 
 def show_flags(question: Question, values: Mapping[str, Any]) -> str:

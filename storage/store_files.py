@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from engine.safe_output import tighten
+from storage.safe_output import tighten
 
 SIDE_FILES = ("", "-wal", "-shm")
 

@@ -9,12 +9,11 @@ nesting deeper than ``MAX_DEPTH`` or more than ``MAX_VALUES`` values, a document
 mapping, and every field the intake model rejects. YAML dates are kept as text, so the intake model checks them as it checks JSON's, naming
 the field; YAML numbers are read as decimal or kept as written (``engine/forms.py``), never as
 YAML 1.1's octal, hex, binary, underscored or base-60 values. How YAML is read and written differs
-from PyYAML's in ``engine/caseyaml.py``.
+from PyYAML's in ``storage/caseyaml.py``.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import stat
@@ -25,7 +24,6 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from engine.caseyaml import CaseDumper, CaseLoader, DuplicateKey, Unbuildable, digit_limit
 from engine.errors import (
     CaseFileError,
     Problem,
@@ -34,7 +32,7 @@ from engine.errors import (
     show_value,
 )
 from engine.intake import Case
-from engine.safe_output import refuse_special, temporary_file
+from storage.caseyaml import CaseDumper, CaseLoader, DuplicateKey, Unbuildable, digit_limit
 
 MAX_BYTES = 1024 * 1024
 _AT_MOST = f"allowed at most {MAX_BYTES} bytes (1 MiB)"
@@ -261,45 +259,3 @@ def dump_case(case: Case, fmt: str = "yaml") -> str:
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     return yaml.dump(document, Dumper=CaseDumper, sort_keys=False, allow_unicode=True, width=100)
-
-
-def make_private_folder(folder: Path) -> None:
-    """Make ``folder`` and every missing folder above it readable by their owner only (0700).
-
-    ``Path.mkdir(parents=True)`` gives the folders above the last the default mode, and a folder
-    named after a client would then be listable by anyone.
-    """
-    missing = []
-    while not folder.exists():
-        if folder.is_symlink():  # mkdir would say "File exists", which names nothing
-            raise FileNotFoundError(errno.ENOENT, f"{str(folder)!r} is a symbolic link to nothing",
-                                    str(folder))
-        missing.append(folder)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    for each in reversed(missing):
-        each.mkdir(mode=0o700, exist_ok=True)
-        each.chmod(0o700)  # mkdir's mode passes through the umask
-
-
-def write_atomic(path: Path, content: str | bytes, mode: int = 0o600) -> None:
-    """Write text (as UTF-8) or bytes to ``path`` through a temporary file in the same folder and a
-    rename: no half-written file, and never readable by others, not even for a moment (case files,
-    assessments and reports hold patient data). A folder it has to make is its owner's alone: the
-    file names say whose files they are."""
-    refuse_special(path)  # the rename would replace a FIFO or a device node as well as a file
-    make_private_folder(path.parent)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = temporary_file(path)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        refuse_special(path)  # again: it may have appeared while the data was written
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -1,6 +1,9 @@
-"""What every output of patient data may replace, and what a writer leaves behind when stopped.
+"""The one writer of every output that holds patient data, what it may replace, and what it
+leaves behind when stopped.
 
-``engine.casefile.write_atomic`` writes through a temporary file and a rename. A rename replaces
+:class:`AtomicFile` writes through a temporary file in the same folder and a rename, mode 0o600
+(:func:`write_atomic` for a whole text or bytes at once; a batch's summary files are written row by
+row): no half-written file, and never readable by others, not even for a moment. A rename replaces
 whatever has the target's name: a case file, a FIFO, a device node (run as root, ``/dev/full``). So
 a target must be absent or a regular file (:func:`refuse_special`, checked with ``lstat``: a symbolic
 link counts as what it points to), and the commands refuse an existing output without ``--force``
@@ -18,6 +21,7 @@ import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Self
 
 from engine.errors import Problem
 
@@ -113,3 +117,83 @@ def tighten(path: Path, mode: int) -> str | None:
     os.chmod(path, current & mode)
     return (f"{path}: permissions were {current:04o}; now {current & mode:04o} "
             "(patient data is for its owner only)")
+
+
+class AtomicFile:
+    """An output written piece by piece to an owner-only temporary file beside ``path``, renamed
+    into place by :meth:`commit`; :meth:`discard` (or an exception inside ``with``) leaves nothing.
+
+    ``encoding``: a text file (a file name whose bytes are not UTF-8 reaches Python with
+    surrogates: written escaped); None for bytes.
+    """
+
+    def __init__(self, path: Path, encoding: str | None = None) -> None:
+        self.path = path
+        refuse_special(path)  # the rename would replace a FIFO or a device node as well as a file
+        fd, self.tmp = temporary_file(path)
+        self.handle: IO[str] | IO[bytes] = (
+            os.fdopen(fd, "wb") if encoding is None else
+            os.fdopen(fd, "w", encoding=encoding, errors="backslashreplace", newline=""))
+
+    def write(self, data: str | bytes) -> None:
+        self.handle.write(data)  # type: ignore[arg-type]
+
+    def commit(self, mode: int = 0o600) -> None:
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+            os.chmod(self.tmp, mode)
+            refuse_special(self.path)  # again: it may have appeared while the data was written
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        self.handle.close()
+        Path(self.tmp).unlink(missing_ok=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+def write_atomic(path: Path, content: str | bytes, mode: int = 0o600) -> None:
+    """Write text (as UTF-8) or bytes to ``path`` through :class:`AtomicFile` (case files,
+    assessments and reports hold patient data). A folder it has to make is its owner's alone: the
+    file names say whose files they are."""
+    refuse_special(path)
+    make_private_folder(path.parent)
+    atomic = AtomicFile(path)
+    try:
+        atomic.write(content.encode("utf-8") if isinstance(content, str) else content)
+    except BaseException:
+        atomic.discard()
+        raise
+    atomic.commit(mode)
+
+
+def make_private_folder(folder: Path) -> None:
+    """Make ``folder`` and every missing folder above it readable by their owner only (0700).
+
+    ``Path.mkdir(parents=True)`` gives the folders above the last the default mode, and a folder
+    named after a client would then be listable by anyone.
+    """
+    missing = []
+    while not folder.exists():
+        if folder.is_symlink():  # mkdir would say "File exists", which names nothing
+            raise FileNotFoundError(errno.ENOENT, f"{str(folder)!r} is a symbolic link to nothing",
+                                    str(folder))
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for each in reversed(missing):
+        each.mkdir(mode=0o700, exist_ok=True)
+        each.chmod(0o700)  # mkdir's mode passes through the umask

@@ -4,7 +4,7 @@ The loader (:class:`CaseLoader`) refuses a key given twice in one mapping (PyYAM
 keeps dates as text for the intake model to check, reads numbers as a person writes them (decimal,
 or kept as a ``NumberForm``, never YAML 1.1's octal, hex, binary, underscored or base-60 values:
 ``engine/forms.py``), and says where a value that cannot be built is. The dumper
-(:class:`CaseDumper`) writes text so that it reads back unchanged. ``engine/casefile.py`` turns
+(:class:`CaseDumper`) writes text so that it reads back unchanged. ``storage/casefile.py`` turns
 what they raise into problem lines.
 """
 

@@ -2,7 +2,7 @@
 
 It builds a ``tripod-case/1`` case one answer at a time, then hands it to the engine as a case file
 would be. Which questions, in which order, and how an answer is read and checked is
-``engine/questions.py``; this is :class:`Interview`, the terminal loop, and :class:`Session`, one
+``tripod/intake/questions.py``; this is :class:`Interview`, the terminal loop, and :class:`Session`, one
 intake against the record store. Every accepted answer is committed to the store's draft at once:
 Ctrl-C, a closed terminal or ``kill -9`` loses nothing, and ``--resume`` continues where it stopped.
 """
@@ -22,7 +22,8 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.intake import Case
-from engine.questions import (
+from knowledge.catalog import TIER_RANK, catalog, messages
+from tripod.intake.questions import (
     BACK,
     HELP,
     MISSING,
@@ -42,10 +43,10 @@ from engine.questions import (
     show,
     show_flags,
 )
-from knowledge.catalog import TIER_RANK, catalog
 
 if typing.TYPE_CHECKING:  # the store imports SQLAlchemy; the questions themselves do not need it
-    from engine.store import Store, StoredAssessment
+    from storage.records import StoredAssessment
+    from storage.store import Store
 
 
 # -- the terminal loop ---------------------------------------------------------------------------
@@ -81,7 +82,8 @@ class Interview:
             given = self.ask(question, position + 1, len(steps))
             if given is None:
                 if position == 0:
-                    self.console.print(Text("  (this is the first question)", style="yellow"))
+                    self.console.print(Text(messages().say("intake.first_question"),
+                                            style="yellow"))
                 position = max(0, position - 1)
                 continue
             before = dict(self.answers)
@@ -241,6 +243,7 @@ class Interview:
 
     def _help(self, question: Question) -> None:
         kb = catalog()
+        say = messages().say
         lines: list[Text] = []
         if question.group:
             for index, flag in enumerate(question.flags, start=1):
@@ -250,8 +253,10 @@ class Interview:
                 if red_flag.tier_note:
                     lines.append(Text(f"   {red_flag.tier_note}"))
                 if red_flag.combine_with:
-                    lines.append(Text(f"   counts with: {', '.join(red_flag.combine_with)}"))
-                lines.append(Text(f"   sources: {', '.join(red_flag.sources)}", style="dim"))
+                    lines.append(Text(say("intake.counts_with",
+                                          flags=", ".join(red_flag.combine_with))))
+                lines.append(Text(say("intake.flag_sources", sources=", ".join(red_flag.sources)),
+                                  style="dim"))
             if question.how:
                 lines.append(Text(question.how, style="dim"))
         elif (instrument := self._instrument(question)) is None:
@@ -261,10 +266,10 @@ class Interview:
             spec = kb.instrument(instrument)
             lines.append(Text(f"{spec.label} ({instrument}): {self._allowed(question)}",
                               style="bold"))
-            lines.append(Text(f"how: {spec.how}"))
-            lines.append(Text(f"normal: {spec.normal}  [{spec.status}; reliability "
-                              f"{spec.reliability}]"))
-            lines.append(Text(f"sources: {', '.join(spec.sources)}", style="dim"))
+            lines.append(Text(say("intake.how", how=spec.how)))
+            lines.append(Text(say("intake.normal", normal=spec.normal, status=spec.status,
+                                  reliability=spec.reliability)))
+            lines.append(Text(say("intake.sources", sources=", ".join(spec.sources)), style="dim"))
         for line in lines:
             self.console.print(Padding(line, (0, 0, 0, 2)))
 
@@ -314,10 +319,10 @@ class Session:
     def run(self) -> StoredAssessment:
         """Ask every planned question, assess the case and store the assessment (finishing the
         draft in the same transaction)."""
-        from engine.inference import assess
+        from tripod import service
 
         interview = Interview(self.answers, self.prefill, self.save, self.console, self.read,
                               fast_forward=self.resumed)
         case = finish(interview.run())
-        self.stored = self.store.add_assessment(case, assess(case), draft_id=self.draft_id)
+        self.stored = service.keep(self.store, service.screen(case), draft_id=self.draft_id)
         return self.stored

@@ -1,0 +1,34 @@
+"""Two visits of one client compared: which observations changed between their case documents.
+
+``tripod history`` shows it under each stored assessment. Who and when (the client's id and name,
+the date, the practitioner, the notes) is not an observation: a change there is not a change in the
+client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def flatten(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested case document as ``{dotted.path: value}``; lists stay values."""
+    flat: dict[str, Any] = {}
+    for key, value in document.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{path}."))
+        else:
+            flat[path] = value
+    return flat
+
+
+# Fields that say who and when, not what was observed: a change there is not a change in the client.
+NOT_OBSERVED = ("format", "client.id", "client.name", "assessed_on", "practitioner", "notes")
+
+
+def case_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """Observations that differ between two case documents: (path, old, new); None: not assessed."""
+    before, after = flatten(old), flatten(new)
+    paths = [p for p in dict.fromkeys([*before, *after]) if p not in NOT_OBSERVED]
+    return [(p, before.get(p), after.get(p)) for p in paths if before.get(p) != after.get(p)]

@@ -1,0 +1,1 @@
+"""The Tripod application: the screening service, the intake, batch runs and the command line."""

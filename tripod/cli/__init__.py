@@ -1,0 +1,1 @@
+"""The ``tripod`` command line (typer), one module per group of commands."""

@@ -1,0 +1,87 @@
+"""The ``tripod`` command line (typer): the app, its version and its commands, in the order
+``tripod --help`` lists them. The commands live in ``cases.py`` (case files), ``records.py`` (the
+record store) and ``intake.py``; what they share in ``common.py``. Every one goes through the
+screening service (``tripod/service.py``) to assess, judge, store or render.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from tripod.cli import cases, records
+from tripod.cli import intake as intake_command
+
+app = typer.Typer(
+    name="tripod",
+    help="Tripod: a screening aid for the foot-to-pelvis chain behind glutes that do not grow. "
+    "Built on one practitioner's model; it suggests hypotheses, it does not diagnose.",
+    # No arguments at a terminal starts an intake (see _tripod); anywhere else it prints the help.
+    no_args_is_help=False,
+    # --install-completion / --show-completion, and the _TRIPOD_COMPLETE protocol behind them.
+    add_completion=True,
+    # Plain help and usage errors: typer's rich formatter imports rich's markdown and syntax
+    # highlighting, about 0.2 s, which alone would put `tripod --help` over its 0.3 s budget.
+    rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _version(wanted: bool) -> None:
+    """``--version``: the package and the knowledge base, which together decide every conclusion."""
+    if not wanted:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    from knowledge.catalog import catalog
+    from tripod.cli.common import say
+
+    try:
+        package = version("tripod")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        package = "unknown"
+    typer.echo(say("cli.version", package=package, knowledge=catalog().version))
+    raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def _tripod(
+    ctx: typer.Context,
+    _: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print Tripod's version and its knowledge base's, then exit.")] = False,
+) -> None:
+    """Tripod: a screening aid built on one practitioner's model, not a diagnosis.
+
+    Run with no command at a terminal, it starts a new intake (tripod intake).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        intake_command.intake()
+        return
+    typer.echo(ctx.get_help())
+    raise typer.Exit(code=2)
+
+
+app.command()(cases.validate)
+app.command()(cases.assess)
+app.command()(cases.batch)
+app.command()(records.clients)
+app.command()(records.history)
+app.command()(records.show)
+app.command()(records.export)
+app.command()(cases.whatif)
+app.command()(cases.report)
+app.command()(intake_command.intake)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m tripod.cli.app`
+    main()
