@@ -31,6 +31,7 @@ from engine.facts import (
     observations,
 )
 from engine.intake import SIDES, Case
+from engine.paths import value_at
 from engine.rete import AlphaMemo, FactFilter, StableDepthStrategy, TunedMatcher
 from engine.trace import (
     Alternative,
@@ -246,7 +247,7 @@ def _score(case: Case, cause: str, roots: list[Root], findings: tuple[Finding, .
         penalties.append("programme_insufficient")
     penalties.extend(penalty for finding, penalty in kb.finding_penalties.items()
                      if _present(findings, finding, sides))
-    unknown = [p for p in _key_paths(model.key_observations, sides) if _value(case, p) in (None, "unsure")]
+    unknown = [p for p in _key_paths(model.key_observations, sides) if value_at(case, p) in (None, "unsure")]
     penalties.extend(["missing_key_observation"] * len(unknown))
     applied = [p for p in penalties if p in model.penalised_by]
     points = len(support)
@@ -309,15 +310,6 @@ def _could_change(path: str) -> tuple[str, ...]:
     return next((watched.could_change for watched in catalog().observations if path in watched.paths()), ())
 
 
-def _value(case: Case, path: str) -> Any:
-    current: Any = case
-    for part in path.split("."):
-        current = getattr(current, part, None)
-        if current is None:
-            return None
-    return current
-
-
 def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[MissingDetail, ...]:
     kb = catalog()
     items: list[MissingDetail] = []
@@ -340,7 +332,7 @@ def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[Mi
         if (watched.pelvic and pregnant) or watched.optional:
             continue
         for path in watched.paths():
-            value = _value(case, path)
+            value = value_at(case, path)
             if value is None:
                 items.append(MissingDetail(path=path, state="not_assessed",
                                            could_change=watched.could_change))

@@ -16,6 +16,7 @@ from itertools import pairwise
 from typing import Any
 
 from engine.intake import SIDES, Case
+from engine.paths import value_at
 from engine.trace import Assessment
 from knowledge.catalog import ChainSegment, catalog
 
@@ -100,14 +101,6 @@ class ChainPicture:
     connectors: list[Connector] = field(default_factory=list)
 
 
-def _at(obj: Any, path: str) -> Any:
-    for part in path.split("."):
-        if obj is None:
-            return None
-        obj = getattr(obj, part, None)
-    return obj
-
-
 def _leaves(value: Any) -> list[Any]:
     """Every entered value below a case-file section (left-out fields are not values)."""
     if value is None:
@@ -129,7 +122,7 @@ def _segment_state(case: Case, segment: ChainSegment, side: str | None) -> str:
     values = [
         v
         for path in segment.observed
-        for v in _leaves(_at(case, path.format(side=side) if side else path))
+        for v in _leaves(value_at(case, path.format(side=side) if side else path))
     ]
     if not values:
         return "not_assessed"
@@ -332,7 +325,7 @@ def tripods(case: Case) -> TripodPicture:
     rows: list[TripodRow] = []
     for index, (movement, label) in enumerate(words.movements.items()):
         y = top + index * ROW_H
-        lift = _at(case, f"movements.{movement}")
+        lift = value_at(case, f"movements.{movement}")
         details = []
         if lift is not None and lift.felt_in is not None:
             details.append(f"{words.felt_in}: {_words(lift.felt_in)}")
@@ -342,7 +335,7 @@ def tripods(case: Case) -> TripodPicture:
             details.append(words.movement_not_assessed)
         feet = []
         for column, side in enumerate(SIDES):
-            contact = _at(lift, side) if lift is not None else None
+            contact = value_at(lift, side) if lift is not None else None
             x = LABEL_W + CELL_W * column + (CELL_W - FOOT_W) / 2
             mirrored = side == "left"
             points = []
