@@ -155,9 +155,9 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     for step in steps:
         by_conclusion[step.concluded].append(step)
         first_rule.setdefault(":".join(step.concluded.split(":")[:2]), step.rule)
-    order = {finding: index for index, finding in enumerate(kb.texts.findings)}
+    order = {finding: wording.order for finding, wording in kb.texts.findings.items()}
     findings = tuple(_finding(fact, by_conclusion) for fact in sorted(
-        found, key=lambda fact: (order.get(fact["finding"], len(order)), fact["finding"], fact["side"] or "")))
+        found, key=lambda fact: (order[fact["finding"]], fact["finding"], fact["side"] or "")))
     root_cause = _root_cause(case, roots, findings, by_conclusion) if status == "complete" else None
     alternatives = _alternatives(root_cause, findings)
     constraints = _constraints(declared[Advice], first_rule) if root_cause else ()

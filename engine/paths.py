@@ -19,10 +19,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from engine.intake import Case, sub_model
+from knowledge.catalog import POSITIONS, observation_of
 
-# The positions a hip rotation is measured in (``hips.method``); the intake model's fields name the first.
-HIP_POSITIONS = ("seated", "prone")
-_DEFAULT_POSITION = HIP_POSITIONS[0]
+# The position a hip rotation is measured in by default (``hips.method``); the intake model's fields
+# name its instruments.
+_DEFAULT_POSITION = POSITIONS[0]
 
 
 def value_at(source: BaseModel | Mapping[str, Any] | None, path: str) -> Any:
@@ -77,9 +78,4 @@ def instrument_for(path: str, instrument: str | None, method: str | None) -> str
     return instrument.replace(_DEFAULT_POSITION, method)
 
 
-def observation_of(instrument: str) -> str:
-    """The observation an instrument measures, as thresholds.yaml names it: without the position
-    (``hip_ir_prone_deg`` is ``hip_ir_deg``)."""
-    for position in HIP_POSITIONS:
-        instrument = instrument.replace(f"_{position}", "")
-    return instrument
+__all__ = ["field_at", "instrument_for", "observation_of", "value_at", "with_value"]

@@ -11,7 +11,7 @@ import yaml
 
 from engine.casefile import load_case, parse_case
 from engine.inference import assess, build_engine
-from knowledge.catalog import _num, _with_numbers, catalog
+from knowledge.catalog import _num, _with_numbers, build, catalog, load_data
 from knowledge.rules.registry import REGISTRY, rule_id
 from tests.conftest import CASES, ROOT, example_paths
 
@@ -89,6 +89,35 @@ def test_a_rule_records_the_cut_offs_its_patterns_read() -> None:
     assert REGISTRY["HIP-04"].thresholds == ("hip_ir_asymmetric",)
     assert REGISTRY["FOOT-11"].thresholds == ("fpi6_pronated",)
     assert REGISTRY["FOOT-11"].negated_thresholds == ("navicular_drop_excessive",)
+
+
+def test_a_broken_link_between_knowledge_files_is_refused_with_every_problem_on_its_line() -> None:
+    """The catalog checks what one file names in another at load: all of it at once, one line each,
+    in the `<where>: <field> = <value>: <allowed>` form."""
+    data = load_data()
+    data["thresholds"]["hip_ir_limited"]["observation"] = "hip_ir_degrees"
+    data["texts"]["findings"]["toes_lift"]["order"] = data["texts"]["findings"]["tripod_holds"]["order"]
+    data["root_causes"]["causes"]["no_chain_deficit"]["supporting"].append("tripod_hold")
+    data["report_texts"]["pictures"]["chain"]["marks"]["pelvic_er"] = {"short": "ER", "tone": "concern"}
+    with pytest.raises(ValueError) as refused:
+        build(data)
+    message = str(refused.value)
+    expected = [
+        ("knowledge/data/thresholds.yaml: hip_ir_limited.observation = 'hip_ir_degrees': allowed an "
+         "observation an instrument measures, or one with derived_from"),
+        ("knowledge/data/texts.yaml: findings.toes_lift.order = 40: allowed a place no other finding "
+         "has (findings.tripod_holds)"),
+        ("knowledge/data/root_causes.yaml: causes.no_chain_deficit.supporting = 'tripod_hold': allowed "
+         "a finding of texts.yaml"),
+        "knowledge/data/report_texts.yaml: pictures.chain.marks = 'pelvic_er': allowed a finding of texts.yaml",
+    ]
+    assert expected == message.splitlines()
+
+
+def test_every_finding_has_its_own_place_in_an_assessment() -> None:
+    """Findings are listed in their declared order (texts.yaml's `order`), not the file's key order."""
+    orders = [wording.order for wording in KB.texts.findings.values()]
+    assert len(orders) == len(set(orders))
 
 
 def test_every_red_flag_partner_is_a_red_flag() -> None:
