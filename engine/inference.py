@@ -56,6 +56,7 @@ from knowledge.rules.hip_safety import HOLDS, HipSafetyRules
 from knowledge.rules.lateral_chain import LateralChainRules
 from knowledge.rules.pelvis import PelvisRules
 from knowledge.rules.programme import ProgrammeRules
+from knowledge.rules.reach import could_change
 from knowledge.rules.red_flags import RedFlagRules
 from knowledge.rules.root_cause import RootCauseRules
 from knowledge.rules.symptoms import SymptomRules
@@ -307,7 +308,7 @@ def _constraints(advice: list[Advice], first_rule: dict[str, str]) -> tuple[Cons
 
 
 def _could_change(path: str) -> tuple[str, ...]:
-    return next((watched.could_change for watched in catalog().observations if path in watched.paths()), ())
+    return next((could_change(watched.path) for watched in catalog().observations if path in watched.paths()), ())
 
 
 def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[MissingDetail, ...]:
@@ -335,9 +336,9 @@ def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[Mi
             value = value_at(case, path)
             if value is None:
                 items.append(MissingDetail(path=path, state="not_assessed",
-                                           could_change=watched.could_change))
+                                           could_change=could_change(watched.path)))
             elif value == "unsure":
                 items.append(MissingDetail(path=path, state="unsure",
-                                           could_change=watched.could_change))
+                                           could_change=could_change(watched.path)))
     first = {item.path: item for item in reversed(items)}
     return tuple(item for item in items if first[item.path] is item)

@@ -234,13 +234,15 @@ class Constraint(_Strict):
 
 
 class WatchedObservation(_Strict):
-    """An observation the rules use; ``{side}`` in the path stands for left and right."""
+    """An observation the rules use; ``{side}`` in the path stands for left and right. What it could
+    change is derived from the rules that read it (``knowledge/rules/reach.py``); ``also_changes``
+    names what follows further."""
 
     path: str
     key: bool = False
     pelvic: bool = False
     optional: bool = False
-    could_change: tuple[str, ...]
+    also_changes: tuple[str, ...] = ()
 
     def paths(self) -> list[str]:
         if "{side}" in self.path:
@@ -287,7 +289,6 @@ class ChainSegment(_Strict):
     label: str
     sided: bool
     observed: tuple[str, ...]
-    findings: tuple[str, ...]
 
 
 class ChainLink(_Strict):
@@ -327,9 +328,6 @@ class ChainPictureWords(_Strict):
         named = set(self.origins.values()) | ends
         if named - ids:
             raise ValueError(f"unknown chain segments {sorted(named - ids)}")
-        unmarked = {f for s in self.segments for f in s.findings} - set(self.marks)
-        if unmarked:
-            raise ValueError(f"findings without a picture mark {sorted(unmarked)}")
         return self
 
 
@@ -496,9 +494,6 @@ def _broken_links(kb: Catalog) -> list[str]:
         problems += _unknown("constraints", f"{key}.sources", constraint.sources, sources,
                              "allowed a key of sources.yaml")
     chain = kb.report_texts.pictures.chain
-    for segment in chain.segments:
-        problems += _unknown("report_texts", f"pictures.chain.segments.{segment.id}.findings",
-                             segment.findings, findings, "allowed a finding of texts.yaml")
     problems += _unknown("report_texts", "pictures.chain.marks", chain.marks, findings,
                          "allowed a finding of texts.yaml")
     problems += _unknown("report_texts", "pictures.chain.links", chain.links, findings,
@@ -506,7 +501,7 @@ def _broken_links(kb: Catalog) -> list[str]:
     problems += _unknown("report_texts", "pictures.chain.origins", chain.origins, causes.causes,
                          "allowed a root cause of root_causes.yaml")
     for watched in kb.observations:
-        problems += _unknown("observations", f"{watched.path}.could_change", watched.could_change,
+        problems += _unknown("observations", f"{watched.path}.also_changes", watched.also_changes,
                              findings | {"root_cause", "status"},
                              "allowed a finding of texts.yaml, root_cause or status")
     return problems

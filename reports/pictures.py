@@ -19,6 +19,7 @@ from engine.intake import SIDES, Case
 from engine.paths import value_at
 from engine.trace import Assessment
 from knowledge.catalog import ChainSegment, catalog
+from knowledge.rules.reach import segment_findings
 
 # Layout constants of the drawing (in SVG user units, 1 unit = 1 CSS px); mechanism, not wording.
 WIDTH = 640
@@ -139,7 +140,7 @@ def _box(assessment: Assessment, case: Case, segment: ChainSegment, side: str | 
     words = catalog().report_texts.pictures.chain
     lines: list[Line] = []
     for finding in assessment.findings:
-        if finding.id not in segment.findings:
+        if finding.id not in segment_findings()[segment.id]:
             continue
         # An unsided finding in a sided segment is drawn once between the two sides, not here.
         if segment.sided and finding.side != side:
@@ -204,7 +205,7 @@ def chain(assessment: Assessment, case: Case) -> ChainPicture:
         shared = [
             f
             for f in assessment.findings
-            if segment.sided and f.side is None and f.id in segment.findings
+            if segment.sided and f.side is None and f.id in segment_findings()[segment.id]
         ]
         for finding in shared:
             mark = words.marks[finding.id]

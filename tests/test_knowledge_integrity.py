@@ -12,6 +12,7 @@ import yaml
 from engine.casefile import load_case, parse_case
 from engine.inference import assess, build_engine
 from knowledge.catalog import _num, _with_numbers, build, catalog, load_data
+from knowledge.rules.reach import could_change, segment_findings
 from knowledge.rules.registry import REGISTRY, rule_id
 from tests.conftest import CASES, ROOT, example_paths
 
@@ -118,6 +119,25 @@ def test_every_finding_has_its_own_place_in_an_assessment() -> None:
     """Findings are listed in their declared order (texts.yaml's `order`), not the file's key order."""
     orders = [wording.order for wording in KB.texts.findings.values()]
     assert len(orders) == len(set(orders))
+
+
+def test_every_marked_finding_is_drawn_in_exactly_one_segment() -> None:
+    """A finding's picture segment follows from what its rules read: one segment each."""
+    drawn = [finding for findings in segment_findings().values() for finding in findings]
+    assert sorted(drawn) == sorted(KB.report_texts.pictures.chain.marks)
+
+
+def test_what_an_observation_could_change_follows_from_the_rules_that_read_it() -> None:
+    """Hip IR is read by the hip rules and the examination flags; an older client's unmeasured ER
+    can hold the screening (EXAM-03), so assessing it could change the status."""
+    assert could_change("hips.{side}.ir_deg")[:3] == ("hip_ir_limited", "hip_ir_available",
+                                                      "hip_ir_low_normal")
+    assert could_change("hips.{side}.er_deg") == ("hip_rotation_lost_both_ways",
+                                                  "hip_joint_check_advised", "status")
+    assert could_change("movements.hinge.{side}.toes_lift") == (
+        "toes_lift", "tripod_holds", "ir_avoidance_in_lifts", "root_cause")
+    for watched in KB.observations:
+        assert could_change(watched.path), watched.path
 
 
 def test_every_red_flag_partner_is_a_red_flag() -> None:

@@ -28,6 +28,7 @@ from engine.intake import Case
 from engine.trace import Assessment
 from engine.whatif import analyse
 from knowledge.catalog import catalog
+from knowledge.rules.reach import segment_findings
 from reports import pictures
 from reports.pdf import html_to_pdf, is_font_fallback, render_pdf
 from reports.render import evidence, render_report
@@ -559,7 +560,7 @@ class TestReportTexts:
         }
         chain = words.pictures.chain
         drawn = (
-            {f for s in chain.segments for f in s.findings} | set(chain.links) | set(chain.marks)
+            {f for drawn in segment_findings().values() for f in drawn} | set(chain.links) | set(chain.marks)
         )
         assert drawn <= set(kb.texts.findings)
         assert set(chain.origins) <= set(kb.root_causes.causes)
