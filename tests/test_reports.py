@@ -32,7 +32,7 @@ from knowledge.rules.reach import segment_findings
 from reports import pictures
 from reports.pdf import html_to_pdf, is_font_fallback, render_pdf
 from reports.render import evidence, render_report
-from tests.conftest import CASES, EXAMPLES, ROOT, example_paths
+from tests.conftest import CASES, EXAMPLES, ROOT, example_paths, golden_case
 
 runner = CliRunner()
 AUDIENCES = ("practitioner", "client")
@@ -502,7 +502,7 @@ class TestClientReport:
 
 def golden(name: str) -> tuple[Case, Assessment]:
     """A golden case of tests/cases, parsed and assessed."""
-    case = parse_case(f"{name}.yaml", yaml.safe_load((CASES / f"{name}.yaml").read_text())["intake"])
+    case = parse_case(f"{name}.yaml", golden_case(CASES / f"{name}.yaml")["intake"])
     return case, assess(case)
 
 
