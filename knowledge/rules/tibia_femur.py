@@ -93,6 +93,18 @@ class TibiaFemurRules(TripodRules):
         """One hip turns in clearly more than the other: which side the chain is on (C15)."""
         self.conclude(None, [left, right])
 
+    @rule(AS.ir << HipFact(name="ir_deg", value=MATCH.ir_value & misses("hip_ir_limited"),
+                           side=MATCH.side),
+          AS.er << HipFact(name="er_deg", value=MATCH.er_value, side=MATCH.side),
+          apart("hip_er_far_exceeds_ir", "er_value", "ir_value"),
+          salience=SEGMENT, finding="hip_er_far_exceeds_ir", claims=("C9", "C13"))
+    def hip_07_er_far_exceeds_ir(self, ir: Obs, er: Obs, side: str) -> None:
+        """A hip that turns out far more than it turns in, its IR not limited: the ER-dominant
+        strategy the model describes (C13), short of the IR the glutes need (C9). ER beyond IR is
+        common in healthy adults (instruments.md, scope warning 3), so only a gap well beyond the
+        usual one is noted, and it supports no root cause; with IR limited, HIP-01 says more."""
+        self.conclude(side, [ir, er])
+
     @rule(AS.foot << Found(finding=one_of(*MEDIAL_LOADING_LOST), side=MATCH.side),
           AS.above << Found(finding=one_of("tibial_er_bias", "hip_ir_limited"), side=MATCH.side),
           salience=CHAIN, finding="ascending_er_chain", claims=("C3", "C7", "C15"))
