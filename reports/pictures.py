@@ -1,11 +1,11 @@
 """The geometry of the report's two pictures, computed from an Assessment and its Case.
 
 The chain picture stacks pelvis, femur/hip, tibia and foot for each side and marks each segment
-with the findings the engine concluded there (which finding belongs to which segment, and its
-short wording, come from ``report_texts.yaml``). The tripod picture shows the three contact points
-of each foot in each lift as the practitioner entered them. Nothing here decides anything clinical:
-a segment is "found" when the engine concluded a finding in it, and "not assessed" or "unsure" by
-what the case file holds. ``reports/templates/_pictures.html.j2`` turns these values into SVG.
+with the findings the engine concluded there (a finding's short wording comes from
+``report_texts.yaml``; its segment from what its rules read, ``knowledge/rules/reach.py``). The
+tripod picture shows the three contact points of each foot in each lift as the practitioner entered
+them. Nothing here decides anything clinical: a segment is "found" when the engine concluded a
+finding in it, and "not assessed" or "unsure" by what the case file holds. ``reports/templates/_pictures.html.j2`` turns these values into SVG.
 """
 
 from __future__ import annotations
