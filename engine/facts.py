@@ -16,6 +16,7 @@ from experta import Fact
 from pydantic import BaseModel
 
 from engine.intake import SIDES, Case, instrument_of
+from engine.paths import instrument_for
 
 MOVEMENTS = ("hinge", "split_squat")
 NOT_OBSERVATIONS = {"format", "assessed_on", "practitioner", "notes", "red_flags", "id", "name", "method"}
@@ -134,16 +135,15 @@ def _walk(model: BaseModel, path: tuple[str, ...], segment: str, hip_method: str
         if isinstance(value, BaseModel):
             yield from _walk(value, (*path, name), segment, hip_method, wanted)
             continue
-        if instrument and hip_method and segment == "hips":
-            instrument = instrument.replace("seated", hip_method)
+        dotted = ".".join((*path, name))
         fields = {
-            "path": ".".join((*path, name)),
+            "path": dotted,
             "segment": segment,
             "side": side,
             "movement": movement,
             "name": name,
             "value": tuple(value) if isinstance(value, list) else value,
-            "instrument": instrument,
+            "instrument": instrument_for(dotted, instrument, hip_method),
         }
         if wanted is None or wanted(kind, fields):
             yield built(kind, fields)

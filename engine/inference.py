@@ -31,6 +31,7 @@ from engine.facts import (
     observations,
 )
 from engine.intake import SIDES, Case
+from engine.paths import value_at
 from engine.rete import AlphaMemo, FactFilter, StableDepthStrategy, TunedMatcher
 from engine.trace import (
     Alternative,
@@ -55,6 +56,7 @@ from knowledge.rules.hip_safety import HOLDS, HipSafetyRules
 from knowledge.rules.lateral_chain import LateralChainRules
 from knowledge.rules.pelvis import PelvisRules
 from knowledge.rules.programme import ProgrammeRules
+from knowledge.rules.reach import could_change
 from knowledge.rules.red_flags import RedFlagRules
 from knowledge.rules.root_cause import RootCauseRules
 from knowledge.rules.symptoms import SymptomRules
@@ -154,9 +156,9 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     for step in steps:
         by_conclusion[step.concluded].append(step)
         first_rule.setdefault(":".join(step.concluded.split(":")[:2]), step.rule)
-    order = {finding: index for index, finding in enumerate(kb.texts.findings)}
+    order = {finding: wording.order for finding, wording in kb.texts.findings.items()}
     findings = tuple(_finding(fact, by_conclusion) for fact in sorted(
-        found, key=lambda fact: (order.get(fact["finding"], len(order)), fact["finding"], fact["side"] or "")))
+        found, key=lambda fact: (order[fact["finding"]], fact["finding"], fact["side"] or "")))
     root_cause = _root_cause(case, roots, findings, by_conclusion) if status == "complete" else None
     alternatives = _alternatives(root_cause, findings)
     constraints = _constraints(declared[Advice], first_rule) if root_cause else ()
@@ -250,7 +252,7 @@ def _score(case: Case, cause: str, roots: list[Root], findings: tuple[Finding, .
         penalties.append("programme_insufficient")
     penalties.extend(penalty for finding, penalty in kb.finding_penalties.items()
                      if _present(findings, finding, sides))
-    unknown = [p for p in _key_paths(model.key_observations, sides) if _value(case, p) in (None, "unsure")]
+    unknown = [p for p in _key_paths(model.key_observations, sides) if value_at(case, p) in (None, "unsure")]
     penalties.extend(["missing_key_observation"] * len(unknown))
     applied = [p for p in penalties if p in model.penalised_by]
     points = len(support)
@@ -310,16 +312,7 @@ def _constraints(advice: list[Advice], first_rule: dict[str, str]) -> tuple[Cons
 
 
 def _could_change(path: str) -> tuple[str, ...]:
-    return next((watched.could_change for watched in catalog().observations if path in watched.paths()), ())
-
-
-def _value(case: Case, path: str) -> Any:
-    current: Any = case
-    for part in path.split("."):
-        current = getattr(current, part, None)
-        if current is None:
-            return None
-    return current
+    return next((could_change(watched.path) for watched in catalog().observations if path in watched.paths()), ())
 
 
 def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[MissingDetail, ...]:
@@ -344,13 +337,13 @@ def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[Mi
         if (watched.pelvic and pregnant) or watched.optional:
             continue
         for path in watched.paths():
-            value = _value(case, path)
+            value = value_at(case, path)
             if value is None:
                 items.append(MissingDetail(path=path, state="not_assessed",
-                                           could_change=watched.could_change))
+                                           could_change=could_change(watched.path)))
             elif value == "unsure":
                 items.append(MissingDetail(path=path, state="unsure",
-                                           could_change=watched.could_change))
+                                           could_change=could_change(watched.path)))
     # What a rule is waiting for comes first, in the order above (red flags, then a hip flag's wait).
     waited = {fact["path"] for fact in blocked}
     items.sort(key=lambda item: item.path not in waited)

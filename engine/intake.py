@@ -313,20 +313,6 @@ def sub_model(annotation: Any) -> type[BaseModel] | None:
 
 
 @cache
-def field_at(path: str) -> tuple[type[BaseModel], str] | None:
-    """The model that holds the case-file field at a dotted ``path``, and the field's name there."""
-    model: type[BaseModel] | None = Case
-    *parents, name = path.split(".")
-    for part in parents:
-        if model is None or part not in model.model_fields:
-            return None
-        model = sub_model(model.model_fields[part].annotation)
-    if model is None or name not in model.model_fields:
-        return None
-    return model, name
-
-
-@cache
 def instrument_of(model: type[BaseModel], field: str) -> str | None:
     """The instrument id that measures ``model.field``, if the field is a measurement."""
     info = model.model_fields[field]

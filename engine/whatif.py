@@ -21,7 +21,6 @@ The result is data (:class:`WhatIf`); ``tripod whatif`` prints it and the practi
 
 from __future__ import annotations
 
-import copy
 import time
 import typing
 from typing import Any, Final, Literal
@@ -29,7 +28,8 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine.inference import TripodEngine, assess, build_engine, facts_for
-from engine.intake import Case, field_at, instrument_of, literal_values
+from engine.intake import Case, instrument_of, literal_values
+from engine.paths import field_at, instrument_for, observation_of, value_at, with_value
 from engine.trace import Assessment
 from knowledge.catalog import Instrument, catalog
 
@@ -136,33 +136,9 @@ def _field_info(path: str) -> tuple[Any, str | None]:
     return model.model_fields[name].annotation, instrument_of(model, name)
 
 
-def _get(document: dict[str, Any], path: str) -> Any:
-    current: Any = document
-    for part in path.split("."):
-        if not isinstance(current, dict) or part not in current:
-            return None
-        current = current[part]
-    return current
-
-
-def _set(document: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    changed = copy.deepcopy(document)
-    current = changed
-    parts = path.split(".")
-    for part in parts[:-1]:
-        current = current.setdefault(part, {})
-    current[parts[-1]] = value
-    if parts[0] == "hips" and "method" not in changed["hips"]:
-        changed["hips"]["method"] = "seated"  # a hip value needs a method; seated is the default test
-    return changed
-
-
 def _instrument_for(path: str, instrument: str | None, document: dict[str, Any]) -> Instrument | None:
-    if instrument is None:
-        return None
-    if path.startswith("hips."):
-        instrument = instrument.replace("seated", _get(document, "hips.method") or "seated")
-    return catalog().instruments.get(instrument)
+    measured = instrument_for(path, instrument, value_at(document, "hips.method"))
+    return catalog().instruments.get(measured) if measured else None
 
 
 def _numeric_candidates(path: str, instrument: str, current: float | None,
@@ -170,7 +146,7 @@ def _numeric_candidates(path: str, instrument: str, current: float | None,
     """Values on the far side of every cut-off that applies to this observation."""
     kb = catalog()
     spec = kb.instrument(instrument)
-    base = instrument.replace("_seated", "").replace("_prone", "")
+    base = observation_of(instrument)
     candidates: set[float] = set()
     for threshold in kb.thresholds.values():
         if threshold.observation == base:
@@ -182,7 +158,7 @@ def _numeric_candidates(path: str, instrument: str, current: float | None,
                 candidates.update(v for v in values if threshold.holds(v) != threshold.holds(current))
         elif threshold.observation == f"{base}_asymmetry_deg" and current is not None:
             side = "left" if ".left." in path else "right"
-            other = _get(document, path.replace(f".{side}.", ".right." if side == "left" else ".left."))
+            other = value_at(document, path.replace(f".{side}.", ".right." if side == "left" else ".left."))
             if isinstance(other, (int, float)):
                 for sign in (-1, 1):
                     for v in (other + sign * threshold.value, other + sign * (threshold.value + _STEP)):
@@ -195,7 +171,7 @@ def _numeric_candidates(path: str, instrument: str, current: float | None,
 
 def _candidates(path: str, document: dict[str, Any]) -> list[Any]:
     annotation, instrument = _field_info(path)
-    current = _get(document, path)
+    current = value_at(document, path)
     values = literal_values(annotation)
     if values:
         return [v for v in values if v != current]
@@ -231,7 +207,7 @@ class _Runner:
         self.findings = _finding_keys(self.baseline)
         self.runs = 1
         self.reuse = reuse
-        self.unknown = frozenset(p for p in _watched_paths() if _get(self.document, p) in _UNKNOWN)
+        self.unknown = frozenset(p for p in _watched_paths() if value_at(self.document, p) in _UNKNOWN)
         self.seen: dict[Any, tuple[Outcome, set[str]]] = {}
         if reuse:
             self.seen[self._inputs(case, self.unknown)] = (self.outcome, self.findings)
@@ -255,13 +231,13 @@ class _Runner:
         return answer
 
     def change(self, path: str, value: Any) -> Change | None:
-        document = _set(self.document, path, value)
+        document = with_value(self.document, path, value)
         try:
             case = Case.model_validate(document)
         except ValidationError:
             return None  # a value the intake would refuse is not a plausible observation
         outcome, found = self._run(case, path, value)
-        old = _get(self.document, path)
+        old = value_at(self.document, path)
         size = abs(value - old) if isinstance(value, (int, float)) and isinstance(old, (int, float)) else None
         return Change(
             path=path, old=old, new=value, outcome=outcome,
@@ -299,7 +275,7 @@ def analyse(case: Case, engine: TripodEngine | None = None, *, reuse: bool = Tru
     flips: list[Change] = []
     next_tests: list[NextTest] = []
     for path in _watched_paths():
-        current = _get(runner.document, path)
+        current = value_at(runner.document, path)
         _, instrument_id = _field_info(path)
         spec = _instrument_for(path, instrument_id, runner.document)
         changes = [c for c in (runner.change(path, v) for v in _candidates(path, runner.document)) if c]

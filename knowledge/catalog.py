@@ -77,8 +77,23 @@ class Instrument(_Strict):
         return f"{_num(self.min)} to {_num(self.max)} {self.unit}"
 
 
+# The positions a hip rotation is measured in; an instrument's key names its position
+# (hip_ir_seated_deg), and a cut-off names the observation without it (hip_ir_deg): seated and prone
+# share their cut-offs.
+POSITIONS = ("seated", "prone")
+
+
+def observation_of(instrument: str) -> str:
+    """The observation an instrument measures, as thresholds.yaml names it (``hip_ir_prone_deg`` is
+    ``hip_ir_deg``)."""
+    for position in POSITIONS:
+        instrument = instrument.replace(f"_{position}", "")
+    return instrument
+
+
 class Threshold(_Strict):
     observation: str
+    derived_from: tuple[str, ...] = ()
     op: Literal["<", "<=", ">", ">="]
     value: float
     unit: str
@@ -162,8 +177,15 @@ class Wording(_Strict):
     client_when: dict[str, ClientWording] = {}
 
 
+class FindingWording(Wording):
+    """A finding's wording, and its place among the findings of an assessment (``order``)."""
+
+    order: int
+    client_title: str
+
+
 class Texts(_Strict):
-    findings: dict[str, Wording]
+    findings: dict[str, FindingWording]
     root_causes: dict[str, Wording]
     constraints: dict[str, Wording]
     statuses: dict[str, Wording]
@@ -216,13 +238,15 @@ class Constraint(_Strict):
 
 
 class WatchedObservation(_Strict):
-    """An observation the rules use; ``{side}`` in the path stands for left and right."""
+    """An observation the rules use; ``{side}`` in the path stands for left and right. What it could
+    change is derived from the rules that read it (``knowledge/rules/reach.py``); ``also_changes``
+    names what follows further."""
 
     path: str
     key: bool = False
     pelvic: bool = False
     optional: bool = False
-    could_change: tuple[str, ...]
+    also_changes: tuple[str, ...] = ()
 
     def paths(self) -> list[str]:
         if "{side}" in self.path:
@@ -269,7 +293,6 @@ class ChainSegment(_Strict):
     label: str
     sided: bool
     observed: tuple[str, ...]
-    findings: tuple[str, ...]
 
 
 class ChainLink(_Strict):
@@ -309,9 +332,6 @@ class ChainPictureWords(_Strict):
         named = set(self.origins.values()) | ends
         if named - ids:
             raise ValueError(f"unknown chain segments {sorted(named - ids)}")
-        unmarked = {f for s in self.segments for f in s.findings} - set(self.marks)
-        if unmarked:
-            raise ValueError(f"findings without a picture mark {sorted(unmarked)}")
         return self
 
 
@@ -408,6 +428,89 @@ class Catalog(_Strict):
         return self.instruments[key]
 
 
+def _unknown(file: str, where: str, named: Any, known: Any, allowed: str) -> list[str]:
+    """One problem line per name in ``named`` that is not in ``known``."""
+    names = (named,) if isinstance(named, str) else tuple(named)
+    return [f"knowledge/data/{file}.yaml: {where} = {name!r}: {allowed}" for name in names
+            if name not in known]
+
+
+def _broken_links(kb: Catalog) -> list[str]:
+    """Every link between the knowledge files that names nothing, one line each: a cut-off's
+    observation and sources, a finding's place, what root causes, constraints, red flags and the
+    chain picture name. What the rules conclude is held to the texts by tests/test_knowledge_integrity.py,
+    which reads the rule registry."""
+    problems: list[str] = []
+    sources, claims, findings = set(kb.sources), set(kb.claims), set(kb.texts.findings)
+    measured = {observation_of(key) for key in kb.instruments}
+    for key, threshold in kb.thresholds.items():
+        if threshold.derived_from:
+            problems += _unknown("thresholds", f"{key}.derived_from", threshold.derived_from, measured,
+                                 "allowed an observation an instrument measures")
+        else:
+            problems += _unknown("thresholds", f"{key}.observation", threshold.observation, measured,
+                                 "allowed an observation an instrument measures, or one with derived_from")
+        problems += _unknown("thresholds", f"{key}.sources", threshold.sources, sources,
+                             "allowed a key of sources.yaml")
+    for key, instrument in kb.instruments.items():
+        problems += _unknown("instruments", f"{key}.sources", instrument.sources, sources,
+                             "allowed a key of sources.yaml")
+    flags: dict[str, RedFlag | ExamFlag] = {**kb.red_flags.flags, **kb.red_flags.examination}
+    for key, flag in flags.items():
+        problems += _unknown("red_flags", f"{key}.sources", flag.sources, sources,
+                             "allowed a key of sources.yaml")
+        problems += _unknown("red_flags", f"{key}.group", flag.group, kb.red_flags.groups,
+                             "allowed a key of groups")
+    for key, flag in kb.red_flags.flags.items():
+        problems += _unknown("red_flags", f"{key}.combine_with", flag.combine_with, kb.red_flags.flags,
+                             "allowed a red flag")
+    orders: dict[int, str] = {}
+    for key, wording in kb.texts.findings.items():
+        if wording.order in orders:
+            problems.append(f"knowledge/data/texts.yaml: findings.{key}.order = {wording.order!r}: "
+                            f"allowed a place no other finding has (findings.{orders[wording.order]})")
+        orders.setdefault(wording.order, key)
+    causes = kb.root_causes
+    for key, model in causes.causes.items():
+        problems += _unknown("root_causes", f"causes.{key}.claims", model.claims, claims,
+                             "allowed a claim of claims.yaml")
+        for field in ("supporting", "rejected_by"):
+            problems += _unknown("root_causes", f"causes.{key}.{field}", getattr(model, field), findings,
+                                 "allowed a finding of texts.yaml")
+    problems += _unknown("root_causes", "finding_penalties", causes.finding_penalties, findings,
+                         "allowed a finding of texts.yaml")
+    problems += _unknown("texts", "root_causes", kb.texts.root_causes, causes.causes,
+                         "allowed a root cause of root_causes.yaml")
+    problems += _unknown("root_causes", "causes", causes.causes, kb.texts.root_causes,
+                         "allowed a root cause with wording in texts.yaml")
+    for key, cause_wording in kb.texts.root_causes.items():
+        problems += _unknown("texts", f"root_causes.{key}.client_when", cause_wording.client_when,
+                             causes.penalties, "allowed a penalty of root_causes.yaml")
+    problems += _unknown("root_causes", "penalties", causes.penalties, kb.texts.labels,
+                         "allowed a penalty with a label in texts.yaml")
+    problems += _unknown("constraints", "", kb.constraints, kb.texts.constraints,
+                         "allowed a constraint with wording in texts.yaml")
+    problems += _unknown("texts", "constraints", kb.texts.constraints, kb.constraints,
+                         "allowed a constraint of constraints.yaml")
+    for key, constraint in kb.constraints.items():
+        problems += _unknown("constraints", f"{key}.claims", constraint.claims, claims,
+                             "allowed a claim of claims.yaml")
+        problems += _unknown("constraints", f"{key}.sources", constraint.sources, sources,
+                             "allowed a key of sources.yaml")
+    chain = kb.report_texts.pictures.chain
+    problems += _unknown("report_texts", "pictures.chain.marks", chain.marks, findings,
+                         "allowed a finding of texts.yaml")
+    problems += _unknown("report_texts", "pictures.chain.links", chain.links, findings,
+                         "allowed a finding of texts.yaml")
+    problems += _unknown("report_texts", "pictures.chain.origins", chain.origins, causes.causes,
+                         "allowed a root cause of root_causes.yaml")
+    for watched in kb.observations:
+        problems += _unknown("observations", f"{watched.path}.also_changes", watched.also_changes,
+                             findings | {"root_cause", "status"},
+                             "allowed a finding of texts.yaml, root_cause or status")
+    return problems
+
+
 def _num(value: float | None) -> str:
     if value is None:
         return "?"
@@ -439,9 +542,8 @@ def _read(name: str) -> tuple[Any, bytes]:
     return yaml.load(raw, Loader=_SafeLoader), raw
 
 
-@cache
-def catalog() -> Catalog:
-    """Load and check every knowledge file once per process."""
+def load_data() -> dict[str, Any]:
+    """Every knowledge file's data, numbers filled in, not yet checked; ``version`` its content hash."""
     data: dict[str, Any] = {}
     digest = hashlib.sha256()
     for name in _FILES:
@@ -450,8 +552,24 @@ def catalog() -> Catalog:
     data["claims"] = {str(k): str(v) for k, v in data["claims"].items()}
     for name in _WORDED:  # the files a person reads: numbers written {cut:<key>} (see texts.yaml)
         data[name] = _with_numbers(data[name], data, name)
-    version = f"kb-{digest.hexdigest()[:12]}"
-    return Catalog(**data, version=version)
+    data["version"] = f"kb-{digest.hexdigest()[:12]}"
+    return data
+
+
+def build(data: dict[str, Any]) -> Catalog:
+    """The checked catalog of ``data``: each file against its model, then every link between the
+    files; a broken link is a ValueError listing every one, a line each."""
+    kb = Catalog(**data)
+    problems = _broken_links(kb)
+    if problems:
+        raise ValueError("\n".join(problems))
+    return kb
+
+
+@cache
+def catalog() -> Catalog:
+    """Load and check every knowledge file once per process."""
+    return build(load_data())
 
 
 _WORDED = ("texts", "instruments", "questions", "report_texts", "red_flags")

@@ -1,11 +1,11 @@
 """The geometry of the report's two pictures, computed from an Assessment and its Case.
 
 The chain picture stacks pelvis, femur/hip, tibia and foot for each side and marks each segment
-with the findings the engine concluded there (which finding belongs to which segment, and its
-short wording, come from ``report_texts.yaml``). The tripod picture shows the three contact points
-of each foot in each lift as the practitioner entered them. Nothing here decides anything clinical:
-a segment is "found" when the engine concluded a finding in it, and "not assessed" or "unsure" by
-what the case file holds. ``reports/templates/_pictures.html.j2`` turns these values into SVG.
+with the findings the engine concluded there (a finding's short wording comes from
+``report_texts.yaml``; its segment from what its rules read, ``knowledge/rules/reach.py``). The
+tripod picture shows the three contact points of each foot in each lift as the practitioner entered
+them. Nothing here decides anything clinical: a segment is "found" when the engine concluded a
+finding in it, and "not assessed" or "unsure" by what the case file holds. ``reports/templates/_pictures.html.j2`` turns these values into SVG.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from itertools import pairwise
 from typing import Any
 
 from engine.intake import SIDES, Case
+from engine.paths import value_at
 from engine.trace import Assessment
 from knowledge.catalog import ChainSegment, catalog
+from knowledge.rules.reach import segment_findings
 
 # Layout constants of the drawing (in SVG user units, 1 unit = 1 CSS px); mechanism, not wording.
 WIDTH = 640
@@ -100,14 +102,6 @@ class ChainPicture:
     connectors: list[Connector] = field(default_factory=list)
 
 
-def _at(obj: Any, path: str) -> Any:
-    for part in path.split("."):
-        if obj is None:
-            return None
-        obj = getattr(obj, part, None)
-    return obj
-
-
 def _leaves(value: Any) -> list[Any]:
     """Every entered value below a case-file section (left-out fields are not values)."""
     if value is None:
@@ -129,7 +123,7 @@ def _segment_state(case: Case, segment: ChainSegment, side: str | None) -> str:
     values = [
         v
         for path in segment.observed
-        for v in _leaves(_at(case, path.format(side=side) if side else path))
+        for v in _leaves(value_at(case, path.format(side=side) if side else path))
     ]
     if not values:
         return "not_assessed"
@@ -146,7 +140,7 @@ def _box(assessment: Assessment, case: Case, segment: ChainSegment, side: str | 
     words = catalog().report_texts.pictures.chain
     lines: list[Line] = []
     for finding in assessment.findings:
-        if finding.id not in segment.findings:
+        if finding.id not in segment_findings()[segment.id]:
             continue
         # An unsided finding in a sided segment is drawn once between the two sides, not here.
         if segment.sided and finding.side != side:
@@ -211,7 +205,7 @@ def chain(assessment: Assessment, case: Case) -> ChainPicture:
         shared = [
             f
             for f in assessment.findings
-            if segment.sided and f.side is None and f.id in segment.findings
+            if segment.sided and f.side is None and f.id in segment_findings()[segment.id]
         ]
         for finding in shared:
             mark = words.marks[finding.id]
@@ -332,7 +326,7 @@ def tripods(case: Case) -> TripodPicture:
     rows: list[TripodRow] = []
     for index, (movement, label) in enumerate(words.movements.items()):
         y = top + index * ROW_H
-        lift = _at(case, f"movements.{movement}")
+        lift = value_at(case, f"movements.{movement}")
         details = []
         if lift is not None and lift.felt_in is not None:
             details.append(f"{words.felt_in}: {_words(lift.felt_in)}")
@@ -342,7 +336,7 @@ def tripods(case: Case) -> TripodPicture:
             details.append(words.movement_not_assessed)
         feet = []
         for column, side in enumerate(SIDES):
-            contact = _at(lift, side) if lift is not None else None
+            contact = value_at(lift, side) if lift is not None else None
             x = LABEL_W + CELL_W * column + (CELL_W - FOOT_W) / 2
             mirrored = side == "left"
             points = []

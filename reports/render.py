@@ -22,7 +22,8 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
-from engine.intake import SIDES, Case, field_at, instrument_of
+from engine.intake import SIDES, Case, instrument_of
+from engine.paths import field_at, instrument_for
 from engine.trace import Assessment, Finding, Observation, ThresholdUse, ref
 from knowledge.catalog import Catalog, catalog
 from reports.shown import shown
@@ -147,10 +148,8 @@ def path_label(path: str, case: Case | None = None) -> str:
     found = field_at(path)
     if found is None:
         return path
-    instrument = instrument_of(*found)
-    if instrument and head == "hips" and case is not None and case.hips is not None:
-        # The seated and prone instruments share a field; the case says which was used.
-        instrument = instrument.replace("seated", case.hips.method)
+    # The seated and prone instruments share a field; the case says which was used.
+    instrument = instrument_for(path, instrument_of(*found), case.hips.method if case and case.hips else None)
     if instrument is None or instrument not in kb.instruments:
         return path
     return kb.instruments[instrument].label

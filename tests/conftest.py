@@ -20,6 +20,21 @@ def example_paths() -> list[Path]:
     return sorted(EXAMPLES.glob("*.yaml"))
 
 
+def golden_case(path: Path) -> dict[str, Any]:
+    """A golden case file's content. ``extends: <case file>`` starts from that case (itself perhaps
+    extending another) and overrides what this file states: mappings merge key by key, anything else,
+    a list included, replaces."""
+    document = yaml.safe_load(path.read_text())
+    base = document.pop("extends", None)
+    return _merged(golden_case(path.parent / base), document) if base else document
+
+
+def _merged(base: Any, override: Any) -> Any:
+    if isinstance(base, dict) and isinstance(override, dict):
+        return {**base, **{key: _merged(base.get(key), value) for key, value in override.items()}}
+    return copy.deepcopy(override)
+
+
 @pytest.fixture
 def classic_doc() -> dict[str, Any]:
     """The classic compensatory-pronation example as a parsed document, safe to change."""

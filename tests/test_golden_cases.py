@@ -11,13 +11,13 @@ import yaml
 from engine.inference import assess
 from engine.trace import Assessment
 from storage.casefile import parse_case
-from tests.conftest import CASES
+from tests.conftest import CASES, golden_case
 
 CASE_FILES = sorted(CASES.glob("*.yaml"))
 
 
 def load(path: Path) -> tuple[dict[str, Any], Assessment]:
-    spec = yaml.safe_load(path.read_text())
+    spec = golden_case(path)
     return spec["expect"], assess(parse_case(path.name, spec["intake"]))
 
 
@@ -69,13 +69,27 @@ def test_golden_case(path: Path) -> None:
     assert expect["claims"] == sorted(cited_claims(result), key=lambda claim: int(claim[1:]))
 
 
+def test_a_case_that_extends_another_overrides_only_what_it_states(tmp_path: Path) -> None:
+    """`extends:` deep-merges mappings and lets a list replace the base's, through any depth."""
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(
+        {"title": "base", "expect": {"findings": ["a", "b"], "status": "complete"},
+         "intake": {"hips": {"method": "seated", "left": {"ir_deg": 38, "er_deg": 36}}}}))
+    (tmp_path / "middle.yaml").write_text(yaml.safe_dump(
+        {"extends": "base.yaml", "intake": {"hips": {"left": {"er_deg": 70}}}}))
+    (tmp_path / "case.yaml").write_text(yaml.safe_dump(
+        {"extends": "middle.yaml", "title": "case", "expect": {"findings": ["c"]}}))
+    assert golden_case(tmp_path / "case.yaml") == {
+        "title": "case", "expect": {"findings": ["c"], "status": "complete"},
+        "intake": {"hips": {"method": "seated", "left": {"ir_deg": 38, "er_deg": 70}}}}
+
+
 def rule_order(rule: str) -> tuple[str, int]:
     segment, _, number = rule.partition("-")
     return segment, int(number)
 
 
 def test_there_are_at_least_twenty_golden_cases_covering_every_root_cause() -> None:
-    expects = [yaml.safe_load(p.read_text())["expect"] for p in CASE_FILES]
+    expects = [golden_case(p)["expect"] for p in CASE_FILES]
     causes = {e["root_cause"] for e in expects}
     assert len(CASE_FILES) >= 20
     assert {"ascending_foot_chain", "descending_pelvic_chain", "no_chain_deficit", None} <= causes

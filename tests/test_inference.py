@@ -6,19 +6,19 @@ import json
 import random
 from typing import Any
 
-import yaml
 from typer.testing import CliRunner
 
 from engine.inference import assess, build_engine
 from storage.casefile import load_case, parse_case
 from tests.conftest import CASES, EXAMPLES, example_paths
+from tests.conftest import golden_case as golden_doc
 from tripod.cli.app import app
 
 GOLDEN = sorted(CASES.glob("*.yaml"))
 
 
 def golden_case(path: Any) -> Any:
-    return parse_case(path.name, yaml.safe_load(path.read_text())["intake"])
+    return parse_case(path.name, golden_doc(path)["intake"])
 
 
 def test_reusing_one_engine_gives_the_same_results_as_a_fresh_engine() -> None:

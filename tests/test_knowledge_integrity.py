@@ -2,57 +2,50 @@
 
 from __future__ import annotations
 
-import inspect
 import re
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from types import CodeType
 
 import pytest
 import yaml
 
 from engine.inference import assess, build_engine
-from knowledge.catalog import _num, _with_numbers, catalog
+from knowledge.catalog import _num, _with_numbers, build, catalog, load_data
+from knowledge.rules.reach import could_change, segment_findings
+from knowledge.rules.registry import REGISTRY, rule_id
 from storage.casefile import load_case, parse_case
-from tests.conftest import CASES, ROOT, example_paths
+from tests.conftest import CASES, ROOT, example_paths, golden_case
 
-RULES = sorted((ROOT / "knowledge" / "rules").glob("*.py"))
-RULE_TEXT = "\n".join(p.read_text() for p in RULES)
 KB = catalog()
+RULES = list(REGISTRY.values())
 
 
-def concluded_ids(kind: str) -> set[str]:
-    return set(re.findall(rf'self\.{kind}\(\s*"([a-z_]+)"', RULE_TEXT))
-
-
-RULE_ID = r'"((?:RF|AGE|EXAM|FOOT|TIB|HIP|CHAIN|PEL|LAT|SYM|PROG|ROOT|CON)-\d+)"'
-
-
-def rule_ids() -> set[str]:
-    return set(re.findall(RULE_ID, RULE_TEXT))
+def concluded(kind: str) -> set[str]:
+    """What the rules can conclude of one kind: finding, block, root or constraint."""
+    return {value for info in RULES if (value := getattr(info, kind)) is not None}
 
 
 def test_every_rule_method_has_its_own_id_and_is_named_by_it() -> None:
     """A trace step names its rule by id: two methods sharing one id would make the trace (and the
-    golden cases' expected rules) unable to tell which logic concluded a finding."""
-    owners: dict[str, str] = {}
-    for rule in build_engine(tuned=False).get_rules():
-        method = rule._wrapped
-        named = re.fullmatch(r"([a-z]+)_(\d+)_[a-z0-9_]+", method.__name__)
-        assert named, f"{method.__name__}: a rule method is named <segment>_<number>_<what it concludes>"
-        own = f"{named[1].upper()}-{named[2]}"
-        assert set(re.findall(RULE_ID, inspect.getsource(method))) == {own}, method.__name__
-        assert own not in owners, f"{own}: {owners.get(own)} and {method.__name__}"
-        owners[own] = method.__name__
+    golden cases' expected rules) unable to tell which logic concluded a finding. The registry
+    refuses a second method with an id at import; every rule of the engine is registered."""
+    methods = [rule._wrapped.__name__ for rule in build_engine(tuned=False).get_rules()]
+    assert len(methods) == len(set(methods)) == len(REGISTRY)
+    assert {rule_id(method) for method in methods} == set(REGISTRY)
+    for info in RULES:
+        assert rule_id(info.method) == info.id
+        assert info.concludes, f"{info.id} concludes nothing"
 
 
 def test_every_claim_from_c2_to_c20_is_encoded_by_a_rule() -> None:
-    cited = set(re.findall(r'"(C\d+)"', RULE_TEXT))
+    cited = {c for info in RULES for c in info.claims}
     cited |= {c for model in KB.root_causes.causes.values() for c in model.claims}
     cited |= {c for model in KB.constraints.values() for c in model.claims}
     assert {f"C{n}" for n in range(2, 21)} <= cited
 
 
 def test_every_cited_claim_exists() -> None:
-    cited = set(re.findall(r'"(C\d+)"', RULE_TEXT))
+    cited = {c for info in RULES for c in info.claims}
     cited |= {c for m in KB.root_causes.causes.values() for c in m.claims}
     cited |= {c for m in KB.constraints.values() for c in m.claims}
     assert cited <= set(KB.claims)
@@ -63,34 +56,89 @@ def test_every_cited_source_exists() -> None:
     cited |= {s for i in KB.instruments.values() for s in i.sources}
     cited |= {s for f in KB.red_flags.flags.values() for s in f.sources}
     cited |= {s for f in KB.red_flags.examination.values() for s in f.sources}
-    for group in re.findall(r"sources=\[([^\]]*)\]", RULE_TEXT):
-        cited |= set(re.findall(r'"([A-Z0-9_]+)"', group))
-    cited |= set(re.findall(r'_RELIABILITY = \(([^)]*)\)', RULE_TEXT)[0].replace('"', "").replace(" ", "")
-                 .split(","))
-    cited.discard("")
-    assert cited - {"CLAIMS"} <= set(KB.sources)
+    cited |= {s for info in RULES for s in info.sources}
+    assert cited <= set(KB.sources)
 
 
 def test_every_finding_has_practitioner_and_client_wording() -> None:
-    for finding in concluded_ids("conclude"):
+    for finding in concluded("finding"):
         wording = KB.texts.findings[finding]
         assert wording.practitioner and wording.client and wording.client_title, finding
 
 
 def test_every_worded_finding_is_one_a_rule_can_conclude() -> None:
-    assert set(KB.texts.findings) == concluded_ids("conclude")
+    assert set(KB.texts.findings) == concluded("finding")
 
 
 def test_every_root_cause_and_constraint_has_wording_and_an_order() -> None:
-    assert set(KB.texts.root_causes) == set(KB.root_causes.causes)
-    assert set(KB.texts.constraints) == set(KB.constraints) == concluded_ids("advise")
+    assert set(KB.texts.root_causes) == set(KB.root_causes.causes) == concluded("root")
+    assert set(KB.texts.constraints) == set(KB.constraints) == concluded("constraint")
 
 
 def test_every_threshold_names_an_observation_a_unit_and_a_source() -> None:
     for key, threshold in KB.thresholds.items():
         assert threshold.sources and threshold.unit and threshold.meaning, key
-    used = set(re.findall(r'"!?([a-z0-9_]+)"', RULE_TEXT)) & set(KB.thresholds)
-    assert used == set(KB.thresholds), "a threshold no rule uses"
+    read = {key for info in RULES for key in info.cut_offs}
+    assert read <= set(KB.thresholds)
+    assert read == set(KB.thresholds), "a threshold no rule uses"
+
+
+def test_a_rule_records_the_cut_offs_its_patterns_read() -> None:
+    """The trace's cut-offs come from the patterns: HIP-02 needs IR not under the limit and within
+    the low-normal band, and FOOT-11 reads the navicular drop only under a NOT."""
+    assert REGISTRY["HIP-02"].thresholds == ("!hip_ir_limited", "hip_ir_borderline_top")
+    assert REGISTRY["HIP-04"].thresholds == ("hip_ir_asymmetric",)
+    assert REGISTRY["FOOT-11"].thresholds == ("fpi6_pronated",)
+    assert REGISTRY["FOOT-11"].negated_thresholds == ("navicular_drop_excessive",)
+
+
+def test_a_broken_link_between_knowledge_files_is_refused_with_every_problem_on_its_line() -> None:
+    """The catalog checks what one file names in another at load: all of it at once, one line each,
+    in the `<where>: <field> = <value>: <allowed>` form."""
+    data = load_data()
+    data["thresholds"]["hip_ir_limited"]["observation"] = "hip_ir_degrees"
+    data["texts"]["findings"]["toes_lift"]["order"] = data["texts"]["findings"]["tripod_holds"]["order"]
+    data["root_causes"]["causes"]["no_chain_deficit"]["supporting"].append("tripod_hold")
+    data["report_texts"]["pictures"]["chain"]["marks"]["pelvic_er"] = {"short": "ER", "tone": "concern"}
+    with pytest.raises(ValueError) as refused:
+        build(data)
+    message = str(refused.value)
+    expected = [
+        ("knowledge/data/thresholds.yaml: hip_ir_limited.observation = 'hip_ir_degrees': allowed an "
+         "observation an instrument measures, or one with derived_from"),
+        ("knowledge/data/texts.yaml: findings.toes_lift.order = 40: allowed a place no other finding "
+         "has (findings.tripod_holds)"),
+        ("knowledge/data/root_causes.yaml: causes.no_chain_deficit.supporting = 'tripod_hold': allowed "
+         "a finding of texts.yaml"),
+        "knowledge/data/report_texts.yaml: pictures.chain.marks = 'pelvic_er': allowed a finding of texts.yaml",
+    ]
+    assert expected == message.splitlines()
+
+
+def test_every_finding_has_its_own_place_in_an_assessment() -> None:
+    """Findings are listed in their declared order (texts.yaml's `order`), not the file's key order."""
+    orders = [wording.order for wording in KB.texts.findings.values()]
+    assert len(orders) == len(set(orders))
+
+
+def test_every_marked_finding_is_drawn_in_exactly_one_segment() -> None:
+    """A finding's picture segment follows from what its rules read: one segment each."""
+    drawn = [finding for findings in segment_findings().values() for finding in findings]
+    assert sorted(drawn) == sorted(KB.report_texts.pictures.chain.marks)
+
+
+def test_what_an_observation_could_change_follows_from_the_rules_that_read_it() -> None:
+    """Hip IR is read by the hip rules and the examination flags; an older client's hip that has lost
+    ER as well holds the screening (EXAM-03), so assessing ER could change the status."""
+    ir, er = could_change("hips.{side}.ir_deg"), could_change("hips.{side}.er_deg")
+    assert ir[:3] == ("hip_ir_limited", "hip_ir_available", "hip_ir_low_normal")
+    assert {"hip_rotation_lost_both_ways", "hip_joint_check_advised", "status"} <= set(er)
+    # What rules a finding out (FOOT-02's NOT) comes after what it concludes (FOOT-09), then
+    # observations.yaml's also_changes.
+    assert could_change("movements.hinge.{side}.toes_lift") == (
+        "toes_lift", "tripod_holds", "ir_avoidance_in_lifts", "root_cause")
+    for watched in KB.observations:
+        assert could_change(watched.path), watched.path
 
 
 def test_every_red_flag_partner_is_a_red_flag() -> None:
@@ -102,8 +150,9 @@ def test_every_red_flag_partner_is_a_red_flag() -> None:
 def test_every_examination_flag_is_one_a_rule_concludes_and_no_case_file_field() -> None:
     """An examination flag is read from the examination (instruments.md section 14i): a rule names
     it, and a case file never has to answer it."""
+    read_for = {info.exam_flag for info in RULES}
     for flag, spec in KB.red_flags.examination.items():
-        assert f'"{flag}"' in RULE_TEXT, flag
+        assert flag in read_for, flag
         assert spec.group in KB.red_flags.groups
         assert flag not in KB.red_flags.flags
 
@@ -111,18 +160,41 @@ def test_every_examination_flag_is_one_a_rule_concludes_and_no_case_file_field()
 def test_every_rule_fires_in_at_least_one_golden_case_or_example() -> None:
     engine = build_engine()
     fired: set[str] = set()
-    cases = [parse_case(p.name, yaml.safe_load(p.read_text())["intake"]) for p in sorted(CASES.glob("*.yaml"))]
+    cases = [parse_case(p.name, golden_case(p)["intake"]) for p in sorted(CASES.glob("*.yaml"))]
     cases += [load_case(p) for p in example_paths()]
     for case in cases:
         fired |= {step.rule for step in assess(case, engine).trace}
-    assert rule_ids() - fired == set()
+    assert set(REGISTRY) - fired == set()
 
 
-def test_no_rule_module_writes_a_number_as_a_cut_off() -> None:
-    """Cut-offs live in thresholds.yaml: a comparison with a literal number in a rule is a leak."""
-    for path in RULES:
-        for line in path.read_text().splitlines():
-            assert not re.search(r"[<>]=?\s*-?\d", line), f"{Path(path).name}: {line.strip()}"
+def _numbers(code: CodeType) -> list[object]:
+    found: list[object] = []
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            found += _numbers(const)
+        elif isinstance(const, (int, float)) and not isinstance(const, bool):
+            found.append(const)
+    return found
+
+
+def _tests(condition: object) -> Iterator[Callable[..., object]]:
+    """Every function a rule's patterns call: P's predicates and TEST's checks."""
+    if isinstance(condition, dict):
+        for value in condition.values():
+            yield from _tests(value)
+    elif isinstance(condition, tuple):
+        for item in condition:
+            yield from _tests(item)
+    elif callable(condition) and hasattr(condition, "__code__"):
+        yield condition
+
+
+def test_no_rule_pattern_compares_with_a_number() -> None:
+    """Cut-offs live in thresholds.yaml: a number in a pattern's test (read from its compiled code,
+    not its text) would be a cut-off written in Python."""
+    for rule in build_engine(tuned=False).get_rules():
+        for test in _tests(tuple(rule)):
+            assert _numbers(test.__code__) == [], f"{rule._wrapped.__name__}: {test.__code__.co_name}"
 
 
 # How the wording could write a cut-off's number and unit, were it to write them.

@@ -26,11 +26,12 @@ from engine.intake import Case
 from engine.trace import Assessment
 from engine.whatif import analyse
 from knowledge.catalog import catalog
+from knowledge.rules.reach import segment_findings
 from reports import pictures
 from reports.pdf import html_to_pdf, is_font_fallback, render_pdf
 from reports.render import evidence, render_report
 from storage.casefile import load_case, parse_case
-from tests.conftest import CASES, EXAMPLES, ROOT, example_paths
+from tests.conftest import CASES, EXAMPLES, ROOT, example_paths, golden_case
 from tripod.cli.app import app
 
 runner = CliRunner()
@@ -505,7 +506,7 @@ class TestClientReport:
 
 def golden(name: str) -> tuple[Case, Assessment]:
     """A golden case of tests/cases, parsed and assessed."""
-    case = parse_case(f"{name}.yaml", yaml.safe_load((CASES / f"{name}.yaml").read_text())["intake"])
+    case = parse_case(f"{name}.yaml", golden_case(CASES / f"{name}.yaml")["intake"])
     return case, assess(case)
 
 
@@ -622,7 +623,7 @@ class TestReportTexts:
         }
         chain = words.pictures.chain
         drawn = (
-            {f for s in chain.segments for f in s.findings} | set(chain.links) | set(chain.marks)
+            {f for drawn in segment_findings().values() for f in drawn} | set(chain.links) | set(chain.marks)
         )
         assert drawn <= set(kb.texts.findings)
         assert set(chain.origins) <= set(kb.root_causes.causes)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from engine.inference import build_engine
 from engine.whatif import analyse
 from storage.casefile import load_case, parse_case
-from tests.conftest import CASES, EXAMPLES
+from tests.conftest import CASES, EXAMPLES, golden_case
 from tripod.cli.app import app
 
 ENGINE = build_engine()
@@ -116,8 +116,8 @@ def test_whatif_command_prints_text_and_json(clean: Any, write_case: Any) -> Non
 def test_reusing_runs_with_the_same_inputs_changes_nothing_but_the_run_count(path: Any) -> None:
     """A change that gives the engine the facts and unknowns of an earlier run takes its outcome
     (engine/whatif.py); held to running every change, on every example and golden case."""
-    document = yaml.safe_load(path.read_text())
-    case = parse_case(path.name, document.get("intake", document))
+    document = golden_case(path)["intake"] if path.parent == CASES else yaml.safe_load(path.read_text())
+    case = parse_case(path.name, document)
     reused = analyse(case, ENGINE)
     every = analyse(case, ENGINE, reuse=False)
     assert every.model_dump(exclude={"runs", "seconds"}) == reused.model_dump(

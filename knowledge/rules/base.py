@@ -1,8 +1,10 @@
 """What every rule module shares: salience tiers, cut-off patterns, and ``conclude``.
 
-A rule's left-hand side is clinical logic and stays in its segment module; its right-hand side calls
-:meth:`TripodRules.conclude` (or :meth:`TripodRules.record`) with the rule id and the claims it encodes.
-Those calls build the trace as data: every step names the rule, the facts it used (with their case-file
+A rule's left-hand side is clinical logic and stays in its segment module; its decorator
+(``knowledge/rules/registry.py``) states what it concludes and the claims and sources it cites, and
+its right-hand side calls :meth:`TripodRules.conclude` (or ``block``, ``root``, ``advise``,
+``refer``) with the side and the facts it used: the id, claims, sources and cut-offs come from the
+firing rule's registry entry. Those calls build the trace as data: every step names the rule, the facts it used (with their case-file
 paths and what the knowledge base says about them), the cut-offs it applied and the claims and sources
 it cites. Nothing is parsed from experta's log.
 """
@@ -10,14 +12,16 @@ it cites. Nothing is parsed from experta's log.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Iterable
 from typing import Any
 
-from experta import P
+from experta import TEST
 
 from engine.facts import Advice, Blocked, Found, Obs, Referral, Root, built
 from engine.trace import Observation, ThresholdUse, TraceStep, ref
 from knowledge.catalog import catalog
+from knowledge.rules.registry import Among, Cut, RuleInfo
 
 # Rules fire in tiers: red flags and context first, then what each segment shows, then findings that
 # need other findings, then the gate and the root cause, then the constraints that follow from it.
@@ -34,21 +38,49 @@ CONSTRAINT = -10
 
 # A pattern test must be a pure function of the value it is given: the engine remembers each test's
 # answer by value across cases (engine/rete.py). These read only the value and the catalog, which is
-# loaded once per process.
+# loaded once per process. Each carries its cut-off's key, which the rule decorator records
+# (knowledge/rules/registry.py): the trace's cut-offs come from the patterns, never typed twice.
+def _cut(key: str, met: bool) -> Cut:
+    threshold = catalog().threshold(key)
+    if met:
+        pattern = Cut(lambda value: isinstance(value, (int, float)) and threshold.holds(value))
+    else:
+        pattern = Cut(lambda value: isinstance(value, (int, float)) and not threshold.holds(value))
+    pattern.key, pattern.met = key, met
+    return pattern
+
+
 def meets(key: str) -> Any:
     """A pattern value that holds when an entered value meets the cut-off ``key``."""
-    threshold = catalog().threshold(key)
-    return P(lambda value: isinstance(value, (int, float)) and threshold.holds(value))
+    return _cut(key, True)
 
 
 def misses(key: str) -> Any:
     """A pattern value that holds when an entered value does not meet the cut-off ``key``."""
-    threshold = catalog().threshold(key)
-    return P(lambda value: isinstance(value, (int, float)) and not threshold.holds(value))
+    return _cut(key, False)
 
 
 def one_of(*values: str) -> Any:
-    return P(lambda value: value in values)
+    pattern = Among(lambda value: value in values)
+    pattern.values = values
+    return pattern
+
+
+def apart(key: str, first: str, second: str, *, either_way: bool = False) -> Any:
+    """A TEST that holds when the bound value ``first`` minus the bound value ``second`` (or their
+    distance, ``either_way``) meets the cut-off ``key``: a cut-off on a difference of two
+    observations, such as left against right or ER against IR."""
+    threshold = catalog().threshold(key)
+
+    def check(**bound: float) -> bool:
+        difference = bound[first] - bound[second]
+        return threshold.holds(abs(difference) if either_way else difference)
+
+    # experta passes a TEST the bound variables its signature names.
+    check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in (first, second)])
+    check.cut_key = key  # type: ignore[attr-defined]
+    return TEST(check)
 
 
 # What the foot shows in the lifts when it cannot load its medial side: the three faults C3 and C16
@@ -98,17 +130,21 @@ def reference(fact: Any) -> str:
 
 
 class TripodRules:
-    """Mixin base of every rule module; the engine class composes them with experta's KnowledgeEngine."""
+    """Mixin base of every rule module; the engine class composes them with experta's KnowledgeEngine.
+
+    ``firing`` is the rule whose right-hand side runs (set by the rule decorator): what the methods
+    below record comes from its registry entry."""
 
     steps: list[TraceStep]
+    firing: RuleInfo
 
-    def record(self, concluded: str, rule: str, claims: Iterable[str] = (), used: Iterable[Any] = (),
+    def record(self, concluded: str, claims: Iterable[str] = (), used: Iterable[Any] = (),
                thresholds: Iterable[str] = (), sources: Iterable[str] = ()) -> None:
         used = [fact for fact in used if fact is not None]
         uses = [_threshold_use(key) for key in thresholds]
         cited = list(dict.fromkeys([*sources, *(s for use in uses for s in use.sources)]))
         self.steps.append(TraceStep.model_construct(
-            rule=rule,
+            rule=self.firing.id,
             concluded=concluded,
             claims=tuple(claims),
             sources=tuple(cited),
@@ -117,32 +153,41 @@ class TripodRules:
             thresholds=tuple(uses),
         ))
 
-    def conclude(self, finding: str, side: str | None, rule: str, claims: Iterable[str] = (),
-                 used: Iterable[Any] = (), thresholds: Iterable[str] = (), sources: Iterable[str] = (),
-                 strength: str = "definite") -> None:
-        """Declare a finding and record the step that found it."""
-        self.record(ref("finding", finding, side), rule, claims, used, thresholds, sources)
+    def conclude(self, side: str | None, used: Iterable[Any] = (), *, strength: str = "definite",
+                 sources: Iterable[str] = ()) -> None:
+        """Declare the firing rule's finding and record the step that found it. ``sources``: those
+        that depend on the matched fact (a red flag's own), beside the rule's."""
+        info = self.firing
+        finding = info.finding
+        assert finding is not None, f"{info.id} concludes no finding"
+        self.record(ref("finding", finding, side), info.claims, used, info.thresholds,
+                    (*info.sources, *sources))
         self.declare(built(Found, {"finding": finding, "side": side, "strength": strength}))  # type: ignore[attr-defined]
 
-    def refer(self, flag: str, rule: str, used: Iterable[Any], partner: str | None = None) -> None:
+    def refer(self, flag: str, used: Iterable[Any], partner: str | None = None) -> None:
         spec = catalog().red_flags.flags[flag]
-        self.record(ref("referral", flag), rule, (), used, (), spec.sources)
+        self.record(ref("referral", flag), (), used, (), spec.sources)
         self.declare(built(Referral, {"flag": flag, "tier": spec.tier, "partner": partner}))  # type: ignore[attr-defined]
 
-    def block(self, reason: str, path: str, rule: str, used: Iterable[Any] = (),
-              sources: Iterable[str] = (), claims: Iterable[str] = ()) -> None:
+    def block(self, path: str, used: Iterable[Any] = (), sources: Iterable[str] = ()) -> None:
         """Declare that no root cause can be reached, and record why (the claims whose pattern
-        cannot be told apart without what is missing)."""
-        self.record(ref("blocked", reason, path), rule, claims, used, (), sources)
+        cannot be told apart without what is missing). ``sources`` as for :meth:`conclude`."""
+        info = self.firing
+        reason = info.block
+        assert reason is not None, f"{info.id} concludes no block"
+        self.record(ref("blocked", reason, path), info.claims, used, (), (*info.sources, *sources))
         self.declare(built(Blocked, {"reason": reason, "path": path}))  # type: ignore[attr-defined]
 
-    def root(self, cause: str, side: str | None, rule: str, used: Iterable[Any],
-             penalty: str | None = None) -> None:
-        claims = catalog().root_causes.causes[cause].claims
-        self.record(ref("root_cause", cause, side), rule, claims, used)
+    def root(self, side: str | None, used: Iterable[Any], penalty: str | None = None) -> None:
+        info = self.firing
+        cause = info.root
+        assert cause is not None, f"{info.id} concludes no root cause"
+        self.record(ref("root_cause", cause, side), info.claims, used)
         self.declare(built(Root, {"cause": cause, "side": side, "penalty": penalty}))  # type: ignore[attr-defined]
 
-    def advise(self, constraint: str, side: str | None, rule: str, used: Iterable[Any]) -> None:
-        spec = catalog().constraints[constraint]
-        self.record(ref("constraint", constraint, side), rule, spec.claims, used, (), spec.sources)
+    def advise(self, side: str | None, used: Iterable[Any]) -> None:
+        info = self.firing
+        constraint = info.constraint
+        assert constraint is not None, f"{info.id} concludes no constraint"
+        self.record(ref("constraint", constraint, side), info.claims, used, (), info.sources)
         self.declare(built(Advice, {"constraint": constraint, "side": side}))  # type: ignore[attr-defined]

@@ -9,21 +9,21 @@ client (instruments.md 14g).
 
 from __future__ import annotations
 
-from experta import AS, NOT, Rule
+from experta import AS, NOT
 
 from engine.facts import Found, Obs, PelvisFact
 from knowledge.rules.base import SEGMENT, TripodRules
+from knowledge.rules.registry import rule
 
 _RELIABILITY = ("HOLMGREN2008", "RIBEIRO2021_JMPT")
 
 
 class PelvisRules(TripodRules):
-    @Rule(AS.pelvis << PelvisFact(name="rotation_bias", value="external"),
+    @rule(AS.pelvis << PelvisFact(name="rotation_bias", value="external"),
           AS.sacrum << PelvisFact(name="sacrum", value="counternutated"),
           NOT(Found(finding="pregnancy_precautions")),
-          salience=SEGMENT)
+          salience=SEGMENT, finding="pelvic_er_orientation", claims=("C12",), sources=_RELIABILITY)
     def pel_01_pelvic_er_with_counternutation(self, pelvis: Obs, sacrum: Obs) -> None:
         """An ER-biased pelvis with a counternutated sacrum, two pelvic signs independent of the hip:
         the position the model says limits IR (C12)."""
-        self.conclude("pelvic_er_orientation", None, "PEL-01", ("C12",), [pelvis, sacrum],
-                      sources=_RELIABILITY)
+        self.conclude(None, [pelvis, sacrum])
