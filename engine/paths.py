@@ -1,6 +1,6 @@
 """Case paths: the one place that reads and writes a dotted case-file path (``hips.left.ir_deg``) on a
-case document or a Case model, finds the model field behind a path, and names the instrument that
-measured an observation.
+case document or a Case model, turns a document into values by path and back, finds the model field
+behind a path, and names the instrument that measured an observation.
 
 A path reads the same on a parsed case file (nested dicts) and on a validated :class:`Case` (nested
 models): a part that is absent, or a value left out, gives None. The hips' rotation fields name the
@@ -57,17 +57,51 @@ def with_value(document: Mapping[str, Any], path: str, value: Any) -> dict[str, 
 
 
 @cache
-def field_at(path: str) -> tuple[type[BaseModel], str] | None:
-    """The model that holds the case-file field at a dotted ``path``, and the field's name there."""
-    model: type[BaseModel] | None = Case
+def models_on(path: str) -> tuple[tuple[type[BaseModel], ...], str] | None:
+    """The models along the case-file field at a dotted ``path`` (the Case first, the one holding
+    the field last), and the field's name there; None when the path names no field."""
+    models: list[type[BaseModel]] = [Case]
     *parents, name = path.split(".")
     for part in parents:
-        if model is None or part not in model.model_fields:
+        if part not in models[-1].model_fields:
             return None
-        model = sub_model(model.model_fields[part].annotation)
-    if model is None or name not in model.model_fields:
+        model = sub_model(models[-1].model_fields[part].annotation)
+        if model is None:
+            return None
+        models.append(model)
+    if name not in models[-1].model_fields:
         return None
-    return model, name
+    return tuple(models), name
+
+
+def field_at(path: str) -> tuple[type[BaseModel], str] | None:
+    """The model that holds the case-file field at a dotted ``path``, and the field's name there."""
+    found = models_on(path)
+    return None if found is None else (found[0][-1], found[1])
+
+
+def flattened(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested case document as ``{dotted.path: value}``; lists stay values."""
+    flat: dict[str, Any] = {}
+    for key, value in document.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flattened(value, f"{path}."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def nested(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"a.b": 1}`` as ``{"a": {"b": 1}}``: a case document from values by dotted path."""
+    document: dict[str, Any] = {}
+    for path, value in flat.items():
+        *parents, leaf = path.split(".")
+        node = document
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return document
 
 
 def instrument_for(path: str, instrument: str | None, method: str | None) -> str | None:
@@ -78,4 +112,5 @@ def instrument_for(path: str, instrument: str | None, method: str | None) -> str
     return instrument.replace(_DEFAULT_POSITION, method)
 
 
-__all__ = ["field_at", "instrument_for", "observation_of", "value_at", "with_value"]
+__all__ = ["field_at", "flattened", "instrument_for", "models_on", "nested", "observation_of",
+           "value_at", "with_value"]

@@ -10,18 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-
-def flatten(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """A nested case document as ``{dotted.path: value}``; lists stay values."""
-    flat: dict[str, Any] = {}
-    for key, value in document.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(flatten(value, f"{path}."))
-        else:
-            flat[path] = value
-    return flat
-
+from engine.paths import flattened
 
 # Fields that say who and when, not what was observed: a change there is not a change in the client.
 NOT_OBSERVED = ("format", "client.id", "client.name", "assessed_on", "practitioner", "notes")
@@ -29,6 +18,6 @@ NOT_OBSERVED = ("format", "client.id", "client.name", "assessed_on", "practition
 
 def case_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
     """Observations that differ between two case documents: (path, old, new); None: not assessed."""
-    before, after = flatten(old), flatten(new)
+    before, after = flattened(old), flattened(new)
     paths = [p for p in dict.fromkeys([*before, *after]) if p not in NOT_OBSERVED]
     return [(p, before.get(p), after.get(p)) for p in paths if before.get(p) != after.get(p)]

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.intake import Case
+from engine.paths import instrument_for
 from knowledge.catalog import TIER_RANK, catalog, messages
 from tripod.intake.questions import (
     BACK,
@@ -187,11 +188,8 @@ class Interview:
         return {question.key: value}
 
     def _instrument(self, question: Question) -> str | None:
-        # Hip rotation is measured seated or prone; the method answered names the instrument.
         method = self.answers.get("hips.method")
-        if question.instrument and method and question.key.startswith("hips."):
-            return question.instrument.replace("seated", str(method))
-        return question.instrument
+        return instrument_for(question.key, question.instrument, str(method) if method else None)
 
     def _show_field(self, question: Question, number: int, total: int) -> None:
         kb = catalog()

@@ -23,7 +23,8 @@ from pydantic import BaseModel, ValidationError
 
 from engine.errors import problems_from_validation, show_value
 from engine.forms import number_from_text
-from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values, sub_model
+from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values
+from engine.paths import models_on, nested
 from knowledge.catalog import TIER_RANK, QuestionSection, catalog
 from reports.shown import shown
 from storage.casefile import case_to_document, parse_case
@@ -70,22 +71,12 @@ class Question:
 # -- the questions -------------------------------------------------------------------------------
 
 
-def _model_in(annotation: Any) -> type[BaseModel]:
-    model = sub_model(annotation)
-    if model is None:
-        raise KeyError(annotation)
-    return model
-
-
-def _field(path: str) -> tuple[list[type[BaseModel]], str]:
+def _field(path: str) -> tuple[tuple[type[BaseModel], ...], str]:
     """The models along a case-file path (outermost first) and the field's name in the last."""
-    models: list[type[BaseModel]] = [Case]
-    *parents, name = path.split(".")
-    for part in parents:
-        models.append(_model_in(models[-1].model_fields[part].annotation))
-    if name not in models[-1].model_fields:
+    found = models_on(path)
+    if found is None:
         raise KeyError(path)
-    return models, name
+    return found
 
 
 def _is_list(annotation: Any) -> bool:
@@ -265,25 +256,13 @@ def parse(question: Question, text: str) -> Any:
     return text
 
 
-def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"a.b": 1}`` as ``{"a": {"b": 1}}``."""
-    document: dict[str, Any] = {}
-    for path, value in flat.items():
-        *parents, leaf = path.split(".")
-        node = document
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return document
-
-
 def check(question: Question, value: Any) -> list[str]:
     """What is wrong with ``value`` for this question, worded exactly as for a case file.
 
     The answer is validated inside a case document by the intake model; only the problems at this
     field are kept (the rest of the document is not written yet). ``None`` means skipped.
     """
-    document = nest({question.key: value})
+    document = nested({question.key: value})
     if value is None:  # skipped: the field is left out, its section stays (client.age, not client)
         *parents, leaf = question.key.split(".")
         node = document
@@ -370,7 +349,7 @@ def build_document(answers: Mapping[str, Any], prefill: Mapping[str, Any]) -> di
     for path in [p for p in flat if p not in asked_anywhere]:
         if any(need not in flat for need in _needs(path)):
             del flat[path]
-    document = nest(flat)
+    document = nested(flat)
     document["format"] = FORMAT
     return document
 
