@@ -22,7 +22,8 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.intake import Case
-from knowledge.catalog import TIER_RANK, catalog, messages
+from knowledge.catalog import catalog, messages
+from knowledge.clinical import TIER_RANK
 from tripod.intake.questions import (
     BACK,
     HELP,

@@ -24,7 +24,9 @@ from pydantic import BaseModel, ValidationError
 from engine.errors import problems_from_validation, show_value
 from engine.forms import number_from_text
 from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values, sub_model
-from knowledge.catalog import TIER_RANK, QuestionSection, catalog
+from knowledge.catalog import catalog
+from knowledge.clinical import TIER_RANK
+from knowledge.wording import QuestionSection
 from reports.shown import shown
 from storage.casefile import case_to_document, parse_case
 
