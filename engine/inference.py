@@ -49,7 +49,8 @@ from engine.trace import (
     ref,
 )
 from engine.trace import Referral as ReferralOut
-from knowledge.catalog import TIER_RANK, catalog
+from knowledge.catalog import catalog
+from knowledge.clinical import TIER_RANK
 from knowledge.rules.constraints import ConstraintRules
 from knowledge.rules.foot import FootRules
 from knowledge.rules.hip_safety import HOLDS, HipSafetyRules

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from engine.intake import Case, sub_model
-from knowledge.catalog import POSITIONS, observation_of
+from knowledge.clinical import POSITIONS, observation_of
 
 # The position a hip rotation is measured in by default (``hips.method``); the intake model's fields
 # name its instruments.

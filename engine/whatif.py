@@ -31,7 +31,8 @@ from engine.inference import TripodEngine, assess, build_engine, facts_for
 from engine.intake import Case, instrument_of, literal_values
 from engine.paths import field_at, instrument_for, observation_of, value_at, with_value
 from engine.trace import Assessment
-from knowledge.catalog import Instrument, catalog
+from knowledge.catalog import catalog
+from knowledge.clinical import Instrument
 
 FORMAT: Final = "tripod-whatif/1"
 POOR_RELIABILITY = ("low", "low-moderate", "unknown")

@@ -18,8 +18,9 @@ from typing import Any
 from engine.intake import SIDES, Case
 from engine.paths import value_at
 from engine.trace import Assessment
-from knowledge.catalog import ChainSegment, catalog
+from knowledge.catalog import catalog
 from knowledge.rules.reach import segment_findings
+from knowledge.wording import ChainSegment
 
 # Layout constants of the drawing (in SVG user units, 1 unit = 1 CSS px); mechanism, not wording.
 WIDTH = 640

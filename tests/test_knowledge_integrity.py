@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from engine.inference import assess, build_engine
-from knowledge.catalog import _num, _with_numbers, build, catalog, load_data
+from knowledge.catalog import _with_numbers, build, catalog, load_data
+from knowledge.clinical import _num
 from knowledge.rules.reach import could_change, segment_findings
 from knowledge.rules.registry import REGISTRY, rule_id
 from storage.casefile import load_case, parse_case

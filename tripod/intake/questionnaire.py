@@ -23,7 +23,8 @@ from rich.text import Text
 
 from engine.intake import Case
 from engine.paths import instrument_for
-from knowledge.catalog import TIER_RANK, catalog, messages
+from knowledge.catalog import catalog, messages
+from knowledge.clinical import TIER_RANK
 from tripod.intake.questions import (
     BACK,
     HELP,

@@ -25,7 +25,9 @@ from engine.errors import problems_from_validation, show_value
 from engine.forms import number_from_text
 from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values
 from engine.paths import models_on, nested
-from knowledge.catalog import TIER_RANK, QuestionSection, catalog
+from knowledge.catalog import catalog
+from knowledge.clinical import TIER_RANK
+from knowledge.wording import QuestionSection
 from reports.shown import shown
 from storage.casefile import case_to_document, parse_case
 

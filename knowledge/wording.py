@@ -1,0 +1,219 @@
+"""The models of the knowledge files a person reads, as ``knowledge/catalog.py`` checks them.
+
+The wording of findings, root causes and constraints (texts.yaml), the reports' own words and the
+pictures' (report_texts.yaml), the intake questionnaire (questions.yaml) and the application's
+sentences (messages.yaml). Built on ``_Strict`` from ``knowledge/clinical.py``: unknown keys refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from knowledge.clinical import Status, Tier, _Strict
+
+
+class ClientWording(_Strict):
+    """The client's words for a root cause reached on a weaker pattern (see ``Wording.client_when``)."""
+
+    client_title: str
+    client: str
+
+
+class Wording(_Strict):
+    """What a person reads about one finding, root cause or constraint. ``client_when``: the client's
+    words for a root cause that carries a penalty (root_causes.yaml), chosen by the penalty's key, so
+    that a pattern reached without its own evidence is not told as if it had it."""
+
+    title: str
+    practitioner: str
+    client: str
+    client_title: str | None = None
+    # pydantic copies a default per model; ruff sees that only for a base defined in the same file
+    # (astral-sh/ruff#13630), and _Strict is in knowledge/clinical.py.
+    client_when: dict[str, ClientWording] = {}  # noqa: RUF012
+
+
+class FindingWording(Wording):
+    """A finding's wording, and its place among the findings of an assessment (``order``)."""
+
+    order: int
+    client_title: str
+
+
+class Texts(_Strict):
+    findings: dict[str, FindingWording]
+    root_causes: dict[str, Wording]
+    constraints: dict[str, Wording]
+    statuses: dict[str, Wording]
+    labels: dict[str, str]
+
+
+
+class Disclaimer(_Strict):
+    practitioner: str
+    client: str
+    client_referral: str
+
+
+class PractitionerReport(_Strict):
+    title: str
+    audience: str
+    headings: dict[str, str]
+    labels: dict[str, str]
+    missing_states: dict[Literal["unknown", "contradictory", "unsure", "not_assessed"], str]
+    threshold_status: dict[Status, str]
+
+
+class SeekHelp(_Strict):
+    intro: str
+    items: tuple[str, ...]
+
+
+class ClientReport(_Strict):
+    title: str
+    headings: dict[str, str]
+    labels: dict[str, str]
+    why: dict[str, str]
+    steps: dict[str, str]
+    seek_help: SeekHelp
+
+
+class PageWords(_Strict):
+    page: str
+    of: str
+
+
+class ChainSegment(_Strict):
+    id: str
+    label: str
+    sided: bool
+    observed: tuple[str, ...]
+
+
+class ChainLink(_Strict):
+    start: str = Field(alias="from")
+    to: str
+    label: str
+
+
+class PictureMark(_Strict):
+    short: str
+    tone: Literal["concern", "ok", "note"]
+
+
+class ChainPictureWords(_Strict):
+    """The chain picture's segments, marks and words (see report_texts.yaml)."""
+
+    caption: str
+    provisional: str
+    side_left: str
+    side_right: str
+    both_sides: str
+    not_assessed: str
+    unsure: str
+    nothing_found: str
+    root_origin: str
+    borderline: str
+    segments: tuple[ChainSegment, ...]
+    origins: dict[str, str]
+    links: dict[str, ChainLink]
+    marks: dict[str, PictureMark]
+    tones: dict[str, str]
+
+    @model_validator(mode="after")
+    def _segments_exist(self) -> ChainPictureWords:
+        ids = {s.id for s in self.segments}
+        ends = {end for link in self.links.values() for end in (link.start, link.to)}
+        named = set(self.origins.values()) | ends
+        if named - ids:
+            raise ValueError(f"unknown chain segments {sorted(named - ids)}")
+        return self
+
+
+class TripodPictureWords(_Strict):
+    caption: str
+    movements: dict[str, str]
+    points: dict[Literal["heel", "first_met", "fifth_met"], str]
+    states: dict[Literal["kept", "lost", "unsure", "not_assessed"], str]
+    toes_lift: str
+    weight_drift: str
+    felt_in: str
+    reps_finish: str
+    movement_not_assessed: str
+
+
+class PictureWords(_Strict):
+    legend: str
+    chain: ChainPictureWords
+    tripod: TripodPictureWords
+
+
+class ReportTexts(_Strict):
+    """Report wording beyond one finding, root cause or constraint (report_texts.yaml)."""
+
+    disclaimer: Disclaimer
+    urgency: dict[Tier, Wording]
+    practitioner: PractitionerReport
+    client: ClientReport
+    page: PageWords
+    pictures: PictureWords
+
+
+class Unless(_Strict):
+    """Skip a question when another answer (``{side}``: the same side) is one of these values."""
+
+    path: str
+    values: tuple[str, ...] = Field(alias="is")
+
+
+class QuestionField(_Strict):
+    """One case-file field the questionnaire asks; wording here only when no instrument holds it."""
+
+    path: str
+    prompt: str | None = None
+    how: str | None = None
+    unless: Unless | None = None
+
+
+class QuestionSection(_Strict):
+    id: str
+    title: str
+    intro: str
+    fields: tuple[QuestionField, ...] = ()
+    prompt: str | None = None
+    keys: str | None = None
+    how: str | None = None
+
+
+class QuestionMessages(_Strict):
+    welcome: str
+    referral: str
+    referral_top: str
+    pregnant: str
+    keys: str
+    done: str
+    reports_offer: str
+
+
+class Questions(_Strict):
+    """The intake questionnaire's order and wording: knowledge/data/questions.yaml."""
+
+    sections: tuple[QuestionSection, ...]
+    messages: QuestionMessages
+
+
+
+class Messages(_Strict):
+    """knowledge/data/messages.yaml: the command line's (``cli``) and the intake's sentences."""
+
+    cli: dict[str, str]
+    intake: dict[str, str]
+
+    def say(self, key: str, **values: Any) -> str:
+        """The sentence ``key`` (``cli.version``, ``intake.paused``...) with ``values`` filled in."""
+        group, name = key.split(".", 1)
+        template: str = getattr(self, group)[name]
+        return template.format(**values)
+
