@@ -43,6 +43,7 @@ import yaml
 from pydantic import BaseModel
 
 from engine.intake import Case, instrument_of, literal_values
+from engine.visit import VISIT_SECTIONS
 from knowledge.catalog import catalog
 
 # The goals, as the issues state them; a figure without a goal gets none.
@@ -90,6 +91,8 @@ def _answer(rng: random.Random) -> str:
 def _draw(model: type[BaseModel], rng: random.Random) -> dict[str, Any]:
     document: dict[str, Any] = {}
     for name, info in model.model_fields.items():
+        if name in VISIT_SECTIONS:  # what the client says and outcome measures: not screened
+            continue
         if not info.is_required() and rng.random() < LEAVE_OUT:
             continue
         annotation = info.annotation

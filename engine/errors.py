@@ -56,6 +56,15 @@ class InputError(TripodError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class Withheld(ValueError):
+    """A validator's refusal whose problem line shows ``shown`` in place of the value: the value
+    holds free text (a client's words) that no message may quote."""
+
+    def __init__(self, allowed: str, shown: str) -> None:
+        super().__init__(allowed)
+        self.shown = shown
+
+
 class CaseFileError(InputError):
     """Every problem of one case file."""
 
@@ -205,6 +214,7 @@ def problems_from_validation(where: str, exc: ValidationError, model: type[BaseM
                              data: Any) -> list[Problem]:
     """One :class:`Problem` per pydantic error, naming the field, the value and what is allowed."""
     from engine.intake import PregnancyItemsMissing  # late: intake imports the catalog at import
+    from engine.visit import VisitProblems
 
     problems: list[Problem] = []
     for error in exc.errors(include_url=False):
@@ -216,7 +226,13 @@ def problems_from_validation(where: str, exc: ValidationError, model: type[BaseM
                 for item in cause.items
             )
             continue
+        if isinstance(cause, VisitProblems):
+            problems.extend(Problem(where, field, value if isinstance(value, str) else show_value(value),
+                                    allowed) for field, value, allowed in cause.problems)
+            continue
         loc = tuple(error["loc"])
         value = MISSING if error["type"] == "missing" else show_value(error.get("input"))
+        if isinstance(cause, Withheld):
+            value = cause.shown
         problems.append(Problem(where, _path(loc), value, _allowed(error, model)))
     return problems

@@ -17,9 +17,13 @@ from pydantic import BaseModel
 
 from engine.intake import SIDES, Case, instrument_of
 from engine.paths import instrument_for
+from engine.visit import VISIT_SECTIONS
 
 MOVEMENTS = ("hinge", "split_squat")
-NOT_OBSERVATIONS = {"format", "assessed_on", "practitioner", "notes", "red_flags", "id", "name", "method"}
+# Who and when, the red flags (facts of their own) and the visit sections of tripod-case/2 (what the
+# client says, outcome measures: kept and shown, never reasoned on) are not observations.
+NOT_OBSERVATIONS = {"format", "assessed_on", "practitioner", "notes", "red_flags", "id", "name", "method",
+                    *VISIT_SECTIONS}
 
 
 class Obs(Fact):

@@ -1,4 +1,4 @@
-"""The intake model: a practitioner's case file (``tripod-case/1``) as validated pydantic models.
+"""The intake model: a practitioner's case file (``tripod-case/2``, and ``/1``) as validated pydantic models.
 
 This is the first step of the flow (intake -> facts -> rules -> findings + trace -> store -> report).
 The shape follows ``contract.md``; numeric ranges come from ``knowledge/data/instruments.yaml`` through
@@ -8,15 +8,16 @@ one of their values, unknown keys are errors; a number written other than in pla
 1.1 loader reads ``yes``/``no`` as booleans, so booleans stand for ``yes``/``no``.
 
 A field that is left out is ``None`` and means "not assessed", never "normal".
+
+Version 2 adds the visit sections (``engine/visit.py``): what the client says and the outcome
+measures, kept and shown but no observations. A version-1 file is a version-2 file without them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import typing
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
@@ -26,69 +27,21 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     Strict,
     create_model,
     model_validator,
 )
 
-from engine.forms import multi_line, one_line, refuse_number_form
+from engine.forms import multi_line, one_line
+from engine.measures import Measured, measure, observed, yes_no
+from engine.visit import Outcomes, SinceLastVisit, Subjective, Visit, VisitProblems, visit_problems
 from knowledge.catalog import catalog
 
-FORMAT = "tripod-case/1"
+# What Tripod writes; it reads FORMATS (contract.md, "Case file, version 2").
+FORMAT = "tripod-case/2"
+FORMATS = ("tripod-case/1", "tripod-case/2")
 SIDES: tuple[Literal["left"], Literal["right"]] = ("left", "right")
-
-
-@dataclass(frozen=True)
-class Measured:
-    """Marks a field with the instrument that measures it (range, normal band, how, sources)."""
-
-    instrument: str
-
-
-def _yes_no(value: Any) -> Any:
-    # The contract: YAML 1.1 reads unquoted yes/no as booleans, JSON may send true/false.
-    if value is True:
-        return "yes"
-    if value is False:
-        return "no"
-    return value
-
-
-def _in_range(instrument: str) -> Any:
-    spec = catalog().instrument(instrument)
-
-    def check(value: float) -> float:
-        # An int is compared exactly: math.isfinite() would turn it into a float and overflow
-        # past 308 digits.
-        finite = isinstance(value, int) or math.isfinite(value)
-        if not finite or not (spec.min <= value <= spec.max):  # type: ignore[operator]
-            raise ValueError(f"allowed {spec.range_text()}")
-        return value
-
-    return AfterValidator(check)
-
-
-def measure(instrument: str) -> Any:
-    """A numeric field whose type and range come from the instrument's entry in the catalog."""
-    spec = catalog().instrument(instrument)
-    base = int if spec.kind == "integer" else float
-
-    def before(value: Any) -> Any:
-        value = refuse_number_form(value)
-        if base is float and isinstance(value, int) and not isinstance(value, bool):
-            try:
-                float(value)
-            except OverflowError:  # past 308 digits: beyond the range, not "not a number"
-                raise ValueError(f"allowed {spec.range_text()}") from None
-        return value
-
-    return Annotated[base, Strict(), _in_range(instrument), BeforeValidator(before),
-                     Measured(instrument)]
-
-
-def observed(instrument: str, values: Any) -> Any:
-    """An enum field measured by ``instrument``; booleans stand for yes/no where yes/no is allowed."""
-    return Annotated[values, BeforeValidator(_yes_no), Measured(instrument)]
 
 
 YesNoUnsure = Literal["yes", "no", "unsure"]
@@ -213,7 +166,7 @@ def _red_flag_model() -> type[Section]:
     # so an existing case file stays valid and its screening stays honest (incomplete).
     fields: dict[str, Any] = {}
     for flag_id, spec in catalog().red_flags.flags.items():
-        answer = Annotated[Answer, BeforeValidator(_yes_no)]
+        answer = Annotated[Answer, BeforeValidator(yes_no)]
         if spec.required:
             fields[flag_id] = (answer, ...)
         elif flag_id.startswith("preg_"):
@@ -252,7 +205,9 @@ def _not_future(value: dt.date) -> dt.date:
 class Case(Section):
     """One screening of one client, as a case file holds it."""
 
-    format: Literal["tripod-case/1"]
+    # Either version is read; a version-1 case is a version-2 case without the visit sections, so it
+    # is held (and written) as version 2.
+    format: Annotated[Literal["tripod-case/1", "tripod-case/2"], AfterValidator(lambda _: FORMAT)]
     client: Client
     assessed_on: Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_not_future)]
     practitioner: Annotated[str, Strict(), Field(min_length=1, max_length=200),
@@ -268,6 +223,25 @@ class Case(Section):
     standing: Standing | None = None
     notes: Annotated[str, Strict(), Field(max_length=20_000),
                      AfterValidator(multi_line)] | None = None
+    # tripod-case/2: recorded and shown, never observations (engine/visit.py).
+    visit: Visit | None = None  # left out: an initial visit
+    subjective: Subjective | None = None
+    outcomes: Outcomes | None = None
+    since_last_visit: SinceLastVisit | None = None
+
+    @property
+    def is_follow_up(self) -> bool:
+        return self.visit == "follow_up"
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _visit_sections_fit(cls, data: Any, handler: ModelWrapValidatorHandler[Case]) -> Case:
+        case = handler(data)
+        version_1 = isinstance(data, dict) and data.get("format") == FORMATS[0]
+        problems = list(visit_problems(case, version_1=version_1))
+        if problems:
+            raise VisitProblems(problems)
+        return case
 
     @model_validator(mode="after")
     def _pregnancy_items_unless_male(self) -> Case:

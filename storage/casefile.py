@@ -31,7 +31,7 @@ from engine.errors import (
     problems_from_validation,
     show_value,
 )
-from engine.intake import Case
+from engine.intake import FORMAT, Case
 from storage.caseyaml import CaseDumper, CaseLoader, DuplicateKey, Unbuildable, digit_limit
 
 MAX_BYTES = 1024 * 1024
@@ -249,8 +249,11 @@ def load_case(path: str | os.PathLike[str]) -> Case:
 
 
 def case_to_document(case: Case) -> dict[str, Any]:
-    """The case as a plain document: not-assessed fields left out, dates as ISO text."""
-    return case.model_dump(mode="json", exclude_none=True)
+    """The case as a plain document: not-assessed fields left out, dates as ISO text; written as
+    ``tripod-case/2`` whatever version it was read from (a version-1 case is a version-2 one)."""
+    document: dict[str, Any] = case.model_dump(mode="json", exclude_none=True)
+    document["format"] = FORMAT
+    return document
 
 
 def dump_case(case: Case, fmt: str = "yaml") -> str:

@@ -20,9 +20,10 @@ def problems(write_case: Any, doc: Any, name: str = "case.yaml") -> list[str]:
 
 
 @pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
-def test_every_example_validates(path: Any) -> None:
+def test_every_example_validates_and_is_held_as_version_2(path: Any) -> None:
+    """Either version is read; a version-1 case is a version-2 case without the visit sections."""
     case = load_case(path)
-    assert case.format == "tripod-case/1"
+    assert case.format == "tripod-case/2"
 
 
 def test_left_out_optional_field_is_not_assessed_not_normal(classic_doc: Any, write_case: Any) -> None:
