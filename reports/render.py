@@ -122,6 +122,14 @@ def render_text(assessment: Assessment) -> str:
     return environment().get_template("assessment.txt.j2").render(context(assessment))
 
 
+def render_visit_text(case: Case) -> str:
+    """The case's visit sections (what the client says, outcome measures, since the last visit) and
+    notes as text, for ``tripod show``; empty when it has none."""
+    kb = catalog()
+    text = environment().get_template("visit.txt.j2").render(case=case, kb=kb, rt=kb.report_texts)
+    return text if not text or text.endswith("\n") else text + "\n"
+
+
 def _css_string(text: str) -> Markup:
     """``text`` as a quoted CSS string, safe inside <style>: no quote, backslash or tag left."""
     escaped = "".join(ch if ch.isalnum() or ch in " .,:-_()/" else f"\\{ord(ch):x} "

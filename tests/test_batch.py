@@ -67,7 +67,7 @@ def output_of(case_file: Path) -> str:
 
 @pytest.fixture
 def inbox(tmp_path: Path, classic_doc: dict[str, Any]) -> Path:
-    """A folder of the six examples (one in a subfolder), three broken files, and files to skip."""
+    """A folder of the examples (one in a subfolder), three broken files, and files to skip."""
     folder = tmp_path / "inbox"
     (folder / "more").mkdir(parents=True)
     for path in example_paths():
@@ -93,7 +93,7 @@ class TestOutputs:
             self, inbox: Path) -> None:
         found = [Path(p).relative_to(inbox).as_posix() for p in find_case_files([inbox])]
         assert found == ["bad_hip.yaml", "classic_compensatory_pronation.yaml", "empty.yaml",
-                         "partly_assessed.yaml", "pelvis_driven_ir_loss.yaml",
+                         "first_visit_with_outcomes.yaml", "partly_assessed.yaml", "pelvis_driven_ir_loss.yaml",
                          "true_pronation_normal_hip.yaml", "undertrained_no_deficit.yaml",
                          "more/not_json.json", "more/red_flag_referral.yaml"]
 
@@ -102,7 +102,7 @@ class TestOutputs:
         out = tmp_path / "out"
         result = batch(str(inbox), "--out", str(out), "--jobs", "1")
         assert result.exit_code == 1, result.output
-        assert "9 of 9 case files: 6 assessed, 0 already done, 3 failed" in result.stdout
+        assert "10 of 10 case files: 7 assessed, 0 already done, 3 failed" in result.stdout
         sources = [Path(p) for p in find_case_files([inbox]) if Path(p).name not in BROKEN]
         expected = {output_of(p): p for p in sources}
         assert set(expected) | {"summary.csv", "summary.json", "errors.txt"} == {
@@ -206,7 +206,7 @@ class TestOutputs:
         first = batch(str(inbox), "--out", str(inbox / "results"), "--jobs", "1")
         again = batch(str(inbox), "--out", str(inbox / "results"), "--jobs", "1", "--resume")
         assert first.exit_code == again.exit_code == 0, again.output
-        assert "6 of 6 case files: 0 assessed, 6 already done, 0 failed" in again.stdout
+        assert "7 of 7 case files: 0 assessed, 7 already done, 0 failed" in again.stdout
 
 
 class TestOneFileFails:
@@ -234,7 +234,7 @@ class TestOneFileFails:
         out = tmp_path / "out"
         result = batch(str(EXAMPLES), "--out", str(out), "--jobs", jobs)
         assert result.exit_code == 3, result.output  # a fault in Tripod, not only a bad file
-        assert "6 of 6 case files: 5 assessed, 0 already done, 1 failed" in result.stdout
+        assert "7 of 7 case files: 6 assessed, 0 already done, 1 failed" in result.stdout
         assert (out / "errors.txt").read_text() == (
             f"{classic}: (file) = RuntimeError: Tripod failed reading this file; allowed a file "
             "it can read (please report it)\n")
@@ -249,7 +249,7 @@ class TestOneFileFails:
         foreign.write_text("[]")
         result = batch(str(EXAMPLES), "--out", str(out), "--jobs", jobs, "--resume")
         assert result.exit_code == 1, result.output
-        assert "6 of 6 case files: 0 assessed, 5 already done, 1 failed" in result.stdout
+        assert "7 of 7 case files: 0 assessed, 6 already done, 1 failed" in result.stdout
         assert (out / "errors.txt").read_text() == (
             f"{foreign}: (file) = (not a tripod-assessment/1 document): allowed a finished "
             "assessment; --force replaces it\n")
@@ -273,7 +273,7 @@ class TestOneFileFails:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, previous)
         assert result.exit_code == 1, result.output
-        assert "6 of 6 case files: 0 assessed, 5 already done, 1 failed" in result.stdout
+        assert "7 of 7 case files: 0 assessed, 6 already done, 1 failed" in result.stdout
         assert (out / "errors.txt").read_text() == (
             f"{fifo}: (file) = '{fifo}': is a FIFO (named pipe); allowed a regular file\n")
 
@@ -361,7 +361,8 @@ class TestUnwritableOutput:
             "--resume to finish")
         assert "Traceback" not in result.output
         rows = json.loads((out / "summary.json").read_text())
-        assert [r["output"] for r in rows] == ["TR-0007_2026-11-20.json", "TR-0060_2026-11-22.json"]
+        assert [r["output"] for r in rows] == ["TR-0007_2026-11-20.json", "TR-0008_2026-11-20.json",
+                                              "TR-0060_2026-11-22.json"]
 
 
 class TestNames:
@@ -460,7 +461,7 @@ class TestResume:
         done = {p: p.stat().st_mtime_ns for p in out.glob("TR-*.json")}
         result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "2", "--resume")
         assert result.exit_code == 0, result.output
-        assert "6 of 6 case files: 2 assessed, 4 already done, 0 failed" in result.stdout
+        assert "7 of 7 case files: 2 assessed, 5 already done, 0 failed" in result.stdout
         assert {p: p.stat().st_mtime_ns for p in done} == done
         assert all(p.exists() for p in undone)
         rows = json.loads((out / "summary.json").read_text())
@@ -508,9 +509,9 @@ class TestProgress:
             self, inbox: Path, tmp_path: Path) -> None:
         result = batch(str(inbox), "--out", str(tmp_path / "out"), "--jobs", "1")
         lines = [line for line in result.stderr.splitlines() if line.startswith("batch: ")]
-        assert [line.split(" ")[1] for line in lines] == [f"{n}/9" for n in range(1, 10)]
+        assert [line.split(" ")[1] for line in lines] == [f"{n}/10" for n in range(1, 11)]
         assert all(PLAIN_LINE.fullmatch(line) for line in lines), lines
-        assert lines[-1].startswith("batch: 9/9 cases (100%), ") and ", 3 failed, ETA 0s" in lines[-1]
+        assert lines[-1].startswith("batch: 10/10 cases (100%), ") and ", 3 failed, ETA 0s" in lines[-1]
         assert "\x1b" not in result.stderr
 
     @pytest.mark.slow
@@ -527,8 +528,8 @@ class TestProgress:
         assert child.exitstatus == 0, child.before
         screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before)
         assert "\x1b[" in child.before  # drawn with terminal codes, unlike the plain lines
-        assert re.search(r"batch .* 6/6 \d+\.\d cases/s 0 failed \d:\d\d:\d\d ETA", screen), screen
-        assert "6 of 6 case files: 6 assessed" in screen
+        assert re.search(r"batch .* 7/7 \d+\.\d cases/s 0 failed \d:\d\d:\d\d ETA", screen), screen
+        assert "7 of 7 case files: 7 assessed" in screen
 
     def test_plain_progress_prints_one_line_per_tenth_of_a_large_batch(self, tmp_path: Path,
                                                                        classic_doc: dict[str, Any]
@@ -549,12 +550,12 @@ class TestStore:
         out, db = tmp_path / "out", tmp_path / "records.db"
         result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "2", "--store", "--db", str(db))
         assert result.exit_code == 0, result.output
-        assert f"; 6 new in the record store database {db}" in result.stdout
+        assert f"; 7 new in the record store database {db}" in result.stdout
         (out / "TR-0007_2026-11-20.json").unlink()
         again = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1", "--resume", "--store",
                       "--db", str(db))
         assert again.exit_code == 0, again.output
-        assert "1 assessed, 5 already done, 0 failed" in again.stdout
+        assert "1 assessed, 6 already done, 0 failed" in again.stdout
         assert f"; 0 new in the record store database {db}" in again.stdout
         with open_store(db) as records:
             assert [c.id for c in records.clients()] == sorted(

@@ -14,12 +14,14 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import CaseFileError
 from engine.forms import DECIMAL, OTHER_NUMBER, NumberForm
+from engine.inference import assess, build_engine
 from engine.intake import Case
+from knowledge.catalog import catalog
 from storage.casefile import _parse_yaml, dump_case, load_case, parse_case
 from tests.conftest import EXAMPLES
 
@@ -270,3 +272,101 @@ def test_any_text_a_case_holds_is_written_and_read_back_unchanged(
     path = tmp_path_factory.mktemp("roundtrip") / f"case.{fmt}"
     path.write_text(dump_case(case, fmt), encoding="utf-8")
     assert load_case(path) == case
+
+
+# -- The visit sections of tripod-case/2, valid and invalid ------------------------------------------
+
+CONSTRAINT_IDS = list(catalog().constraints)
+ENGINE = build_engine()
+WITHOUT_SECTIONS = assess(parse_case("base.yaml", BASE), ENGINE).model_dump()
+
+
+def _optional(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries({}, optional=fields)
+
+
+score = st.one_of(st.integers(-12, 12), junk)
+subjective = _optional(complaint=prose, goals=prose,
+                       symptom_weeks=st.one_of(st.integers(-5, 5300), junk))
+psfs_item = st.fixed_dictionaries({"activity": st.one_of(prose, st.just("")), "score": score})
+outcomes = _optional(nprs_now=score, nprs_worst_week=score, lefs_total=st.one_of(st.integers(-5, 90), junk),
+                     groc=st.integers(-9, 9), psfs=st.lists(psfs_item, max_size=7))
+since = _optional(constraints_followed=st.lists(st.sampled_from([*CONSTRAINT_IDS, "stretch_more"]),
+                                                max_size=4),
+                  adherence=st.sampled_from(["all", "most", "some", "none", "unknown", "mostly"]))
+sections = _optional(visit=st.sampled_from(["initial", "follow_up", "second"]), subjective=subjective,
+                     outcomes=outcomes, since_last_visit=since)
+VISIT_FIELDS = ("visit", "subjective", "outcomes", "since_last_visit")
+words = st.text(alphabet=st.sampled_from("abc XYZ,.'\n\t\u00e9"), min_size=1, max_size=20)
+
+
+def within(key: str) -> st.SearchStrategy[int]:
+    low, high = _range(key)
+    return st.integers(int(low), int(high))
+
+
+@st.composite
+def valid_sections(draw: st.DrawFn) -> dict[str, Any]:
+    """Visit sections as contract.md allows them: GROC and since_last_visit on a follow-up only."""
+    follow_up = draw(st.booleans())
+    drawn = draw(_optional(
+        subjective=_optional(complaint=words, goals=words, symptom_weeks=within("symptom_weeks")),
+        outcomes=_optional(nprs_now=within("nprs_now"), nprs_worst_week=within("nprs_worst_week"),
+                           lefs_total=within("lefs_total"),
+                           psfs=st.lists(st.fixed_dictionaries({"activity": words.filter(lambda t: "\n" not in t),
+                                                                "score": within("psfs_score")}),
+                                         min_size=1, max_size=5))))
+    if follow_up:
+        drawn["visit"] = "follow_up"
+        if draw(st.booleans()):
+            drawn.setdefault("outcomes", {})["groc"] = draw(within("groc"))
+        drawn["since_last_visit"] = draw(_optional(
+            constraints_followed=st.lists(st.sampled_from(CONSTRAINT_IDS), unique=True, max_size=4),
+            adherence=st.sampled_from(["all", "most", "some", "none", "unknown"])))
+    return drawn
+
+
+def _range(key: str) -> tuple[float, float]:
+    spec = catalog().instrument(key)
+    assert spec.min is not None and spec.max is not None
+    return spec.min, spec.max
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(drawn=st.one_of(valid_sections(), sections),
+       fmt=st.sampled_from(["tripod-case/2", "tripod-case/2", "tripod-case/1"]))
+def test_any_drawn_visit_sections_are_a_case_that_reasons_the_same_or_named_problems(
+        drawn: dict[str, Any], fmt: str) -> None:
+    """Drawn visit sections give a case whose sections keep every rule of contract.md and
+    outcomes.md, written and read back unchanged and assessed as without them; or one-line problems
+    at those sections (or the format), never quoting a client's words but at their own field."""
+    doc = copy.deepcopy(BASE) | {"format": fmt} | copy.deepcopy(drawn)
+    try:
+        case = parse_case("drawn.yaml", doc)
+    except CaseFileError as exc:
+        event("refused")
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.field.split(".")[0] in VISIT_FIELDS, problem
+            assert "\n" not in str(problem)
+            if problem.field in (*VISIT_FIELDS[1:], "outcomes.psfs"):  # a section, or the activities
+                assert re.fullmatch(r"\(given\)|\([0-9] activities\)", problem.value), problem
+        return
+    event("read")
+    assert fmt == "tripod-case/2" or not drawn
+    follow_up = case.visit == "follow_up"
+    if case.outcomes is not None:
+        for key in ("nprs_now", "nprs_worst_week", "lefs_total", "groc"):
+            value = getattr(case.outcomes, key)
+            assert value is None or _range(key)[0] <= value <= _range(key)[1]
+        assert case.outcomes.groc is None or follow_up
+        if case.outcomes.psfs is not None:
+            assert 1 <= len(case.outcomes.psfs) <= 5
+            assert all(item.activity for item in case.outcomes.psfs)
+    assert case.since_last_visit is None or follow_up
+    assert load_case_text(dump_case(case)) == case
+    assert assess(case, ENGINE).model_dump() == WITHOUT_SECTIONS
+
+
+def load_case_text(text: str) -> Any:
+    return parse_case("again.yaml", _parse_yaml("again.yaml", text))

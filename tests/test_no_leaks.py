@@ -49,10 +49,15 @@ def marked(classic_doc: dict[str, Any], tmp_path: Path) -> dict[str, Path]:
     classic_doc["client"]["name"] = f"Sam {MARKER} Carter"
     classic_doc["practitioner"] = f"R. {MARKER}"
     classic_doc["notes"] = f"Told me in confidence: {MARKER}"
+    classic_doc["format"] = "tripod-case/2"
+    classic_doc["subjective"] = {"complaint": f"Hurts {MARKER}", "goals": f"Lift {MARKER}"}
+    classic_doc["outcomes"] = {"psfs": [{"activity": f"Run {MARKER}", "score": 5}]}
     valid = tmp_path / "in" / "valid.yaml"
     valid.parent.mkdir()
     valid.write_text(yaml.safe_dump(classic_doc, sort_keys=False))
     classic_doc["hips"]["left"]["ir_deg"] = 140
+    # Six PSFS activities, too many: the line counts them, never quotes them.
+    classic_doc["outcomes"]["psfs"] *= 6
     bad = tmp_path / "in" / "bad.yaml"
     bad.write_text(yaml.safe_dump(classic_doc, sort_keys=False))
     passwd = tmp_path / "passwd"

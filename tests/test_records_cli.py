@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from storage.casefile import load_case
@@ -113,14 +114,28 @@ def test_history_marks_a_correction_and_what_it_changed(db: Path, classic_doc: d
     assert "    tibia.left.rotation_bias: external -> neutral\n" in out
 
 
-def test_show_prints_the_stored_assessment_as_assess_does(db: Path) -> None:
+def test_show_prints_the_stored_assessment_as_assess_does_then_the_notes(db: Path) -> None:
     printed = ok("assess", str(CLASSIC), "--store").stdout
     shown = ok("show", "1").stdout
     head, rest = shown.split("\n", 1)
     assert head.startswith("assessment 1: TR-0007, 2026-11-20, version 1, stored 20")
-    assert rest == printed
+    notes = yaml.safe_load(CLASSIC.read_text())["notes"]
+    assert rest == f"{printed}\nNOTES\n  {notes}\n"
     assert ok("show", "1", "--format", "json").stdout == ok("assess", str(CLASSIC), "--format",
                                                            "json").stdout
+
+
+def test_show_prints_what_the_client_said_and_the_outcomes_escaped(db: Path, classic_doc: Any,
+                                                                  write_case: Callable[..., Path]) -> None:
+    """The visit sections are shown as recorded; a terminal escape in them is shown escaped."""
+    classic_doc |= {"format": "tripod-case/2", "subjective": {"complaint": "Hamstrings\u202etake over"},
+                    "outcomes": {"nprs_now": 3, "psfs": [{"activity": "RDL", "score": 4},
+                                                          {"activity": "Lunge", "score": 7}]}}
+    ok("assess", str(write_case(classic_doc)), "--store")
+    shown = ok("show", "1").stdout
+    assert "Complaint (client's words): Hamstrings\\u202etake over\n" in shown
+    assert "  Pain now (NPRS): 3 of 10\n" in shown
+    assert "  PSFS (mean of the activities): 5.5 of 10\n    - RDL: 4\n    - Lunge: 7\n" in shown
 
 
 def test_export_writes_the_stored_case_as_an_owner_only_case_file(db: Path, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from engine.errors import CaseFileError
 from engine.facts import observations
 from engine.inference import assess
 from knowledge.catalog import catalog
+from reports.render import render_report
 from storage.casefile import dump_case, load_case, parse_case
 
 VISIT: dict[str, Any] = {
@@ -167,3 +168,41 @@ class TestNeverReasonedOn:
         without = assess(parse_case("case.yaml", classic_doc))
         with_them = assess(parse_case("case.yaml", version_2(classic_doc, **sections)))
         assert without.model_dump() == with_them.model_dump()
+
+
+class TestShownInReports:
+    """The client's words, the outcomes and the notes are shown, escaped; the client report shows
+    the complaint and goals in the client's words, never the notes."""
+
+    @staticmethod
+    def rendered(doc: dict[str, Any], audience: str) -> str:
+        case = parse_case("case.yaml", doc)
+        return render_report(assess(case), case, audience)
+
+    def test_the_practitioner_report_shows_the_account_the_outcomes_and_the_notes(
+            self, classic_doc: dict[str, Any]) -> None:
+        doc = version_2(classic_doc, **VISIT) | {"notes": "Knee <b>drifts</b> & more"}
+        html = self.rendered(doc, "practitioner")
+        assert "Glutes not growing; hamstrings take over in RDLs" in html
+        assert "Feel the glutes in hinges" in html
+        assert "<dd>5.5 of 10</dd>" in html  # the PSFS: (4 + 7) / 2
+        assert "<dd>3 of 10</dd>" in html and "<dd>61 of 80</dd>" in html
+        assert "Knee &lt;b&gt;drifts&lt;/b&gt; &amp; more" in html
+
+    def test_the_client_report_shows_the_complaint_and_goals_but_not_the_notes(
+            self, classic_doc: dict[str, Any]) -> None:
+        doc = version_2(classic_doc, **VISIT) | {"notes": "Told in confidence"}
+        doc["subjective"]["complaint"] = "My <script>glutes</script>"
+        html = self.rendered(doc, "client")
+        assert "My &lt;script&gt;glutes&lt;/script&gt;" in html and "<script>" not in html
+        assert "Feel the glutes in hinges" in html
+        assert "Your activities score: 5.5 out of 10" in html
+        assert "Told in confidence" not in html
+
+    def test_a_follow_up_shows_groc_and_the_constraints_followed(self, classic_doc: dict[str, Any]) -> None:
+        html = self.rendered(version_2(classic_doc, **FOLLOW_UP), "practitioner")
+        titles = [catalog().texts.constraints[c].title
+                  for c in FOLLOW_UP["since_last_visit"]["constraints_followed"]]
+        assert "; ".join(titles) in html
+        assert "<dd>+4</dd>" in html
+        assert "<dd>most</dd>" in html

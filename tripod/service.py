@@ -109,6 +109,13 @@ def as_text(assessment: Assessment) -> str:
     return render_text(assessment)
 
 
+def visit_text(case: Case) -> str:
+    """The case's own account (visit sections and notes) as ``tripod show`` prints it."""
+    from reports.render import render_visit_text
+
+    return render_visit_text(case)
+
+
 def whatif_text(analysis: WhatIf) -> str:
     """The what-if analysis as ``tripod whatif`` prints it."""
     from reports.render import render_whatif_text

@@ -46,7 +46,7 @@ def validate(cases: CaseArgs) -> None:
 
 
 def assess(
-    case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1).", show_default=False)],
+    case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1 or /2).", show_default=False)],
     fmt: Annotated[Format, typer.Option("--format", help="text for a person, json for tools "
                                         "(tripod-assessment/1).")] = Format.text,
     store: Annotated[bool, typer.Option(
@@ -165,7 +165,7 @@ def batch(
 
 
 def whatif(
-    case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1).", show_default=False)],
+    case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1 or /2).", show_default=False)],
     fmt: Annotated[Format, typer.Option("--format", help="text for a person, json for scripts "
                                         "(tripod-whatif/1).")] = Format.text,
 ) -> None:
@@ -187,7 +187,7 @@ class Audience(str, Enum):
 
 
 def report(
-    case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1).", show_default=False)],
+    case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1 or /2).", show_default=False)],
     audience: Annotated[Audience, typer.Option(
         "--audience", show_default=False,
         help="practitioner: the reasoning, evidence and references; client: plain language.")],

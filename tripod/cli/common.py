@@ -17,7 +17,7 @@ import typer
 
 CaseArgs = Annotated[
     list[Path],
-    typer.Argument(help="Case files (tripod-case/1, YAML or JSON).", show_default=False),
+    typer.Argument(help="Case files (tripod-case/1 or /2, YAML or JSON).", show_default=False),
 ]
 
 

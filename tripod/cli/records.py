@@ -132,7 +132,7 @@ def show(assessment: AssessmentArg, fmt: Annotated[Format, typer.Option(
             typer.echo(stored.assessment_json)
             return
         from knowledge.catalog import catalog
-        from tripod.service import as_text
+        from tripod.service import as_text, visit_text
         from tripod.terminal import for_terminal
 
         head = say("cli.show_head", id=stored.id, client=for_terminal(stored.client_id),
@@ -144,6 +144,7 @@ def show(assessment: AssessmentArg, fmt: Annotated[Format, typer.Option(
             typer.echo(say("cli.other_knowledge", then=stored.knowledge_version,
                            now=catalog().version))
         typer.echo(for_terminal(as_text(stored.assessment()), lines=True), nl=False)
+        typer.echo(for_terminal(visit_text(stored.intake()), lines=True), nl=False)
 
 
 def export(
@@ -153,7 +154,7 @@ def export(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Write the case a stored assessment was made from as a case file (tripod-case/1)."""
+    """Write the case a stored assessment was made from as a case file (tripod-case/2)."""
     from engine.errors import InputError, Problem, TripodError
     from storage.casefile import SUFFIXES, dump_case
     from storage.safe_output import output_problem, write_atomic
