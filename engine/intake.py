@@ -34,7 +34,7 @@ from pydantic import (
 )
 
 from engine.forms import multi_line, one_line
-from engine.measures import Measured, measure, observed, yes_no
+from engine.measures import Measured, at_most_once, measure, observed, yes_no
 from engine.visit import Outcomes, SinceLastVisit, Subjective, Visit, VisitProblems, visit_problems
 from knowledge.catalog import catalog
 
@@ -107,17 +107,10 @@ class ContactSide(Section):
     weight_drift: observed("weight_drift", Drift) | None = None  # type: ignore[valid-type]
 
 
-def _unique(regions: list[str]) -> list[str]:
-    repeated = sorted({r for r in regions if regions.count(r) > 1})
-    if repeated:
-        raise ValueError(f"each region at most once; repeated: {', '.join(repeated)}")
-    return regions
-
-
 class Movement(Section):
     left: ContactSide | None = None
     right: ContactSide | None = None
-    felt_in: Annotated[list[Region], AfterValidator(_unique), Measured("felt_region")] | None = None
+    felt_in: Annotated[list[Region], at_most_once("region"), Measured("felt_region")] | None = None
     reps_finish: observed("reps_finish", YesNoUnsure) | None = None  # type: ignore[valid-type]
 
 

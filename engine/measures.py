@@ -68,3 +68,16 @@ def measure(instrument: str) -> Any:
 def observed(instrument: str, values: Any) -> Any:
     """An enum field measured by ``instrument``; booleans stand for yes/no where yes/no is allowed."""
     return Annotated[values, BeforeValidator(yes_no), Measured(instrument)]
+
+
+def at_most_once(what: str) -> AfterValidator:
+    """A list field's check that each item comes at most once; the problem names ``what`` they are
+    (regions felt, constraint ids) and the repeated ones."""
+
+    def check(items: list[str]) -> list[str]:
+        repeated = sorted({item for item in items if items.count(item) > 1})
+        if repeated:
+            raise ValueError(f"each {what} at most once; repeated: {', '.join(repeated)}")
+        return items
+
+    return AfterValidator(check)

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
 from engine.errors import Withheld
 from engine.forms import multi_line, one_line
-from engine.measures import measure
+from engine.measures import at_most_once, measure
 from knowledge.catalog import catalog
 
 if TYPE_CHECKING:
@@ -91,18 +91,11 @@ def _constraint(value: str) -> str:
     return value
 
 
-def _unique(ids: list[str]) -> list[str]:
-    repeated = sorted({i for i in ids if ids.count(i) > 1})
-    if repeated:
-        raise ValueError(f"each constraint at most once; repeated: {', '.join(repeated)}")
-    return ids
-
-
 class SinceLastVisit(_Section):
     """What was done since the last visit: which of its constraints were followed, and how well."""
 
     constraints_followed: Annotated[list[Annotated[str, Strict(), AfterValidator(_constraint)]],
-                                    AfterValidator(_unique)] | None = None
+                                    at_most_once("constraint")] | None = None
     adherence: Adherence | None = None
 
 
