@@ -57,7 +57,7 @@ from knowledge.rules.hip_safety import HOLDS, HipSafetyRules
 from knowledge.rules.lateral_chain import LateralChainRules
 from knowledge.rules.pelvis import PelvisRules
 from knowledge.rules.programme import ProgrammeRules
-from knowledge.rules.reach import could_change
+from knowledge.rules.reach import could_change, fields_read
 from knowledge.rules.red_flags import RedFlagRules
 from knowledge.rules.root_cause import RootCauseRules
 from knowledge.rules.symptoms import SymptomRules
@@ -332,7 +332,7 @@ def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[Mi
         if side in contradicted:
             items.extend(MissingDetail(path=f"feet.{side}.{name}", state="contradictory",
                                        could_change=_could_change(f"feet.{side}.{name}"))
-                         for name in ("navicular_drop_mm", "midfoot_yield"))
+                         for name in fields_read("measurement_contradiction"))
     pregnant = case.red_flags.preg_current == "yes"
     for watched in kb.observations:
         if (watched.pelvic and pregnant) or watched.optional:

@@ -90,3 +90,13 @@ def segment_findings() -> dict[str, tuple[str, ...]]:
             if sections & {path.split(".")[0] for path in segment.observed}:
                 drawn[segment.id].append(finding)
     return {segment: tuple(findings) for segment, findings in drawn.items()}
+
+
+@cache
+def fields_read(finding: str) -> tuple[str, ...]:
+    """The observation fields (by name) that the rules concluding ``finding`` read, in their order:
+    what to measure again when the finding says entered values contradict each other."""
+    names = (name for info in REGISTRY.values() if info.finding == finding
+             for read in info.reads if not read.negated and read.kind in _SECTION
+             for name in read.field("name"))
+    return tuple(dict.fromkeys(names))
