@@ -704,6 +704,13 @@ class Clinician:
             self.prompt()
             self.child.sendline(line)
 
+    def confirm(self, line: str) -> str:
+        """Wait for a red flag's confirmation and answer it; returns what was shown before it."""
+        self.child.expect_exact("anything else asks this group again: ")
+        self.seen = self.child.before
+        self.child.sendline(line)
+        return self.seen
+
     def decline_reports(self) -> str:
         """Wait for the offer of PDF reports at the end, and decline it."""
         self.child.expect_exact("(Enter: no reports): ")
@@ -718,18 +725,38 @@ class Clinician:
         return output, self.child.exitstatus
 
 
+def after(case: Case, count: int) -> dict[str, Any]:
+    """The answers ``typed_answers(case)`` has given after its first ``count`` lines."""
+    values = prefill_from(case)
+    answers: dict[str, Any] = {}
+    for _ in range(count):
+        step = next(q for q in plan(answers) if not answered(q, answers))
+        answers.update({k: values.get(k, "unknown" if step.group else None) for k in step.keys})
+    return answers
+
+
+# Enter or skip for every question before the red flags, after the client's details.
+HISTORY_SKIPPED = ("", "", "", "skip", "skip", "skip", "skip", "skip", "skip", "skip", "skip")
+
+
 @pytest.mark.slow
 class TestInATerminal:
-    def test_a_full_classic_case(self, tmp_path: Path) -> None:
+    def test_a_full_classic_case_with_the_fpi6_scored_item_by_item(self, tmp_path: Path) -> None:
         db = tmp_path / "t.db"
         case = load_case(CLASSIC)
         answers = typed_answers(case)
+        at = answer_keys(case).index("feet.left.fpi6_total")
         clinician = Clinician(db)  # bare `tripod` at a terminal starts an intake
-        clinician.type(*answers[:13])
-        assert "[14/63] Foot Posture Index (FPI-6) total · left  (-12 to 12 score)" in \
-            clinician.prompt()
-        clinician.child.sendline(answers[13])
-        clinician.type(*answers[14:])
+        clinician.type(*answers[:at])
+        assert ("[26/72] Foot Posture Index (FPI-6) total · left (-12 to 12 score; or items: "
+                "score the 6 items)") in " ".join(clinician.prompt().split())
+        assert answers[at] == "8"
+        clinician.child.sendline("items")
+        clinician.type("2", "2", "1", "1", "1", "1")  # eight, as the case file says
+        assert "= 8 (items: +2 +2 +1 +1 +1 +1)" in clinician.prompt()
+        assert "[27/72] Foot Posture Index (FPI-6) total · right" in clinician.seen
+        clinician.child.sendline(answers[at + 1])
+        clinician.type(*answers[at + 2:])
         printed = clinician.decline_reports()
         _, status = clinician.finish()
         assert status == 0
@@ -737,22 +764,50 @@ class TestInATerminal:
         assert "stored as assessment 1 (TR-0007, 2026-11-20, version 1)" in printed
         assert stored_cases(db) == [asked_only(case)]
 
-    def test_a_red_flag_ends_with_a_referral_and_no_movement_question(self, tmp_path: Path) -> None:
+    def test_a_confirmed_red_flag_ends_with_a_referral_and_no_movement_question(
+            self, tmp_path: Path) -> None:
         db = tmp_path / "t.db"
         clinician = Clinician(db, "intake")
-        clinician.type("TR-0099", "", "44", "male", "", "")
+        clinician.type("TR-0099", "", "44", "male", "", "", *HISTORY_SKIPPED)
         clinician.type("3")  # saddle numbness: an emergency
+        assert "Emergency (same day): a yes refers the client out." in " ".join(
+            clinician.confirm("yes").split())
         printed = clinician.decline_reports()
         _, status = clinician.finish()
         assert status == 0
         assert "An emergency red flag was answered yes. The screening stops here" in printed
+        assert "Every question is answered" not in printed
+        assert "recorded as not answered (unknown), not as no" in " ".join(printed.split())
         assert "STATUS: Refer out" in printed
         assert "REFERRAL: EMERGENCY" in printed
-        assert "Feet" not in printed
+        assert "Standing ──" not in printed
         (stored,) = stored_cases(db)
         assert stored["red_flags"]["rf_ces_saddle"] == "yes"
         assert stored["red_flags"]["rf_fever"] == "unknown"
         assert "feet" not in stored
+
+    def test_a_red_flag_typo_not_confirmed_refers_no_one(self, tmp_path: Path) -> None:
+        db = tmp_path / "t.db"
+        clinician = Clinician(db, "intake")
+        clinician.type("TR-0099", "", "44", "male", "", "", *HISTORY_SKIPPED)
+        clinician.type("3")  # meant n
+        shown = " ".join(clinician.confirm("3").split())
+        assert "3. Any numbness, pins and needles" in shown
+        assert "Emergency (same day)" in shown
+        assert "not confirmed: nothing was recorded for this group" in clinician.prompt()
+        assert "[19/72] Cauda equina syndrome" in clinician.seen  # the group again
+        clinician.child.sendline("n")
+        assert "[20/72] Spinal or pelvic malignancy" in clinician.prompt()
+        clinician.child.sendintr()
+        _, status = clinician.finish()
+        assert status == 130
+        with open_store(db) as store:
+            (draft,) = store.drafts()
+            answers = {k: a.value for k, a in store.draft_answers(draft.id).items()}
+            assert store.clients() == []
+        assert {answers[f"red_flags.{f}"] for f in question("red_flags:cauda_equina").flags} == {
+            "no"}
+        assert referral_tier(answers) is None
 
     def test_bad_answers_are_asked_again_and_back_and_skip_work(self, tmp_path: Path) -> None:
         db = tmp_path / "t.db"
@@ -766,13 +821,13 @@ class TestInATerminal:
         assert "✗ client.age = 300: allowed 5 to 100 years" in clinician.prompt()
         clinician.child.sendline("31")
         clinician.type("female", "back")
-        assert "[4/63] Sex" in clinician.prompt() and "[female]" in clinician.seen
+        assert "[4/72] Sex" in clinician.prompt() and "[female]" in clinician.seen
         clinician.child.sendline("intersex")
-        clinician.type("2026-11-20", "")
+        clinician.type("2026-11-20", "", *HISTORY_SKIPPED)
         clinician.type(*["n"] * 7)
         clinician.type("skip", "5")  # FPI left not assessed, right 5
         clinician.type("back")
-        assert "[15/63] Foot Posture Index (FPI-6) total · right" in clinician.prompt()
+        assert "[27/72] Foot Posture Index (FPI-6) total · right" in clinician.prompt()
         assert "[5]" in clinician.seen
         clinician.child.sendline("")  # Enter keeps 5
         clinician.prompt()
@@ -784,6 +839,7 @@ class TestInATerminal:
             answers = {k: a.value for k, a in store.draft_answers(draft.id).items()}
         assert answers["client.sex"] == "intersex"
         assert answers["client.age"] == 31
+        assert answers["visit"] == "initial"
         assert answers["feet.left.fpi6_total"] is None
         assert answers["feet.right.fpi6_total"] == 5
 
@@ -800,8 +856,9 @@ class TestInATerminal:
         assert "intake paused: every answer so far is saved as intake 1; continue with: " \
                "tripod intake --resume 1" in output
         second = Clinician(db, "intake", "--resume")
-        assert "resuming intake 1: 30 of 63 questions answered" in second.prompt()
-        assert "[31/63]" in second.seen
+        done, total = progress(after(case, 30))
+        assert f"resuming intake 1: {done} of {total} questions settled" in second.prompt()
+        assert f"[{done + 1}/{total}]" in second.seen
         second.child.sendline(answers[30])
         second.type(*answers[31:])
         second.decline_reports()
@@ -822,12 +879,11 @@ class TestInATerminal:
         with open_store(db) as store:
             (draft,) = store.drafts()
             kept = store.draft_answers(draft.id)
-        assert progress({k: a.value for k, a in kept.items()})[0] == 25
-        first_and_last = (kept["feet.left.fpi6_total"].value,
-                          kept["feet.right.mtp1_dorsiflexion_deg"].value)
-        assert first_and_last == (8, 72)  # the first and the last measure before the kill
+        given = after(case, 25)
+        assert {k: a.value for k, a in kept.items()} == given  # the 25th answer and all before
+        done, total = progress(given)
         second = Clinician(db, "intake", "--resume", str(draft.id))
-        assert "resuming intake 1: 25 of 63 questions answered" in second.prompt()
+        assert f"resuming intake 1: {done} of {total} questions settled" in second.prompt()
         second.child.sendline(answers[25])
         second.type(*answers[26:])
         second.decline_reports()
