@@ -153,7 +153,7 @@ class TestWhatIsAsked:
             how = catalog().instrument(q.instrument).how.lower()
             if not any(w in how for w in ("standing", "stance", "load", "rep", "sitting", "seated",
                                           "prone", "side-lying", "supine", "ober")):
-                assert "names no position" in q.section.intro, q.key  # said where it is asked
+                assert "no set position" in q.section.intro, q.key  # said where it is asked
                 continue
             words = {"standing": ("standing", "stance"), "lifts": ("load", "rep"),
                      "seated": ("sitting",), "prone": ("prone",), "side_lying": ("side-lying",
@@ -558,6 +558,41 @@ class TestInProcess:
         assert {t for _, t in shown} == {len(questions())}
         numbers = [n for n, _ in shown]
         assert numbers == sorted(numbers) and numbers[0] == 1
+
+    def test_a_prefilled_red_flag_yes_is_confirmed_too(self, db: Path) -> None:
+        case = load_case(REFERRAL)
+        before = answer_keys(case).index("red_flags:cauda_equina")
+        refused = runner.invoke(app, ["intake", "--from", str(REFERRAL)],
+                                input="\n" * (before + 2))  # Enter at the group, Enter again
+        assert "not confirmed: nothing was recorded for this group" in refused.stdout
+        assert stored_cases(db) == []
+        confirmed = runner.invoke(app, ["intake", "--from", str(REFERRAL)],
+                                  input="\n" * (before + 1) + "yes\n\n")
+        assert confirmed.exit_code == 0, confirmed.output
+        (stored,) = stored_cases(db)
+        assert stored["red_flags"]["rf_ces_saddle"] == "yes"
+        assert "REFERRAL: EMERGENCY" in confirmed.stdout
+
+    def test_a_follow_up_asks_the_groc_and_keeps_what_was_done_since_the_last_visit(
+            self, db: Path, tmp_path: Path, write_case: Any) -> None:
+        document = case_to_document(load_case(FIRST_VISIT))
+        document["visit"] = "follow_up"
+        document["outcomes"]["groc"] = 4
+        document["since_last_visit"] = {"constraints_followed": ["restore_medial_foot_loading"],
+                                        "adherence": "most"}
+        path = write_case(document, "follow_up.yaml")
+        case = load_case(path)
+        assert "outcomes.groc" in answer_keys(case)
+        result = runner.invoke(app, ["intake", "--from", str(path)],
+                               input="\n" * (len(typed_answers(case)) + 1))
+        assert result.exit_code == 0, result.output
+        assert "Global Rating of Change since the last visit" in result.stdout
+        assert stored_cases(db) == [case_to_document(case)]
+        # Changed to an initial visit, what only a follow-up has is not kept.
+        prefill = prefill_from(case)
+        initial = build_document({**prefill, "visit": "initial"}, prefill)
+        assert "since_last_visit" not in initial and "groc" not in initial["outcomes"]
+        assert parse_case("initial", initial).visit == "initial"
 
     def test_intake_from_a_case_file_keeps_every_prefilled_answer_on_enter(self, db: Path) -> None:
         case = load_case(CLASSIC)
