@@ -487,14 +487,22 @@ class TestOneQuestion:
         history = Scripted("?", "3")
         history.ask("outcomes.nprs_now")
         assert "no rule reads it, so it changes no conclusion" in history.screen
+        psfs = Scripted("?", "skip")
+        psfs.ask("outcomes.psfs")
+        assert "how: The client names 1 to 5 activities" in psfs.screen
+        method = Scripted("?", "seated")
+        method.ask("hips.method")
+        assert "changes no conclusion" not in method.screen
 
     def test_help_on_a_red_flag_group_is_in_words(self) -> None:
         typed = Scripted("?", "n")
         typed.ask("red_flags:infection")
         screen = typed.screen
         assert "2. Long-term oral corticosteroid (steroid) use?" in screen
-        assert "asked once, it answers the flag of Fracture: Long-term oral corticosteroid use?" \
-            in screen
+        assert "it answers the flag of Fracture: Long-term oral corticosteroid use?" in screen
+        assert ("3. Other steroid use (short courses, injections), immune-suppressing drugs, HIV, "
+                "a transplant, or current chemotherapy? it answers the flag of Infection: "
+                "Steroids or immune-suppressing drugs") in screen
         assert "Urgent (within days): a yes refers the client out." in screen
         assert "a yes refers only together with a yes to: Any fever" in screen
         assert "Yusuf 2019" in screen

@@ -18,7 +18,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from engine.visit import PSFS_ACTIVITIES
+from engine.visit import PSFS_ACTIVITIES, VISIT_SECTIONS
 from knowledge.catalog import catalog, messages
 from tripod.intake.flags import YES, FlagItem
 from tripod.intake.questions import ENTRY, ITEMS, SCORE, Question
@@ -130,15 +130,20 @@ def _title(identifier: str) -> str:
     return catalog().texts.title(identifier)
 
 
-def changes_line(key: str) -> Text:
-    """Which conclusions the answer at ``key`` can change, in words, or that it changes none."""
+def changes_line(key: str) -> Text | None:
+    """Which conclusions the answer at ``key`` can change, in words; that it changes none for what
+    the client says and the outcome measures; None for what a rule reads otherwise (the client's
+    details, the hips' position)."""
     from knowledge.rules.reach import could_change  # loads the rule base: only on ``?``
 
     say = messages().say
     watched = next((w for w in catalog().observations if key in w.paths()), None)
-    if watched is None:
+    if watched is not None:
+        titles = "; ".join(_title(i) for i in could_change(watched.path))
+        return Text(say("intake.changes", what=titles))
+    if key.split(".")[0] in VISIT_SECTIONS:
         return Text(say("intake.changes_none"))
-    return Text(say("intake.changes", what="; ".join(_title(i) for i in could_change(watched.path))))
+    return None
 
 
 def group_help(question: Question) -> list[Text]:
@@ -163,15 +168,16 @@ def field_help(question: Question, instrument: str | None, allowed_text: str) ->
     if instrument is None:
         lines.append(Text(question.how or question.key))
         lines.append(Text(f"{question.key}: {allowed_text}", style="dim"))
-        if not question.key.startswith("client.") and question.key != "assessed_on":
-            lines.append(changes_line(question.key))
-        return lines
+        changes = changes_line(question.key)
+        return [*lines, changes] if changes else lines
     spec = catalog().instrument(instrument)
     lines.append(Text(f"{spec.label}: {allowed_text}", style="bold"))
     lines.append(Text(say("intake.how", how=question.how or spec.how)))
     lines.append(Text(say("intake.normal", normal=spec.normal, status=spec.status,
                           reliability=spec.reliability)))
-    lines.append(changes_line(question.key))
+    changes = changes_line(question.key)
+    if changes:
+        lines.append(changes)
     if question.helper:
         helper = catalog().questions.helpers[question.helper]
         lines.append(Text(say("intake.items_help", items=ITEMS, title=helper.title,
@@ -189,7 +195,7 @@ def _flag_lines(item: FlagItem, *, action: bool) -> list[Text]:
     lines: dict[str, Text] = {}
     for flag in item.flags:
         spec = kb.red_flags.flags[flag]
-        if len(item.flags) > 1:
+        if len(item.flags) > 1 or item.question != spec.question:
             named = messages().say("intake.answers_flag", group=kb.red_flags.groups[spec.group],
                                    question=spec.question)
             lines[named] = Text(named, style="dim")

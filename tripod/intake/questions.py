@@ -141,8 +141,11 @@ def _question(section: QuestionSection, spec: QuestionField, side: str | None) -
         kind = "date"
     elif choices:
         kind = "multi" if _is_list(info.annotation) else "enum"
-    elif _is_list(info.annotation) and sub_model(info.annotation) is not None:
+    elif _is_list(info.annotation) and (item := sub_model(info.annotation)) is not None:
         kind = "activities"
+        # Its help is the instrument that scores each entry (the PSFS's, for an activity).
+        instrument = next((found for name in item.model_fields
+                           if (found := instrument_of(item, name)) is not None), None)
     elif instrument is not None:
         kind = "integer" if catalog().instrument(instrument).kind == "integer" else "number"
     else:
