@@ -49,6 +49,13 @@ class Texts(_Strict):
     statuses: dict[str, Wording]
     labels: dict[str, str]
 
+    def title(self, identifier: str) -> str:
+        """A finding, root-cause, constraint or reason id in words (``labels`` for the rest)."""
+        for table in (self.findings, self.root_causes, self.constraints):
+            if identifier in table:
+                return table[identifier].title
+        return self.labels[identifier]  # an id without wording fails loudly
+
 
 
 class Disclaimer(_Strict):
@@ -162,7 +169,8 @@ class ReportTexts(_Strict):
 
 
 class Unless(_Strict):
-    """Skip a question when another answer (``{side}``: the same side) is one of these values."""
+    """Another answer (``{side}``: the same side) and the values of it that decide a question:
+    ``unless`` skips the question when it holds, ``when`` asks it only then."""
 
     path: str
     values: tuple[str, ...] = Field(alias="is")
@@ -175,6 +183,17 @@ class QuestionField(_Strict):
     prompt: str | None = None
     how: str | None = None
     unless: Unless | None = None
+    when: Unless | None = None
+    default: str | None = None
+    helper: str | None = None
+
+
+class SharedFlagQuestion(_Strict):
+    """One red-flag question several flags ask, asked once in ``group``; its answer answers each."""
+
+    question: str
+    group: str
+    flags: tuple[str, ...] = Field(min_length=1)
 
 
 class QuestionSection(_Strict):
@@ -182,9 +201,36 @@ class QuestionSection(_Strict):
     title: str
     intro: str
     fields: tuple[QuestionField, ...] = ()
+    by_side: bool = False
     prompt: str | None = None
     keys: str | None = None
     how: str | None = None
+    shared: tuple[SharedFlagQuestion, ...] = ()
+    reworded: dict[str, str] = {}  # noqa: RUF012 - pydantic copies it (see Wording.client_when)
+
+
+class ItemHelper(_Strict):
+    """A total scored item by item: each item from ``min`` to ``max``, summed. ``items`` words them
+    where the domain files do; otherwise ``count`` items named ``item`` and a number, and ``note``
+    says why."""
+
+    title: str
+    scale: str
+    min: int
+    max: int
+    items: tuple[str, ...] = ()
+    count: int | None = None
+    item: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _named_or_counted(self) -> ItemHelper:
+        if bool(self.items) == (self.count is not None and self.item is not None):
+            raise ValueError("give either items, or count and item")
+        return self
+
+    def labels(self) -> tuple[str, ...]:
+        return self.items or tuple(f"{self.item} {n}" for n in range(1, (self.count or 0) + 1))
 
 
 class QuestionMessages(_Strict):
@@ -201,7 +247,15 @@ class Questions(_Strict):
     """The intake questionnaire's order and wording: knowledge/data/questions.yaml."""
 
     sections: tuple[QuestionSection, ...]
+    helpers: dict[str, ItemHelper] = {}  # noqa: RUF012 - pydantic copies it
     messages: QuestionMessages
+
+    @model_validator(mode="after")
+    def _helpers_exist(self) -> Questions:
+        named = {f.helper for s in self.sections for f in s.fields if f.helper}
+        if named - set(self.helpers):
+            raise ValueError(f"unknown helpers {sorted(named - set(self.helpers))}")
+        return self
 
 
 

@@ -33,11 +33,7 @@ AUDIENCES = ("practitioner", "client")
 
 def _label(identifier: str) -> str:
     """A finding, root-cause, constraint or reason id in words, from the knowledge texts."""
-    texts = catalog().texts
-    for table in (texts.findings, texts.root_causes, texts.constraints):
-        if identifier in table:
-            return table[identifier].title
-    return texts.labels[identifier]  # an id without wording fails loudly, as StrictUndefined does
+    return catalog().texts.title(identifier)  # an id without wording fails loudly, as StrictUndefined does
 
 
 @dataclass(frozen=True)

@@ -370,3 +370,66 @@ def test_any_drawn_visit_sections_are_a_case_that_reasons_the_same_or_named_prob
 
 def load_case_text(text: str) -> Any:
     return parse_case("again.yaml", _parse_yaml("again.yaml", text))
+
+
+# -- the intake's answers --------------------------------------------------------------------------
+
+def _intake() -> Any:
+    from tripod.intake import questions as intake
+
+    return intake
+
+
+GROUPS = [q for q in _intake().questions() if q.group]
+STATE = st.sampled_from(["no", "no", "yes", "unknown"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(group=st.sampled_from(GROUPS), data=st.data())
+def test_any_red_flag_answer_reads_back_the_same_and_answers_each_flag_once(
+        group: Any, data: st.DataObject) -> None:
+    """Whatever each question of a group is answered, every flag of the group gets one answer: yes
+    when a question asking it is yes; and the tokens shown for those answers give them again."""
+    from tripod.intake.flags import flag_answers
+
+    states = data.draw(st.lists(STATE, min_size=len(group.items), max_size=len(group.items)))
+    flags = flag_answers(group.items, states)
+    assert set(flags) == set(group.keys)
+    for item, state in zip(group.items, states, strict=True):
+        if state == "yes":
+            assert all(flags[f"red_flags.{flag}"] == "yes" for flag in item.flags)
+    intake = _intake()
+    assert intake.parse_flags(group, intake.show_flags(group, flags)) == flags
+
+
+KEYS = [key for q in _intake().questions() for key in q.keys]
+ANSWER = st.sampled_from([None, "yes", "no", "unknown", "male", "female", "external", "positive",
+                          "seated", "follow_up", "initial", 3])
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers=st.dictionaries(st.sampled_from(KEYS), ANSWER, max_size=25))
+def test_the_count_never_changes_whatever_was_answered(answers: dict[str, Any]) -> None:
+    """[n/N]: N is every question, whatever the answers; the questions asked keep their order and
+    their numbers; what is settled never exceeds N."""
+    intake = _intake()
+    done, total = intake.progress(answers)
+    assert total == len(intake.questions())
+    assert 0 <= done <= total
+    numbers = [intake.number(q) for q in intake.plan(answers)]
+    assert numbers == sorted(set(numbers))
+    assert all(1 <= n <= total for n in numbers)
+
+
+ACTIVITY = st.text(alphabet=st.characters(categories=["L", "N", "Zs"], exclude_characters="\u3000"),
+                   min_size=1, max_size=40).map(str.strip).filter(bool)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(ACTIVITY, st.integers(0, 10)), min_size=1, max_size=5))
+def test_psfs_activities_typed_as_shown_read_back_unchanged(pairs: list[tuple[str, int]]) -> None:
+    intake = _intake()
+    psfs = next(q for q in intake.questions() if q.key == "outcomes.psfs")
+    value = [{"activity": a, "score": s} for a, s in pairs]
+    assert intake.parse(psfs, intake.show(value)) == value
+    assert intake.check(psfs, value) == []

@@ -6,7 +6,9 @@ would, against a real SQLite record store in tmp_path; a few run in-process thro
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
 import signal
 from pathlib import Path
@@ -16,6 +18,7 @@ import pexpect
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 from typer.testing import CliRunner
 
 from engine.forms import NOT_DECIMAL
@@ -26,16 +29,19 @@ from storage.casefile import case_to_document, load_case, parse_case
 from storage.store import open_store
 from tests.conftest import EXAMPLES
 from tripod.cli.app import app
+from tripod.intake.questionnaire import Interview
 from tripod.intake.questions import (
     Question,
     answered,
     build_document,
     check,
+    number,
     parse,
     parse_flags,
     plan,
     prefill_from,
     progress,
+    question_paths,
     questions,
     referral_tier,
     show,
@@ -104,28 +110,95 @@ def stored_cases(db: Path) -> list[dict[str, Any]]:
 # -- what is asked -------------------------------------------------------------------------------
 
 
+VISIT = {"visit", "subjective.complaint", "subjective.goals", "subjective.symptom_weeks",
+         "outcomes.nprs_now", "outcomes.nprs_worst_week", "outcomes.psfs", "outcomes.lefs_total",
+         "outcomes.groc"}
+
+
+def flags_of(answers: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in answers.items() if k.startswith("red_flags.")}
+
+
 class TestWhatIsAsked:
     def test_every_observation_the_rules_use_is_asked_and_no_other(self) -> None:
         watched = {path for item in catalog().observations for path in item.paths()}
         identity = {"client.id", "client.name", "client.age", "client.sex", "assessed_on",
                     "practitioner", "hips.method"}
         asked = {q.key for q in questions() if not q.group}
-        assert asked - identity == watched
+        assert asked - identity - VISIT == watched
 
-    def test_every_red_flag_is_asked_in_its_group_in_knowledge_base_order(self) -> None:
-        groups = [q for q in questions() if q.group]
-        assert [q.group for q in groups] == list(catalog().red_flags.groups)
-        assert [f for q in groups for f in q.flags] == list(catalog().red_flags.flags)
-
-    def test_red_flags_come_right_after_the_client_details(self) -> None:
+    def test_the_order_is_the_clinicians_history_outcomes_red_flags_then_positions(self) -> None:
         sections = list(dict.fromkeys(q.section.id for q in questions()))
-        assert sections == ["client", "red_flags", "feet", "movements", "tibia", "hips", "pelvis",
-                            "lateral_chain", "standing", "programme"]
-
-    def test_sided_measures_ask_left_then_right(self) -> None:
+        assert sections == ["client", "history", "programme", "outcomes", "red_flags", "standing",
+                            "lifts", "seated", "hips", "prone", "side_lying"]
         keys = [q.key for q in questions()]
-        left = keys.index("feet.left.fpi6_total")
-        assert keys[left + 1] == "feet.right.fpi6_total"
+        assert keys[keys.index("visit") + 1:keys.index("subjective.symptom_weeks") + 1] == [
+            "subjective.complaint", "subjective.goals", "subjective.symptom_weeks"]
+        assert [k for k in keys if k.startswith("outcomes.")] == [
+            "outcomes.nprs_now", "outcomes.nprs_worst_week", "outcomes.psfs",
+            "outcomes.lefs_total", "outcomes.groc"]
+
+    def test_each_examination_section_says_the_position_and_holds_what_is_measured_there(
+            self) -> None:
+        """Every instrument's how names the position its section's intro names."""
+        where = {"standing": "standing", "lifts": "load", "seated": "sitting", "prone": "prone",
+                 "side_lying": "side-lying"}
+        for q in questions():
+            if q.section.id not in where:
+                continue
+            assert where[q.section.id] in q.section.intro.lower() or (
+                q.section.id == "side_lying" and "lying on the side" in q.section.intro), q.key
+            if q.instrument is None:
+                continue
+            how = catalog().instrument(q.instrument).how.lower()
+            if not any(w in how for w in ("standing", "stance", "load", "rep", "sitting", "seated",
+                                          "prone", "side-lying", "supine", "ober")):
+                assert "no set position" in q.section.intro, q.key  # said where it is asked
+                continue
+            words = {"standing": ("standing", "stance"), "lifts": ("load", "rep"),
+                     "seated": ("sitting",), "prone": ("prone",), "side_lying": ("side-lying",
+                                                                                   "ober")}
+            assert any(w in how for w in words[q.section.id]), (q.key, how)
+
+    def test_hip_er_is_asked_right_after_ir_of_the_same_hip(self) -> None:
+        keys = [q.key for q in questions()]
+        start = keys.index("hips.left.ir_deg")
+        assert keys[start:start + 4] == ["hips.left.ir_deg", "hips.left.er_deg",
+                                         "hips.right.ir_deg", "hips.right.er_deg"]
+
+    def test_every_red_flag_is_answered_by_exactly_one_group(self) -> None:
+        groups = [q for q in questions() if q.group]
+        answered_by = [f for q in groups for f in q.flags]
+        assert sorted(answered_by) == sorted(catalog().red_flags.flags)
+        assert [q.group for q in groups] == list(catalog().red_flags.groups)
+
+    def test_no_red_flag_question_is_asked_twice_and_steroids_once(self) -> None:
+        asked = [item.question for q in questions() if q.group for item in q.items]
+        assert len(asked) == len(set(asked))
+        steroid = [text for text in asked if text.lower().startswith("long-term oral cortico")]
+        assert len(steroid) == 1
+        others = [text for text in asked if "steroid" in text.lower() and text not in steroid]
+        assert all("asked under infection" in t.lower() or t.lower().startswith("other steroid")
+                   for t in others), others
+
+    def test_a_shared_question_answers_every_flag_it_names(self) -> None:
+        infection = question("red_flags:infection")
+        steroid = next(i for i, item in enumerate(infection.items, start=1)
+                       if len(item.flags) > 1)
+        yes = parse_flags(infection, str(steroid))
+        assert isinstance(yes, dict)
+        assert yes["red_flags.rf_long_term_steroids"] == "yes"
+        assert yes["red_flags.rf_immunosuppressed"] == "yes"
+        no = parse_flags(infection, "n")
+        assert isinstance(no, dict)
+        assert {no["red_flags.rf_long_term_steroids"], no["red_flags.rf_immunosuppressed"]} == {
+            "no"}
+        other = parse_flags(infection, str(steroid + 1))  # other immune suppression only
+        assert isinstance(other, dict)
+        assert other["red_flags.rf_immunosuppressed"] == "yes"
+        assert other["red_flags.rf_long_term_steroids"] == "no"
+        for answer in (yes, no, other):
+            assert parse_flags(infection, show_flags(infection, answer)) == answer
 
     def test_pregnancy_items_are_not_asked_of_a_male_client(self) -> None:
         assert "pregnancy" in [q.group for q in plan({"client.sex": "female"})]
@@ -136,10 +209,16 @@ class TestWhatIsAsked:
         assert "pelvis.sacrum" not in asked and "pelvis.rotation_bias" not in asked
         assert "pelvis.sacrum" in [q.key for q in plan({"red_flags.preg_current": "no"})]
 
+    def test_groc_is_asked_on_a_follow_up_only(self) -> None:
+        assert "outcomes.groc" in [q.key for q in plan({"visit": "follow_up"})]
+        assert "outcomes.groc" not in [q.key for q in plan({"visit": "initial"})]
+        assert not any(key.startswith("since_last_visit") for key in question_paths())
+
     def test_an_urgent_red_flag_asks_the_other_red_flags_and_nothing_after(self) -> None:
         asked = plan({"red_flags.rf_cancer_history": "yes"})
         assert asked[-1].group == "pregnancy"
         assert not any(q.key.startswith("feet.") for q in asked)
+        assert "outcomes.nprs_now" in [q.key for q in asked]  # the history stays asked
 
     def test_an_emergency_red_flag_ends_the_questions_at_once(self) -> None:
         given = {f"red_flags.{f}": "no" for f in question("red_flags:cauda_equina").flags}
@@ -151,16 +230,38 @@ class TestWhatIsAsked:
         with_fever = {"red_flags.rf_diabetes": "yes", "red_flags.rf_fever": "yes"}
         assert not any(q.key.startswith("feet.") for q in plan(with_fever))
 
-    def test_an_alternative_measure_is_not_asked_once_the_main_one_settles_it(self) -> None:
-        keys = [q.key for q in plan({"lateral_chain.left.ober": "positive",
-                                     "tibia.right.rotation_bias": "neutral"})]
-        assert "lateral_chain.left.ober_angle_deg" not in keys
-        assert "lateral_chain.right.ober_angle_deg" in keys
-        assert "tibia.right.thigh_foot_angle_deg" in keys
+    def test_an_alternative_measure_is_asked_on_both_sides_unless_both_settle_it(self) -> None:
+        """Ober angle and thigh-foot angle are never taken on one side only."""
+        one = [q.key for q in plan({"lateral_chain.left.ober": "positive",
+                                    "lateral_chain.right.ober": "negative",
+                                    "tibia.left.rotation_bias": "external",
+                                    "tibia.right.rotation_bias": "external"})]
+        assert {"lateral_chain.left.ober_angle_deg", "lateral_chain.right.ober_angle_deg"} <= set(
+            one)
+        assert "tibia.left.thigh_foot_angle_deg" not in one
+        assert "tibia.right.thigh_foot_angle_deg" not in one
+        both = [q.key for q in plan({"lateral_chain.left.ober": "positive",
+                                     "lateral_chain.right.ober": "positive"})]
+        assert "lateral_chain.left.ober_angle_deg" not in both
+        assert "lateral_chain.right.ober_angle_deg" not in both
+        keys = [q.key for q in questions()]
+        assert keys.index("lateral_chain.right.ober") < keys.index(
+            "lateral_chain.left.ober_angle_deg")
 
     def test_hip_rotation_is_not_asked_when_the_method_was_skipped(self) -> None:
         assert "hips.left.ir_deg" not in [q.key for q in plan({"hips.method": None})]
         assert "hips.left.ir_deg" in [q.key for q in plan({"hips.method": "seated"})]
+
+    def test_the_count_is_the_same_whatever_is_answered(self) -> None:
+        """A question an earlier answer makes unnecessary counts as settled: N never changes, and
+        each question keeps its number."""
+        total = len(questions())
+        for answers in ({}, {"client.sex": "male"}, {"red_flags.preg_current": "yes"},
+                        {"red_flags.rf_cancer_history": "yes"}, {"hips.method": None}):
+            assert progress(answers)[1] == total
+            numbers = [number(q) for q in plan(answers)]
+            assert numbers == sorted(set(numbers))
+        assert number(question("outcomes.lefs_total")) == number(question("outcomes.groc")) - 1
 
 
 # -- answers -------------------------------------------------------------------------------------
@@ -260,6 +361,157 @@ class TestAnswers:
         assert parse_case("built", document) == case
 
 
+# -- one question at a time, with a scripted read ----------------------------------------------------
+
+
+FIRST_VISIT = EXAMPLES / "first_visit_with_outcomes.yaml"
+
+
+class Scripted:
+    """An Interview whose answers are typed from a list, its screen kept as text."""
+
+    def __init__(self, *lines: str, answers: dict[str, Any] | None = None) -> None:
+        self.lines = list(lines)
+        self.saved: list[dict[str, Any]] = []
+        self.out = io.StringIO()
+        self.interview = Interview(dict(answers or {}), {}, lambda a: self.saved.append(dict(a)),
+                                   Console(file=self.out, width=120, color_system=None),
+                                   self.read)
+
+    def read(self, prompt: str) -> str:
+        self.out.write(prompt + "\n")
+        if not self.lines:
+            raise EOFError
+        return self.lines.pop(0)
+
+    def ask(self, key: str) -> dict[str, Any] | None:
+        q = question(key)
+        return self.interview.ask(q, number(q), len(questions()))
+
+    @property
+    def screen(self) -> str:
+        return " ".join(self.out.getvalue().split())
+
+
+def until(key: str, case: Case) -> dict[str, Any]:
+    """The answers ``case`` gives to every question planned before ``key``."""
+    values = prefill_from(case)
+    answers: dict[str, Any] = {}
+    while pending := [q for q in plan(answers) if not answered(q, answers)]:
+        if pending[0].key == key:
+            break
+        answers.update({k: values.get(k, "unknown" if pending[0].group else None)
+                        for k in pending[0].keys})
+    return answers
+
+
+class TestOneQuestion:
+    def test_a_list_takes_commas_and_choices_written_with_spaces(self) -> None:
+        felt = question("movements.hinge.felt_in")
+        assert parse(felt, "hamstrings, lower back") == ["hamstrings", "lower_back"]
+        assert parse(felt, "Lower  Back,glutes") == ["lower_back", "glutes"]
+        typed = Scripted("hamstrings, lower bak", "hamstrings, lower back")
+        assert typed.ask("movements.hinge.felt_in") == {
+            "movements.hinge.felt_in": ["hamstrings", "lower_back"]}
+        assert ("✗ movements.hinge.felt_in[1] = 'lower bak': allowed one of glutes, hamstrings, "
+                "lower_back, quads, adductors, nothing") in typed.screen
+
+    def test_psfs_activities_are_typed_as_activity_equals_score(self) -> None:
+        typed = Scripted("RDL 60 kg = 4; lunges", "RDL 60 kg = 4; lunges = 11",
+                         "RDL 60 kg = 4; walking lunges = 6")
+        assert typed.ask("outcomes.psfs") == {"outcomes.psfs": [
+            {"activity": "RDL 60 kg", "score": 4}, {"activity": "walking lunges", "score": 6}]}
+        assert "✗ outcomes.psfs = (activity 2 of 2 without 'activity = score')" in typed.screen
+        assert "✗ outcomes.psfs[1].score = 11: allowed 0 to 10 points" in typed.screen
+        assert "lunges" not in typed.screen.split("✗")[1]  # the client's words are not quoted
+
+    def test_the_fpi6_total_can_be_scored_item_by_item(self) -> None:
+        typed = Scripted("items", "2", "3", "2", "back", "1", "1", "0", "+1", "-1")
+        assert typed.ask("feet.left.fpi6_total") == {"feet.left.fpi6_total": 4}
+        screen = typed.screen
+        assert "item 1/6 · Talar head palpation (-2 to +2; back, skip)" in screen
+        assert "item 6/6 · Forefoot abduction/adduction relative to the rearfoot" in screen
+        assert "✗ feet.left.fpi6_total item 2 = 3: allowed a whole number -2 to 2" in screen
+        assert "= 4 (items: +2 +1 +1 0 +1 -1)" in screen
+        assert typed.saved == []  # the Interview's caller saves the answer it returns
+
+    def test_skipping_an_item_returns_to_the_total_which_may_be_typed(self) -> None:
+        typed = Scripted("items", "1", "skip", "7")
+        assert typed.ask("feet.right.fpi6_total") == {"feet.right.fpi6_total": 7}
+        assert "not scored: type the total" in typed.screen
+        assert typed.screen.count("[27/72] Foot Posture Index (FPI-6) total · right") == 2
+
+    def test_the_lefs_is_a_total_or_twenty_numbered_items(self) -> None:
+        assert Scripted("61").ask("outcomes.lefs_total") == {"outcomes.lefs_total": 61}
+        typed = Scripted("items", *["3"] * 19, "4")
+        assert typed.ask("outcomes.lefs_total") == {"outcomes.lefs_total": 61}
+        assert "item 20/20 · LEFS item 20 (0 to 4; back, skip)" in typed.screen
+        assert "does not hold the LEFS items' wording" in typed.screen
+
+    def test_a_red_flag_typo_is_refused_unless_confirmed(self) -> None:
+        typed = Scripted("3", "3", "n")
+        given = typed.ask("red_flags:cauda_equina")
+        assert given is not None and set(given.values()) == {"no"}
+        screen = typed.screen
+        assert ("3. Any numbness, pins and needles or altered feeling around the back passage, "
+                "genitals, or inner buttocks (saddle area)?") in screen
+        assert "Emergency (same day): a yes refers the client out. Send the client to an " \
+               "emergency department today." in screen
+        assert "not confirmed: nothing was recorded for this group" in screen
+        assert "rf_ces_saddle" not in screen
+
+    def test_a_confirmed_yes_is_recorded(self) -> None:
+        typed = Scripted("3", " YES ")
+        given = typed.ask("red_flags:cauda_equina")
+        assert given is not None and given["red_flags.rf_ces_saddle"] == "yes"
+
+    def test_an_emergency_referral_says_what_happened_not_every_question_answered(self) -> None:
+        case = load_case(CLASSIC)
+        typed = Scripted("3", "yes", answers=until("red_flags:cauda_equina", case))
+        typed.interview.fast_forward = True
+        document = typed.interview.run()
+        assert document["red_flags"]["rf_fever"] == "unknown"
+        screen = typed.screen
+        assert "Every question is answered" not in screen
+        assert ("An emergency red flag was answered yes and confirmed: the client is referred out "
+                "and the examination stopped there. 25 red-flag questions were not asked and are "
+                "recorded as not answered (unknown), not as no.") in screen
+
+    def test_help_says_which_conclusions_an_answer_can_change_in_words(self) -> None:
+        typed = Scripted("?", "22")
+        typed.ask("hips.left.ir_deg")
+        screen = typed.screen
+        assert "why it is asked: its answer can change Hip internal rotation restricted;" in screen
+        assert "hip_ir_limited" not in screen
+        assert "Hip internal rotation, seated" in screen and "normal: about 31 to 38 deg" in screen
+        history = Scripted("?", "3")
+        history.ask("outcomes.nprs_now")
+        assert "no rule reads it, so it changes no conclusion" in history.screen
+        psfs = Scripted("?", "skip")
+        psfs.ask("outcomes.psfs")
+        assert "how: The client names 1 to 5 activities" in psfs.screen
+        method = Scripted("?", "seated")
+        method.ask("hips.method")
+        assert "changes no conclusion" not in method.screen
+
+    def test_help_on_a_red_flag_group_is_in_words(self) -> None:
+        typed = Scripted("?", "n")
+        typed.ask("red_flags:infection")
+        screen = typed.screen
+        assert "2. Long-term oral corticosteroid (steroid) use?" in screen
+        assert "it answers the flag of Fracture: Long-term oral corticosteroid use?" in screen
+        assert ("3. Other steroid use (short courses, injections), immune-suppressing drugs, HIV, "
+                "a transplant, or current chemotherapy? it answers the flag of Infection: "
+                "Steroids or immune-suppressing drugs") in screen
+        assert "Urgent (within days): a yes refers the client out." in screen
+        assert "a yes refers only together with a yes to: Any fever" in screen
+        assert "Yusuf 2019" in screen
+        assert "rf_" not in screen and "YUSUF2019" not in screen and "refer;" not in screen
+
+    def test_the_visit_defaults_to_initial(self) -> None:
+        assert Scripted("").ask("visit") == {"visit": "initial"}
+
+
 # -- intakes through typer's runner ----------------------------------------------------------------
 
 
@@ -286,6 +538,69 @@ class TestInProcess:
             got = store.assessment(1)
         assert got is not None
         assert [f.id for f in got.assessment().findings] == [f.id for f in expected.findings]
+
+    def test_a_first_visit_asks_history_and_outcomes_in_order_and_stores_them(
+            self, db: Path) -> None:
+        case = load_case(FIRST_VISIT)
+        assert case.subjective is not None and case.outcomes is not None
+        result = runner.invoke(app, ["intake"], input="\n".join(typed_answers(case)) + "\n\n")
+        assert result.exit_code == 0, result.output
+        (stored,) = stored_cases(db)
+        assert stored == asked_only(case)
+        assert stored["outcomes"]["psfs"] == case_to_document(case)["outcomes"]["psfs"]
+        screen = result.stdout
+        order = ["[7/72] Visit", "Presenting complaint", "How long the problem has lasted",
+                 "Pain now", "Worst pain in the last 7 days", "Patient-Specific Functional Scale",
+                 "Lower Extremity Functional Scale total", "Cauda equina syndrome",
+                 "Standing ──", "Foot Posture Index", "Lifts ──", "Seated or long-sitting ──",
+                 "Hip rotation, seated or prone ──", "Prone ──", "Side-lying ──"]
+        places = [screen.index(text) for text in order]
+        assert places == sorted(places)
+        assert "Global Rating of Change" not in screen  # an initial visit
+
+    def test_the_count_stays_the_same_from_the_first_question_to_the_last(self, db: Path) -> None:
+        case = load_case(CLASSIC)
+        result = runner.invoke(app, ["intake"], input="\n".join(typed_answers(case)) + "\n\n")
+        assert result.exit_code == 0, result.output
+        shown = [(int(n), int(t)) for n, t in re.findall(r"\[(\d+)/(\d+)\]", result.stdout)]
+        assert {t for _, t in shown} == {len(questions())}
+        numbers = [n for n, _ in shown]
+        assert numbers == sorted(numbers) and numbers[0] == 1
+
+    def test_a_prefilled_red_flag_yes_is_confirmed_too(self, db: Path) -> None:
+        case = load_case(REFERRAL)
+        before = answer_keys(case).index("red_flags:cauda_equina")
+        refused = runner.invoke(app, ["intake", "--from", str(REFERRAL)],
+                                input="\n" * (before + 2))  # Enter at the group, Enter again
+        assert "not confirmed: nothing was recorded for this group" in refused.stdout
+        assert stored_cases(db) == []
+        confirmed = runner.invoke(app, ["intake", "--from", str(REFERRAL)],
+                                  input="\n" * (before + 1) + "yes\n\n")
+        assert confirmed.exit_code == 0, confirmed.output
+        (stored,) = stored_cases(db)
+        assert stored["red_flags"]["rf_ces_saddle"] == "yes"
+        assert "REFERRAL: EMERGENCY" in confirmed.stdout
+
+    def test_a_follow_up_asks_the_groc_and_keeps_what_was_done_since_the_last_visit(
+            self, db: Path, tmp_path: Path, write_case: Any) -> None:
+        document = case_to_document(load_case(FIRST_VISIT))
+        document["visit"] = "follow_up"
+        document["outcomes"]["groc"] = 4
+        document["since_last_visit"] = {"constraints_followed": ["restore_medial_foot_loading"],
+                                        "adherence": "most"}
+        path = write_case(document, "follow_up.yaml")
+        case = load_case(path)
+        assert "outcomes.groc" in answer_keys(case)
+        result = runner.invoke(app, ["intake", "--from", str(path)],
+                               input="\n" * (len(typed_answers(case)) + 1))
+        assert result.exit_code == 0, result.output
+        assert "Global Rating of Change since the last visit" in result.stdout
+        assert stored_cases(db) == [case_to_document(case)]
+        # Changed to an initial visit, what only a follow-up has is not kept.
+        prefill = prefill_from(case)
+        initial = build_document({**prefill, "visit": "initial"}, prefill)
+        assert "since_last_visit" not in initial and "groc" not in initial["outcomes"]
+        assert parse_case("initial", initial).visit == "initial"
 
     def test_intake_from_a_case_file_keeps_every_prefilled_answer_on_enter(self, db: Path) -> None:
         case = load_case(CLASSIC)
@@ -432,6 +747,13 @@ class Clinician:
             self.prompt()
             self.child.sendline(line)
 
+    def confirm(self, line: str) -> str:
+        """Wait for a red flag's confirmation and answer it; returns what was shown before it."""
+        self.child.expect_exact("anything else asks this group again: ")
+        self.seen = self.child.before
+        self.child.sendline(line)
+        return self.seen
+
     def decline_reports(self) -> str:
         """Wait for the offer of PDF reports at the end, and decline it."""
         self.child.expect_exact("(Enter: no reports): ")
@@ -446,18 +768,38 @@ class Clinician:
         return output, self.child.exitstatus
 
 
+def after(case: Case, count: int) -> dict[str, Any]:
+    """The answers ``typed_answers(case)`` has given after its first ``count`` lines."""
+    values = prefill_from(case)
+    answers: dict[str, Any] = {}
+    for _ in range(count):
+        step = next(q for q in plan(answers) if not answered(q, answers))
+        answers.update({k: values.get(k, "unknown" if step.group else None) for k in step.keys})
+    return answers
+
+
+# Enter or skip for every question before the red flags, after the client's details.
+HISTORY_SKIPPED = ("", "", "", "skip", "skip", "skip", "skip", "skip", "skip", "skip", "skip")
+
+
 @pytest.mark.slow
 class TestInATerminal:
-    def test_a_full_classic_case(self, tmp_path: Path) -> None:
+    def test_a_full_classic_case_with_the_fpi6_scored_item_by_item(self, tmp_path: Path) -> None:
         db = tmp_path / "t.db"
         case = load_case(CLASSIC)
         answers = typed_answers(case)
+        at = answer_keys(case).index("feet.left.fpi6_total")
         clinician = Clinician(db)  # bare `tripod` at a terminal starts an intake
-        clinician.type(*answers[:13])
-        assert "[14/63] Foot Posture Index (FPI-6) total · left  (-12 to 12 score)" in \
-            clinician.prompt()
-        clinician.child.sendline(answers[13])
-        clinician.type(*answers[14:])
+        clinician.type(*answers[:at])
+        assert ("[26/72] Foot Posture Index (FPI-6) total · left (-12 to 12 score; or items: "
+                "score the 6 items)") in " ".join(clinician.prompt().split())
+        assert answers[at] == "8"
+        clinician.child.sendline("items")
+        clinician.type("2", "2", "1", "1", "1", "1")  # eight, as the case file says
+        assert "= 8 (items: +2 +2 +1 +1 +1 +1)" in clinician.prompt()
+        assert "[27/72] Foot Posture Index (FPI-6) total · right" in clinician.seen
+        clinician.child.sendline(answers[at + 1])
+        clinician.type(*answers[at + 2:])
         printed = clinician.decline_reports()
         _, status = clinician.finish()
         assert status == 0
@@ -465,22 +807,50 @@ class TestInATerminal:
         assert "stored as assessment 1 (TR-0007, 2026-11-20, version 1)" in printed
         assert stored_cases(db) == [asked_only(case)]
 
-    def test_a_red_flag_ends_with_a_referral_and_no_movement_question(self, tmp_path: Path) -> None:
+    def test_a_confirmed_red_flag_ends_with_a_referral_and_no_movement_question(
+            self, tmp_path: Path) -> None:
         db = tmp_path / "t.db"
         clinician = Clinician(db, "intake")
-        clinician.type("TR-0099", "", "44", "male", "", "")
+        clinician.type("TR-0099", "", "44", "male", "", "", *HISTORY_SKIPPED)
         clinician.type("3")  # saddle numbness: an emergency
+        assert "Emergency (same day): a yes refers the client out." in " ".join(
+            clinician.confirm("yes").split())
         printed = clinician.decline_reports()
         _, status = clinician.finish()
         assert status == 0
         assert "An emergency red flag was answered yes. The screening stops here" in printed
+        assert "Every question is answered" not in printed
+        assert "recorded as not answered (unknown), not as no" in " ".join(printed.split())
         assert "STATUS: Refer out" in printed
         assert "REFERRAL: EMERGENCY" in printed
-        assert "Feet" not in printed
+        assert "Standing ──" not in printed
         (stored,) = stored_cases(db)
         assert stored["red_flags"]["rf_ces_saddle"] == "yes"
         assert stored["red_flags"]["rf_fever"] == "unknown"
         assert "feet" not in stored
+
+    def test_a_red_flag_typo_not_confirmed_refers_no_one(self, tmp_path: Path) -> None:
+        db = tmp_path / "t.db"
+        clinician = Clinician(db, "intake")
+        clinician.type("TR-0099", "", "44", "male", "", "", *HISTORY_SKIPPED)
+        clinician.type("3")  # meant n
+        shown = " ".join(clinician.confirm("3").split())
+        assert "3. Any numbness, pins and needles" in shown
+        assert "Emergency (same day)" in shown
+        assert "not confirmed: nothing was recorded for this group" in clinician.prompt()
+        assert "[19/72] Cauda equina syndrome" in clinician.seen  # the group again
+        clinician.child.sendline("n")
+        assert "[20/72] Spinal or pelvic malignancy" in clinician.prompt()
+        clinician.child.sendintr()
+        _, status = clinician.finish()
+        assert status == 130
+        with open_store(db) as store:
+            (draft,) = store.drafts()
+            answers = {k: a.value for k, a in store.draft_answers(draft.id).items()}
+            assert store.clients() == []
+        assert {answers[f"red_flags.{f}"] for f in question("red_flags:cauda_equina").flags} == {
+            "no"}
+        assert referral_tier(answers) is None
 
     def test_bad_answers_are_asked_again_and_back_and_skip_work(self, tmp_path: Path) -> None:
         db = tmp_path / "t.db"
@@ -494,13 +864,13 @@ class TestInATerminal:
         assert "✗ client.age = 300: allowed 5 to 100 years" in clinician.prompt()
         clinician.child.sendline("31")
         clinician.type("female", "back")
-        assert "[4/63] Sex" in clinician.prompt() and "[female]" in clinician.seen
+        assert "[4/72] Sex" in clinician.prompt() and "[female]" in clinician.seen
         clinician.child.sendline("intersex")
-        clinician.type("2026-11-20", "")
+        clinician.type("2026-11-20", "", *HISTORY_SKIPPED)
         clinician.type(*["n"] * 7)
         clinician.type("skip", "5")  # FPI left not assessed, right 5
         clinician.type("back")
-        assert "[15/63] Foot Posture Index (FPI-6) total · right" in clinician.prompt()
+        assert "[27/72] Foot Posture Index (FPI-6) total · right" in clinician.prompt()
         assert "[5]" in clinician.seen
         clinician.child.sendline("")  # Enter keeps 5
         clinician.prompt()
@@ -512,6 +882,7 @@ class TestInATerminal:
             answers = {k: a.value for k, a in store.draft_answers(draft.id).items()}
         assert answers["client.sex"] == "intersex"
         assert answers["client.age"] == 31
+        assert answers["visit"] == "initial"
         assert answers["feet.left.fpi6_total"] is None
         assert answers["feet.right.fpi6_total"] == 5
 
@@ -528,8 +899,9 @@ class TestInATerminal:
         assert "intake paused: every answer so far is saved as intake 1; continue with: " \
                "tripod intake --resume 1" in output
         second = Clinician(db, "intake", "--resume")
-        assert "resuming intake 1: 30 of 63 questions answered" in second.prompt()
-        assert "[31/63]" in second.seen
+        done, total = progress(after(case, 30))
+        assert f"resuming intake 1: {done} of {total} questions settled" in second.prompt()
+        assert f"[{done + 1}/{total}]" in second.seen
         second.child.sendline(answers[30])
         second.type(*answers[31:])
         second.decline_reports()
@@ -550,12 +922,11 @@ class TestInATerminal:
         with open_store(db) as store:
             (draft,) = store.drafts()
             kept = store.draft_answers(draft.id)
-        assert progress({k: a.value for k, a in kept.items()})[0] == 25
-        first_and_last = (kept["feet.left.fpi6_total"].value,
-                          kept["feet.right.mtp1_dorsiflexion_deg"].value)
-        assert first_and_last == (8, 72)  # the first and the last measure before the kill
+        given = after(case, 25)
+        assert {k: a.value for k, a in kept.items()} == given  # the 25th answer and all before
+        done, total = progress(given)
         second = Clinician(db, "intake", "--resume", str(draft.id))
-        assert "resuming intake 1: 25 of 63 questions answered" in second.prompt()
+        assert f"resuming intake 1: {done} of {total} questions settled" in second.prompt()
         second.child.sendline(answers[25])
         second.type(*answers[26:])
         second.decline_reports()

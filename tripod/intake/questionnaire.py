@@ -1,9 +1,10 @@
 """The intake questionnaire: ``tripod intake`` asks a case file's questions in the terminal.
 
-It builds a ``tripod-case/1`` case one answer at a time, then hands it to the engine as a case file
+It builds a ``tripod-case/2`` case one answer at a time, then hands it to the engine as a case file
 would be. Which questions, in which order, and how an answer is read and checked is
-``tripod/intake/questions.py``; this is :class:`Interview`, the terminal loop, and :class:`Session`, one
-intake against the record store. Every accepted answer is committed to the store's draft at once:
+``tripod/intake/questions.py`` (red flags: ``flags.py``); what is shown beside a question and what
+``?`` says is ``help.py``; scoring a total item by item is ``items.py``. This is :class:`Interview`,
+the terminal loop, and :class:`Session`, one intake against the record store. Every accepted answer is committed to the store's draft at once:
 Ctrl-C, a closed terminal or ``kill -9`` loses nothing, and ``--resume`` continues where it stopped.
 """
 
@@ -18,29 +19,34 @@ from typing import Any
 from rich.console import Console
 from rich.padding import Padding
 from rich.rule import Rule
-from rich.table import Table
 from rich.text import Text
 
 from engine.intake import Case
 from engine.paths import instrument_for
 from knowledge.catalog import catalog, messages
-from knowledge.clinical import TIER_RANK
+from tripod.intake import help as shown_help
+from tripod.intake.flags import YES, parse_items, top_tier
+from tripod.intake.items import score_items
 from tripod.intake.questions import (
     BACK,
     HELP,
+    ITEMS,
     MISSING,
     SKIP,
     Question,
     TooLong,
+    Unreadable,
     answered,
     build_document,
     check,
     finish,
+    number,
     parse,
     parse_flags,
     plan,
     prefill_from,
     pregnant,
+    questions,
     referral_tier,
     show,
     show_flags,
@@ -67,10 +73,15 @@ class Interview:
     _section: str | None = field(default=None, init=False)
 
     def run(self) -> dict[str, Any]:
-        """Ask until every planned question is answered; returns the case document."""
+        """Ask until every planned question is answered; returns the case document.
+
+        Each question shows its place among every question (``[n/N]``): N never changes, and a
+        question an earlier answer makes unnecessary is passed over as settled.
+        """
         words = catalog().questions.messages
         self.console.print(Text(words.welcome, style="bold"))
         self.console.print(Text(words.keys, style="dim"))
+        total = len(questions())
         position = 0
         while True:
             steps = plan(self.answers)
@@ -81,7 +92,7 @@ class Interview:
                 position += 1
                 continue
             self.fast_forward = False
-            given = self.ask(question, position + 1, len(steps))
+            given = self.ask(question, number(question), total)
             if given is None:
                 if position == 0:
                     self.console.print(Text(messages().say("intake.first_question"),
@@ -94,16 +105,29 @@ class Interview:
             position += 1
             self._notes(before)
         self.console.print()
-        self.console.print(Text(words.done, style="bold"))
+        self.console.print(Text(self._done(), style="bold"))
         return build_document(self.answers, self.prefill)
+
+    def _done(self) -> str:
+        """What happened, truthfully: every question answered, or a referral that ended them."""
+        tier = referral_tier(self.answers)
+        if tier is None:
+            return catalog().questions.messages.done
+        if tier != top_tier():
+            return messages().say("intake.done_referred")
+        planned = plan(self.answers)
+        skipped = [q for q in questions() if q.group and q not in planned and not (
+            q.group == "pregnancy" and self.answers.get("client.sex") == "male")]
+        count = sum(len(q.items) for q in skipped)
+        return messages().say("intake.done_referred_top", count=count,
+                              s="" if count == 1 else "s")
 
     def _notes(self, before: Mapping[str, Any]) -> None:
         """Say when an answer changed what will be asked: a referral, a pregnancy."""
         words = catalog().questions.messages
         tier = referral_tier(self.answers)
         if tier is not None and tier != referral_tier(before):
-            top = tier == max(TIER_RANK, key=TIER_RANK.__getitem__)
-            message = words.referral_top if top else words.referral
+            message = words.referral_top if tier == top_tier() else words.referral
             self.console.print(Padding(Text(message, style="bold red"), (0, 0, 0, 2)))
         if pregnant(self.answers) and not pregnant(before):
             self.console.print(Padding(Text(words.pregnant, style="yellow"), (0, 0, 0, 2)))
@@ -120,7 +144,8 @@ class Interview:
 
     def default(self, question: Question) -> Any:
         """The value Enter accepts: the answer already given, else the pre-filled one (a field the
-        case file left out: not assessed), else today's date for the date."""
+        case file left out: not assessed), else today's date for the date, else the question's own
+        default (an initial visit)."""
         if question.group:
             source = self.answers if answered(question, self.answers) else self.prefill
             if all(key in source for key in question.keys):
@@ -133,16 +158,15 @@ class Interview:
             return dt.date.today().isoformat()
         if self.prefill and not question.required:
             return None  # left out of the case file it was pre-filled from: not assessed
+        if question.default is not None:
+            return question.default
         return MISSING
 
     def ask(self, question: Question, number: int, total: int) -> dict[str, Any] | None:
-        """One question until a valid answer (returned as draft keys) or ``back`` (None)."""
+        """One question until a valid answer (returned as draft keys) or ``back`` (None). A red
+        flag answered yes counts only once confirmed; anything else asks its group again."""
         self._header(question)
-        self.console.print()
-        if question.group:
-            self._show_group(question, number, total)
-        else:
-            self._show_field(question, number, total)
+        self._show(question, number, total)
         while True:
             text = self.read("> ").strip()
             outcome = self._interpret(question, text)
@@ -150,16 +174,54 @@ class Interview:
                 for line in outcome:
                     self.console.print(Padding(Text(f"✗ {line}", style="red"), (0, 0, 0, 2)))
                 continue
+            if outcome is not None and question.group and not self._confirmed(question, text):
+                self.console.print(Padding(Text(messages().say("intake.confirm_refused"),
+                                                style="yellow"), (0, 0, 0, 2)))
+                self._show(question, number, total)
+                continue
+            if outcome == {} and question.helper and text.lower() == ITEMS:
+                self._show(question, number, total)  # back or skip from the items: ask the total
+                continue
             return outcome
 
+    def _show(self, question: Question, number: int, total: int) -> None:
+        self.console.print()
+        default = self.default(question)
+        if question.group:
+            shown_default = None if default is MISSING else str(default)
+            for part in shown_help.group_table(question, number, total, shown_default):
+                self.console.print(part)
+            return
+        instrument = self._instrument(question)
+        spec = catalog().instrument(instrument) if instrument else None
+        label = question.prompt or (spec.label if spec else question.key)
+        self.console.print(shown_help.field_line(
+            question, number, total, label, self._allowed(question),
+            None if default is MISSING else show(default)))
+
+    def _confirmed(self, question: Question, text: str) -> bool:
+        """True when no question was answered yes, or the practitioner typed yes to confirm."""
+        states = parse_items(question, text or str(self.default(question)))
+        if isinstance(states, str) or YES not in states:
+            return True
+        for line in shown_help.confirmation(question.items, states):
+            self.console.print(Padding(line, (0, 0, 0, 2)))
+        return self.read(messages().say("intake.confirm_prompt")).strip().lower() == YES
+
     def _interpret(self, question: Question, text: str) -> dict[str, Any] | None | list[str]:
-        """The answer as draft keys, None for back, or the lines to show before asking again."""
+        """The answer as draft keys, None for back, or the lines to show before asking again
+        (``{}`` after items that were not all scored)."""
         lowered = text.lower()
         if lowered == BACK:
             return None
         if lowered == HELP:
             self._help(question)
             return []
+        if lowered == ITEMS and question.helper:
+            total = score_items(question, self.read, self.console)
+            if total is None:
+                return {}
+            return check(question, total) or {question.key: total}
         default = self.default(question)
         if not text:
             if default is not MISSING and question.group:
@@ -170,7 +232,7 @@ class Interview:
             elif question.kind == "text" and not question.required:
                 return {question.key: None}
             else:
-                return ["an answer is needed: a value, skip, back or ? (help)"]
+                return [messages().say("intake.needed")]
         if question.group:
             flags = parse_flags(question, text)
             return [flags] if isinstance(flags, str) else dict(flags)
@@ -179,6 +241,8 @@ class Interview:
         except TooLong:
             shown = text if len(text) <= 60 else text[:57] + "..."
             return [f"{question.key} = {shown}: allowed {self._allowed(question)}"]
+        except Unreadable as exc:
+            return [str(exc)]
         problems = check(question, value)
         if problems:
             return [p.replace(" = (missing): required", " = skip: required, cannot be skipped")
@@ -192,83 +256,15 @@ class Interview:
         method = self.answers.get("hips.method")
         return instrument_for(question.key, question.instrument, str(method) if method else None)
 
-    def _show_field(self, question: Question, number: int, total: int) -> None:
-        kb = catalog()
-        instrument = self._instrument(question)
-        spec = kb.instrument(instrument) if instrument else None
-        label = question.prompt or (spec.label if spec else question.key)
-        line = Text(f"[{number}/{total}] ", style="dim")
-        line.append(label, style="bold")
-        if question.side:
-            line.append(f" · {question.side}", style="bold cyan")
-        line.append(f"  ({self._allowed(question)})", style="dim")
-        default = self.default(question)
-        if default is not MISSING:
-            line.append(f"  [{show(default)}]", style="green")
-        self.console.print(line)
-
     def _allowed(self, question: Question) -> str:
-        instrument = self._instrument(question)
-        if question.kind in ("integer", "number") and instrument:
-            return catalog().instrument(instrument).range_text()
-        if question.kind == "enum":
-            return " / ".join(question.choices)
-        if question.kind == "multi":
-            return "any of " + ", ".join(question.choices) + "; several with commas"
-        if question.kind == "date":
-            return "YYYY-MM-DD or today"
-        return "text" if question.required else "text, Enter for none"
-
-    def _show_group(self, question: Question, number: int, total: int) -> None:
-        kb = catalog()
-        line = Text(f"[{number}/{total}] ", style="dim")
-        line.append(kb.red_flags.groups[question.group or ""], style="bold")
-        self.console.print(line)
-        items = Table.grid(padding=(0, 1))
-        items.add_column(justify="right", style="bold")
-        items.add_column(ratio=1)
-        items.add_column()
-        for index, flag in enumerate(question.flags, start=1):
-            spec = kb.red_flags.flags[flag]
-            items.add_row(str(index), spec.question,
-                          Text(spec.tier, style="red" if spec.tier == "emergency" else "yellow"))
-        self.console.print(Padding(items, (0, 0, 0, 1)))
-        prompt = Text(question.prompt or "", style="bold")
-        prompt.append(f"  {question.section.keys}", style="dim")
-        default = self.default(question)
-        if default is not MISSING:
-            prompt.append(f"  [{default}]", style="green")
-        self.console.print(prompt)
+        return shown_help.allowed(question, self._instrument(question))
 
     def _help(self, question: Question) -> None:
-        kb = catalog()
-        say = messages().say
-        lines: list[Text] = []
         if question.group:
-            for index, flag in enumerate(question.flags, start=1):
-                red_flag = kb.red_flags.flags[flag]
-                lines.append(Text(f"{index}  {flag}  [{red_flag.tier}; {red_flag.effect}]",
-                                  style="bold"))
-                if red_flag.tier_note:
-                    lines.append(Text(f"   {red_flag.tier_note}"))
-                if red_flag.combine_with:
-                    lines.append(Text(say("intake.counts_with",
-                                          flags=", ".join(red_flag.combine_with))))
-                lines.append(Text(say("intake.flag_sources", sources=", ".join(red_flag.sources)),
-                                  style="dim"))
-            if question.how:
-                lines.append(Text(question.how, style="dim"))
-        elif (instrument := self._instrument(question)) is None:
-            lines.append(Text(question.how or question.key))
-            lines.append(Text(f"{question.key}: {self._allowed(question)}", style="dim"))
+            lines = shown_help.group_help(question)
         else:
-            spec = kb.instrument(instrument)
-            lines.append(Text(f"{spec.label} ({instrument}): {self._allowed(question)}",
-                              style="bold"))
-            lines.append(Text(say("intake.how", how=spec.how)))
-            lines.append(Text(say("intake.normal", normal=spec.normal, status=spec.status,
-                                  reliability=spec.reliability)))
-            lines.append(Text(say("intake.sources", sources=", ".join(spec.sources)), style="dim"))
+            lines = shown_help.field_help(question, self._instrument(question),
+                                          self._allowed(question))
         for line in lines:
             self.console.print(Padding(line, (0, 0, 0, 2)))
 

@@ -2,40 +2,57 @@
 
 Order and wording come from ``knowledge/data/questions.yaml``; units, ranges, normal bands, how-to
 and sources from the instruments the intake model names; red-flag questions from
-``red_flags.yaml``. Every answer is checked by the intake model itself, so a bad answer is refused
-with the same reason a case file would get. Skip logic only decides what to *ask*: red flags are
-screened first and a referral ends the questions; the engine still makes every decision. Nothing
-here talks to a terminal or a database: that is ``tripod/intake/questionnaire.py``.
+``red_flags.yaml``, grouped and each asked once by ``tripod/intake/flags.py``. Every answer is
+checked by the intake model itself, so a bad answer is refused with the same reason a case file
+would get. Skip logic only decides what to *ask*: red flags are screened after the history and a
+referral ends the questions; the engine still makes every decision. A question is numbered by its
+place among every question (``number``), so the count never changes mid-intake: a question that an
+earlier answer makes unnecessary counts as settled. Nothing here talks to a terminal or a database:
+that is ``tripod/intake/questionnaire.py``.
 """
 
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from engine.errors import problems_from_validation, show_value
-from engine.forms import number_from_text
-from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values
+from engine.intake import FORMAT, SIDES, Case, instrument_of, literal_values, sub_model
 from engine.paths import models_on, nested
+from engine.visit import FOLLOW_UP
 from knowledge.catalog import catalog
-from knowledge.clinical import TIER_RANK
-from knowledge.wording import QuestionSection
-from reports.shown import shown
+from knowledge.wording import QuestionField, QuestionSection
 from storage.casefile import case_to_document, parse_case
+from tripod.intake.answers import ENTRY, SCORE, TooLong, Unreadable, check, parse, show
+from tripod.intake.flags import (
+    RED_FLAGS,
+    SKIP,
+    FlagItem,
+    group_flags,
+    group_items,
+    parse_flags,
+    pregnant,
+    referral_tier,
+    show_flags,
+    top_tier,
+)
 
-Kind = Literal["integer", "number", "enum", "multi", "text", "date"]
+Kind = Literal["integer", "number", "enum", "multi", "text", "date", "activities"]
 BACK = "back"
-SKIP = "skip"
 HELP = "?"
-RED_FLAGS = "red_flags"
+ITEMS = "items"  # typed at a total that has a helper: score it item by item
+# tripod/intake/flags.py holds the red-flag questions and answers.py how an answer is read and
+# checked; these names are the intake's interface too.
+__all__ = ["BACK", "ENTRY", "HELP", "ITEMS", "MISSING", "RED_FLAGS", "SCORE", "SKIP", "Question",
+           "TooLong",
+           "Unreadable", "answered", "build_document", "check", "finish", "number", "parse",
+           "parse_flags", "plan", "prefill_from", "pregnant", "progress", "question_paths",
+           "questions", "referral_tier", "settled", "show", "show_flags"]
 
 
 class _Missing:
@@ -63,6 +80,11 @@ class Question:
     needs: tuple[str, ...] = ()
     group: str | None = None
     flags: tuple[str, ...] = ()
+    # Asked only when another answer is one of these values (GROC on a follow-up).
+    when: tuple[str, tuple[str, ...]] | None = None
+    default: str | None = None  # what Enter records when nothing was answered before
+    helper: str | None = None  # a total that can be scored item by item (questions.yaml helpers)
+    items: tuple[FlagItem, ...] = ()  # a red-flag group's numbered questions
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -102,7 +124,13 @@ def _needs(path: str) -> tuple[str, ...]:
     )
 
 
-def _question(section: QuestionSection, spec: Any, side: str | None) -> Question:
+def _condition(spec: Any, side: str | None) -> tuple[str, tuple[str, ...]] | None:
+    if spec is None:
+        return None
+    return (spec.path.format(side=side) if side else spec.path, tuple(spec.values))
+
+
+def _question(section: QuestionSection, spec: QuestionField, side: str | None) -> Question:
     path = spec.path.format(side=side) if side else spec.path
     models, name = _field(path)
     info = models[-1].model_fields[name]
@@ -113,6 +141,11 @@ def _question(section: QuestionSection, spec: Any, side: str | None) -> Question
         kind = "date"
     elif choices:
         kind = "multi" if _is_list(info.annotation) else "enum"
+    elif _is_list(info.annotation) and (item := sub_model(info.annotation)) is not None:
+        kind = "activities"
+        # Its help is the instrument that scores each entry (the PSFS's, for an activity).
+        instrument = next((found for name in item.model_fields
+                           if (found := instrument_of(item, name)) is not None), None)
     elif instrument is not None:
         kind = "integer" if catalog().instrument(instrument).kind == "integer" else "number"
     else:
@@ -121,13 +154,33 @@ def _question(section: QuestionSection, spec: Any, side: str | None) -> Question
     # A field is required when every step of its path is: client.age is, hips.method is not (no
     # hips, no method).
     required = all(m.model_fields[p].is_required() for m, p in zip(models, parts, strict=True))
-    unless = None
-    if spec.unless is not None:
-        other = spec.unless.path.format(side=side) if side else spec.unless.path
-        unless = (other, tuple(spec.unless.values))
     return Question(key=path, section=section, kind=kind, choices=choices, side=side,
                     prompt=spec.prompt, how=spec.how, instrument=instrument, required=required,
-                    unless=unless, needs=_needs(path))
+                    unless=_condition(spec.unless, side), needs=_needs(path),
+                    when=_condition(spec.when, side), default=spec.default, helper=spec.helper)
+
+
+def _section_questions(section: QuestionSection) -> list[Question]:
+    """A section's questions: each sided field left then right, or with ``by_side`` every sided
+    field of a run for the left side, then for the right (hip IR, then ER of the same hip)."""
+    out: list[Question] = []
+    run: list[QuestionField] = []
+
+    def flush() -> None:
+        for side in SIDES:
+            out.extend(_question(section, spec, side) for spec in run)
+        run.clear()
+
+    for spec in section.fields:
+        if "{side}" not in spec.path:
+            flush()
+            out.append(_question(section, spec, None))
+        elif section.by_side:
+            run.append(spec)
+        else:
+            out.extend(_question(section, spec, side) for side in SIDES)
+    flush()
+    return out
 
 
 @cache
@@ -138,15 +191,21 @@ def questions() -> tuple[Question, ...]:
     for section in kb.questions.sections:
         if section.id == RED_FLAGS:
             for group in kb.red_flags.groups:
-                flags = tuple(f for f, spec in kb.red_flags.flags.items() if spec.group == group)
+                items = group_items(group)
+                if not items:
+                    continue
                 out.append(Question(key=f"{RED_FLAGS}:{group}", section=section, kind="enum",
-                                    group=group, flags=flags, prompt=section.prompt,
-                                    how=section.how))
+                                    group=group, flags=group_flags(items), prompt=section.prompt,
+                                    how=section.how, items=items))
             continue
-        for spec in section.fields:
-            for side in SIDES if "{side}" in spec.path else (None,):
-                out.append(_question(section, spec, side))
+        out.extend(_section_questions(section))
     return tuple(out)
+
+
+def number(question: Question) -> int:
+    """The question's place among every question (1 to ``len(questions())``): the same whatever
+    was answered, so the count shown never changes."""
+    return next(i for i, q in enumerate(questions(), start=1) if q.key == question.key)
 
 
 def question_paths() -> set[str]:
@@ -157,26 +216,22 @@ def question_paths() -> set[str]:
 # -- skip logic ----------------------------------------------------------------------------------
 
 
-def referral_tier(answers: Mapping[str, Any]) -> str | None:
-    """The highest tier among red flags answered yes that refer (alone, or combined as the knowledge
-    base says), or None. It only stops the questions; the engine decides the referral itself."""
-    flags = catalog().red_flags.flags
-    tiers = []
-    for flag, spec in flags.items():
-        if answers.get(f"{RED_FLAGS}.{flag}") != "yes":
-            continue
-        combined = any(answers.get(f"{RED_FLAGS}.{o}") == "yes" for o in spec.combine_with)
-        if spec.effect == "refer" or (spec.effect == "combine" and combined):
-            tiers.append(spec.tier)
-    return max(tiers, key=TIER_RANK.__getitem__) if tiers else None
-
-
 def _pelvic_paths() -> set[str]:
     return {p for w in catalog().observations if w.pelvic for p in w.paths()}
 
 
-def pregnant(answers: Mapping[str, Any]) -> bool:
-    return answers.get(f"{RED_FLAGS}.preg_current") == "yes"
+def _settles(question: Question, answers: Mapping[str, Any]) -> bool:
+    """Whether an earlier answer already settles what this question could change (``unless``; for
+    a sided one, on both sides, so that an alternative measure is not taken on one side only)."""
+    if question.unless is None:
+        return False
+    path, values = question.unless
+    if answers.get(path) not in values:
+        return False
+    if question.side is None:
+        return True
+    other = path.replace(f".{question.side}.", ".left." if question.side == "right" else ".right.")
+    return answers.get(other) in values
 
 
 def plan(answers: Mapping[str, Any]) -> list[Question]:
@@ -184,25 +239,29 @@ def plan(answers: Mapping[str, Any]) -> list[Question]:
 
     A referral ends the questions after the red flags (at once for the top tier, which nothing can
     raise); pregnancy items are not asked of a male client; pelvic items are not asked during
-    pregnancy; a question whose ``unless`` answer holds, or whose section's required field
-    (hips.method) was skipped, is not asked.
+    pregnancy; GROC only on a follow-up; a question whose ``unless`` answer holds (on both sides),
+    or whose section's required field (hips.method) was skipped, is not asked.
     """
-    top_tier = max(TIER_RANK, key=TIER_RANK.__getitem__)
+    top = top_tier()
+    examination = _examination()
     pelvic = _pelvic_paths()
+    tier = referral_tier(answers)
     out: list[Question] = []
     for question in questions():
         if question.group is not None:
             if question.group == "pregnancy" and answers.get("client.sex") == "male":
                 continue
-            if referral_tier(answers) == top_tier and not all(k in answers for k in question.keys):
+            if tier == top and not answered(question, answers):
                 continue
             out.append(question)
             continue
-        if question.section.id != "client" and referral_tier(answers) is not None:
+        if question.section.id in examination and tier is not None:
             break
         if question.key in pelvic and pregnant(answers):
             continue
-        if question.unless and answers.get(question.unless[0]) in question.unless[1]:
+        if _settles(question, answers):
+            continue
+        if question.when and answers.get(question.when[0]) not in question.when[1]:
             continue
         if any(answers.get(need, MISSING) is None for need in question.needs):
             continue
@@ -210,117 +269,28 @@ def plan(answers: Mapping[str, Any]) -> list[Question]:
     return out
 
 
+@cache
+def _examination() -> frozenset[str]:
+    """The sections after the red flags: a referral ends the questions before them."""
+    ids = [s.id for s in catalog().questions.sections]
+    return frozenset(ids[ids.index(RED_FLAGS) + 1:])
+
+
 def answered(question: Question, answers: Mapping[str, Any]) -> bool:
     return all(key in answers for key in question.keys)
 
 
+def settled(answers: Mapping[str, Any]) -> int:
+    """How many questions are behind the intake: those before the first planned question still
+    unanswered, whether answered or made unnecessary by an earlier answer."""
+    pending = next((q for q in plan(answers) if not answered(q, answers)), None)
+    return len(questions()) if pending is None else number(pending) - 1
+
+
 def progress(answers: Mapping[str, Any]) -> tuple[int, int]:
-    """How many of the planned questions are answered, and how many there are now."""
-    steps = plan(answers)
-    return sum(answered(q, answers) for q in steps), len(steps)
-
-
-# -- answers: parse, check, show -----------------------------------------------------------------
-
-
-def _choose(token: str, choices: tuple[str, ...]) -> str:
-    """A choice by its name or an unambiguous start of it (``l`` for lost); else the token as typed,
-    which the intake model then refuses naming the choices."""
-    lowered = token.lower()
-    if lowered in choices:
-        return lowered
-    starting = [c for c in choices if c.startswith(lowered)]
-    return starting[0] if len(starting) == 1 else token
-
-
-class TooLong(ValueError):
-    """A whole number with more digits than Python turns into a number (or a float holds)."""
-
-
-def parse(question: Question, text: str) -> Any:
-    """The typed value of a non-empty answer, as a case file would hold it (not yet checked).
-
-    Raises TooLong for a whole number Python cannot hold: beyond any range a question has.
-    """
-    text = text.strip()
-    if question.kind in ("integer", "number"):
-        # Plain decimal only: int() and float() would take 2_2 as 22 and ３０ as 30.
-        try:
-            return number_from_text(text)
-        except ValueError as exc:  # over 4300 digits
-            raise TooLong(text) from exc
-    if question.kind == "enum":
-        return _choose(text, question.choices)
-    if question.kind == "multi":
-        return [_choose(token, question.choices) for token in re.split(r"[\s,]+", text) if token]
-    if question.kind == "date" and text.lower() == "today":
-        return dt.date.today().isoformat()
-    return text
-
-
-def check(question: Question, value: Any) -> list[str]:
-    """What is wrong with ``value`` for this question, worded exactly as for a case file.
-
-    The answer is validated inside a case document by the intake model; only the problems at this
-    field are kept (the rest of the document is not written yet). ``None`` means skipped.
-    """
-    document = nested({question.key: value})
-    if value is None:  # skipped: the field is left out, its section stays (client.age, not client)
-        *parents, leaf = question.key.split(".")
-        node = document
-        for part in parents:
-            node = node[part]
-        del node[leaf]
-    document["format"] = FORMAT
-    key = question.key
-    try:
-        Case.model_validate(document)
-    except ValidationError as exc:
-        problems = problems_from_validation("answer", exc, Case, document)
-        return [f"{p.field} = {p.value}: {p.allowed}" for p in problems
-                if p.field == key or p.field.startswith((f"{key}[", f"{key}."))]
-    except Exception as exc:  # noqa: BLE001 - bad input must not rely on the exceptions foreseen
-        # Named by its type alone: its text could quote the answer. The question is asked again.
-        return [(f"{key} = {type(exc).__name__}: Tripod failed checking this answer; allowed "
-                 "another answer, or skip (please report it)")]
-    return []
-
-
-def parse_flags(question: Question, text: str) -> dict[str, str] | str:
-    """A red-flag group's answer as ``{draft key: yes|no|unknown}``, or what was wrong with it."""
-    count = len(question.flags)
-    tokens = [t for t in re.split(r"[\s,]+", text.strip().lower()) if t]
-    keys = question.keys
-    if tokens in (["n"], ["no"], ["none"]):
-        return dict.fromkeys(keys, "no")
-    if tokens in (["u"], ["unknown"], [SKIP]):
-        return dict.fromkeys(keys, "unknown")
-    answers = dict.fromkeys(keys, "no")
-    for token in tokens:
-        # ASCII digits only (\d would take a full-width 1 for item 1); more are never an item.
-        match = re.fullmatch(r"(u?)([0-9]{1,9})", token)
-        if match is None or not 1 <= int(match[2]) <= count:
-            return (f"{question.key} = {show_value(text.strip())}: allowed n (none), u (all "
-                    f"unknown), or numbers 1 to {count} for yes, with u before a number for "
-                    f"unknown (e.g. 1 u{count})")
-        answers[keys[int(match[2]) - 1]] = "unknown" if match[1] else "yes"
-    return answers
-
-
-def show(value: Any) -> str:
-    """An answer as a person would type it back."""
-    return shown(value, unknown=SKIP)
-
-
-def show_flags(question: Question, values: Mapping[str, Any]) -> str:
-    """A red-flag group's answers as the tokens that would give them (``n``, ``1 u3``, ``u``)."""
-    states = [values.get(key) for key in question.keys]
-    if all(s == "no" for s in states):
-        return "n"
-    if all(s == "unknown" for s in states):
-        return "u"
-    return " ".join(("u" if s == "unknown" else "") + str(i)
-                    for i, s in enumerate(states, start=1) if s in ("yes", "unknown"))
+    """How many questions are settled (answered, or not needed given the answers) and how many
+    there are: the total is the same from the first question to the last."""
+    return settled(answers), len(questions())
 
 
 # -- building the case ---------------------------------------------------------------------------
@@ -351,6 +321,8 @@ def build_document(answers: Mapping[str, Any], prefill: Mapping[str, Any]) -> di
     for path in [p for p in flat if p not in asked_anywhere]:
         if any(need not in flat for need in _needs(path)):
             del flat[path]
+        elif path.startswith("since_last_visit.") and flat.get("visit") != FOLLOW_UP:
+            del flat[path]  # what only a follow-up has, carried from a follow-up's case file
     document = nested(flat)
     document["format"] = FORMAT
     return document
