@@ -227,7 +227,8 @@ def history_text(found: History) -> str:
     number = {visit.assessment_id: visit for visit in found.visits}
     for visit in found.visits:
         lines.append(_say("visit", id=visit.assessment_id, date=visit.assessed_on,
-                          visit=visit.visit, version=visit.version))
+                          visit=visit.visit, version=visit.version,
+                          corrected=_say("corrected") if visit.version > 1 else ""))
         status = texts.statuses[visit.status].title
         rc = visit.root_cause
         lines.append(_say("root", status=status) if rc is None else _say(
