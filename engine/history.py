@@ -158,7 +158,7 @@ def _seen(visit: Visit) -> VisitSeen:
 def _findings(first: Visit, then: Visit) -> tuple[list[str], list[str], list[str]]:
     """Findings resolved (absent, their observations measured again), new, and not re-assessed."""
     before = {finding_key(f.id, f.side): f for f in first.assessment.findings}
-    after = {finding_key(f.id, f.side) for f in then.assessment.findings}
+    after = [finding_key(f.id, f.side) for f in then.assessment.findings]
     resolved: list[str] = []
     unseen: list[str] = []
     for key, finding in before.items():
