@@ -173,8 +173,8 @@ def test_a_visit_with_a_single_screening_has_no_change(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "line"), [
-    (["history", "TR-9999"], "history: CLIENT = 'TR-9999': no such client in database {db}; "
-                             "allowed an id that tripod clients lists\n"),
+    (["history", "TR-9999"], ("history: CLIENT = 'TR-9999': no such client in database {db}; "
+                              "allowed an id that tripod clients lists\n")),
     (["history", "TR-0021", "--format", "xml"], "history: --format = 'xml': allowed text or json\n"),
     (["clients", "--format", "yaml"], "clients: --format = 'yaml': allowed text or json\n"),
 ])
