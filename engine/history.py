@@ -188,7 +188,7 @@ def _conclusion_steps(assessment: Assessment) -> list[TraceStep]:
 
 def _because(first: Visit, then: Visit) -> list[str]:
     """The observations and rules that changed the conclusion: the observations read by either
-    visit's conclusion steps that changed, then the steps that stopped and started."""
+    visit's conclusion steps that changed, then those steps that stopped and started."""
     old, new = _conclusion_steps(first.assessment), _conclusion_steps(then.assessment)
     out = []
     paths = dict.fromkeys(used for step in (*old, *new) for used in step.used if ":" not in used)
@@ -197,8 +197,11 @@ def _because(first: Visit, then: Visit) -> list[str]:
         if before != after:
             out.append(_say("because_observation", path=path, before=_shown(before),
                             after=_shown(after)))
-    old_keys = {(s.rule, s.concluded) for s in old}
-    new_keys = {(s.rule, s.concluded) for s in new}
+    # A step behind either conclusion counts as stopped or started only when the other visit's
+    # whole trace lacks it (a finding found at both visits but used only by the new root cause is
+    # no change).
+    old_keys = {(s.rule, s.concluded) for s in first.assessment.trace}
+    new_keys = {(s.rule, s.concluded) for s in then.assessment.trace}
     out.extend(_say("because_rule_stopped", rule=rule, concluded=concluded)
                for rule, concluded in dict.fromkeys((s.rule, s.concluded) for s in old)
                if (rule, concluded) not in new_keys)
