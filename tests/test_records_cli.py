@@ -93,7 +93,8 @@ def test_history_shows_each_visit_oldest_first_with_each_change_judged(db: Path,
     assert "    ROOT-01 no longer concludes root_cause:ascending_foot_chain:left\n" in out
     # No since_last_visit: whether the constraints were followed is unknown.
     assert "  hypothesis: Untested." in out
-    assert "    HYP-02 (claims C20, C1; sources -), from:\n      since_last_visit.adherence:unknown\n" in out
+    assert ("    HYP-02 (claims C20, C1; sources -), from:\n      constraints followed: unknown  "
+            "[since_last_visit.adherence:unknown]\n") in out
 
 
 def test_history_takes_a_corrected_screening_as_one_visit_at_its_latest_version(

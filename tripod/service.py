@@ -301,8 +301,29 @@ def _change_lines(change: Change, days: int) -> list[str]:
     for step in change.hypothesis_trace:
         lines.append(_say("hypothesis_step", rule=step.rule, claims=", ".join(step.claims),
                           sources=", ".join(step.sources) or "-"))
-        lines.extend(_say("hypothesis_fact", fact=fact) for fact in step.used)
+        lines.extend(_say("hypothesis_fact", fact=_reason(fact)) for fact in step.used)
     return lines
+
+
+def _reason(fact: str) -> str:
+    """A fact behind the verdict (as its trace names it, ``engine/verdict_facts.py``) in words,
+    followed by its name."""
+    from knowledge.catalog import catalog
+
+    kind, _, rest = fact.partition(":")
+    if kind == "since_last_visit.adherence":
+        said = _say("reason_adherence", level=rest)
+    elif kind == "elapsed_days":
+        said = _say("reason_elapsed", days=rest, needed=catalog().follow_up.verdict.min_days)
+    elif kind == "first_visit":
+        said = _say("reason_first_visit")
+    elif kind == "outcome":
+        measure, judgement = rest.split(":")
+        said = _say("reason_outcome", measure=measure, judgement=_say(f"judged_{judgement}"))
+    else:  # finding:<id>[:<side>]:<state>
+        finding, state = rest.rsplit(":", 1)
+        said = _say(f"reason_finding_{state}", finding=finding)
+    return _say("reason", said=said, fact=fact)
 
 
 def _value(value: object) -> str:
