@@ -147,9 +147,10 @@ def rule(*conditions: Any, salience: int = 0, finding: str | None = None, block:
     """experta's ``@Rule(*conditions, salience=...)``, registering the rule's metadata under the id
     its method's name gives. ``finding``, ``block``, ``root`` and ``constraint`` name what it
     concludes, ``refers`` that it refers out, ``verdict`` the verdict on a hypothesis it reaches
-    over two visits (``knowledge/rules/verdict.py``, run in its own engine); a root cause's or a constraint's claims and sources are
-    read from root_causes.yaml or constraints.yaml, and an examination flag's sources (``exam_flag``,
-    the hip flag the rule reads the examination for) from red_flags.yaml, so the rule writes none."""
+    over two visits (``knowledge/rules/verdict.py``, run in an engine of its own); a root cause's or
+    a constraint's claims and sources are read from root_causes.yaml or constraints.yaml, and an
+    examination flag's sources (``exam_flag``, the hip flag the rule reads the examination for) from
+    red_flags.yaml, so the rule writes none."""
 
     def decorate(method: Callable[..., None]) -> Any:
         kb = catalog()
