@@ -167,6 +167,8 @@ def judged_observations(before: Mapping[str, Any],
             continue
         if not (_numeric(was) and _numeric(now)) and was == now:
             continue  # an enumerated observation is listed when it changed
+        # A stored number of a decimal field reads back as 22.0: written as the case file has it.
+        was, now = (plain(v) if _numeric(v) else v for v in (was, now))  # type: ignore[arg-type]
         out.append(_observation(path, was, now, methods))
     return tuple(out)
 
