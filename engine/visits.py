@@ -1,6 +1,5 @@
-"""Two visits of one client compared: which observations changed between their case documents.
-
-``tripod history`` shows it under each stored assessment. Who and when (the client's id and name,
+"""Two visits of one client compared: which observations changed between their case documents
+(``engine/judged.py`` judges each change for ``tripod history``). Who and when (the client's id and name,
 the date, the practitioner, the notes) is not an observation: a change there is not a change in the
 client.
 """
@@ -17,7 +16,8 @@ from engine.visit import VISIT_SECTIONS
 NOT_OBSERVED = ("format", "client.id", "client.name", "assessed_on", "practitioner", "notes")
 
 
-def _observed(path: str) -> bool:
+def observed(path: str) -> bool:
+    """Whether the case-file field at ``path`` is an observation of the client."""
     # The visit sections (what the client says, outcome measures) are not observations either.
     return path not in NOT_OBSERVED and path.split(".", 1)[0] not in VISIT_SECTIONS
 
@@ -25,5 +25,5 @@ def _observed(path: str) -> bool:
 def case_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
     """Observations that differ between two case documents: (path, old, new); None: not assessed."""
     before, after = flattened(old), flattened(new)
-    paths = [p for p in dict.fromkeys([*before, *after]) if _observed(p)]
+    paths = [p for p in dict.fromkeys([*before, *after]) if observed(p)]
     return [(p, before.get(p), after.get(p)) for p in paths if before.get(p) != after.get(p)]

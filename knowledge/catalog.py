@@ -31,6 +31,7 @@ from knowledge.clinical import (
     _num,
     _Strict,
 )
+from knowledge.follow_up import FollowUp
 from knowledge.links import _broken_links
 from knowledge.wording import Messages, Questions, ReportTexts, Texts
 
@@ -47,6 +48,7 @@ class Catalog(_Strict):
     observations: tuple[WatchedObservation, ...]
     questions: Questions
     report_texts: ReportTexts
+    follow_up: FollowUp
     version: str = Field(description="Hash of the knowledge files, stored with every assessment")
 
     def threshold(self, key: str) -> Threshold:
@@ -69,6 +71,7 @@ _FILES = (
     "observations",
     "questions",
     "report_texts",
+    "follow_up",
 )
 
 

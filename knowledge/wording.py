@@ -264,6 +264,7 @@ class Messages(_Strict):
 
     cli: dict[str, str]
     intake: dict[str, str]
+    history: dict[str, str] = {}  # noqa: RUF012
 
     def say(self, key: str, **values: Any) -> str:
         """The sentence ``key`` (``cli.version``, ``intake.paused``...) with ``values`` filled in."""

@@ -86,6 +86,9 @@ def inbox(tmp_path: Path, classic_doc: dict[str, Any]) -> Path:
 
 
 BROKEN = ("bad_hip.yaml", "empty.yaml", "not_json.json")
+# Every case file under examples/, its subfolders too (the follow-up examples): what a batch over it
+# reads.
+ALL = len(list(EXAMPLES.rglob("*.yaml")))
 
 
 class TestOutputs:
@@ -206,7 +209,7 @@ class TestOutputs:
         first = batch(str(inbox), "--out", str(inbox / "results"), "--jobs", "1")
         again = batch(str(inbox), "--out", str(inbox / "results"), "--jobs", "1", "--resume")
         assert first.exit_code == again.exit_code == 0, again.output
-        assert "7 of 7 case files: 0 assessed, 7 already done, 0 failed" in again.stdout
+        assert f"{ALL} of {ALL} case files: 0 assessed, {ALL} already done, 0 failed" in again.stdout
 
 
 class TestOneFileFails:
@@ -234,7 +237,7 @@ class TestOneFileFails:
         out = tmp_path / "out"
         result = batch(str(EXAMPLES), "--out", str(out), "--jobs", jobs)
         assert result.exit_code == 3, result.output  # a fault in Tripod, not only a bad file
-        assert "7 of 7 case files: 6 assessed, 0 already done, 1 failed" in result.stdout
+        assert f"{ALL} of {ALL} case files: {ALL - 1} assessed, 0 already done, 1 failed" in result.stdout
         assert (out / "errors.txt").read_text() == (
             f"{classic}: (file) = RuntimeError: Tripod failed reading this file; allowed a file "
             "it can read (please report it)\n")
@@ -249,7 +252,7 @@ class TestOneFileFails:
         foreign.write_text("[]")
         result = batch(str(EXAMPLES), "--out", str(out), "--jobs", jobs, "--resume")
         assert result.exit_code == 1, result.output
-        assert "7 of 7 case files: 0 assessed, 6 already done, 1 failed" in result.stdout
+        assert f"{ALL} of {ALL} case files: 0 assessed, {ALL - 1} already done, 1 failed" in result.stdout
         assert (out / "errors.txt").read_text() == (
             f"{foreign}: (file) = (not a tripod-assessment/1 document): allowed a finished "
             "assessment; --force replaces it\n")
@@ -273,7 +276,7 @@ class TestOneFileFails:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, previous)
         assert result.exit_code == 1, result.output
-        assert "7 of 7 case files: 0 assessed, 6 already done, 1 failed" in result.stdout
+        assert f"{ALL} of {ALL} case files: 0 assessed, {ALL - 1} already done, 1 failed" in result.stdout
         assert (out / "errors.txt").read_text() == (
             f"{fifo}: (file) = '{fifo}': is a FIFO (named pipe); allowed a regular file\n")
 
@@ -461,12 +464,12 @@ class TestResume:
         done = {p: p.stat().st_mtime_ns for p in out.glob("TR-*.json")}
         result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "2", "--resume")
         assert result.exit_code == 0, result.output
-        assert "7 of 7 case files: 2 assessed, 5 already done, 0 failed" in result.stdout
+        assert f"{ALL} of {ALL} case files: 2 assessed, {ALL - 2} already done, 0 failed" in result.stdout
         assert {p: p.stat().st_mtime_ns for p in done} == done
         assert all(p.exists() for p in undone)
         rows = json.loads((out / "summary.json").read_text())
-        assert [r["output"] for r in rows] == [output_of(p) for p in example_paths()]
-        assert len((out / "summary.csv").read_text().splitlines()) == 1 + len(example_paths())
+        assert [r["output"] for r in rows] == [output_of(Path(p)) for p in find_case_files([EXAMPLES])]
+        assert len((out / "summary.csv").read_text().splitlines()) == 1 + ALL
 
     @pytest.mark.slow
     def test_ctrl_c_stops_cleanly_and_resume_does_the_rest(self, tmp_path: Path,
@@ -528,8 +531,8 @@ class TestProgress:
         assert child.exitstatus == 0, child.before
         screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before)
         assert "\x1b[" in child.before  # drawn with terminal codes, unlike the plain lines
-        assert re.search(r"batch .* 7/7 \d+\.\d cases/s 0 failed \d:\d\d:\d\d ETA", screen), screen
-        assert "7 of 7 case files: 7 assessed" in screen
+        assert re.search(rf"batch .* {ALL}/{ALL} \d+\.\d cases/s 0 failed \d:\d\d:\d\d ETA", screen), screen
+        assert f"{ALL} of {ALL} case files: {ALL} assessed" in screen
 
     def test_plain_progress_prints_one_line_per_tenth_of_a_large_batch(self, tmp_path: Path,
                                                                        classic_doc: dict[str, Any]
@@ -550,16 +553,16 @@ class TestStore:
         out, db = tmp_path / "out", tmp_path / "records.db"
         result = batch(str(EXAMPLES), "--out", str(out), "--jobs", "2", "--store", "--db", str(db))
         assert result.exit_code == 0, result.output
-        assert f"; 7 new in the record store database {db}" in result.stdout
+        assert f"; {ALL} new in the record store database {db}" in result.stdout
         (out / "TR-0007_2026-11-20.json").unlink()
         again = batch(str(EXAMPLES), "--out", str(out), "--jobs", "1", "--resume", "--store",
                       "--db", str(db))
         assert again.exit_code == 0, again.output
-        assert "1 assessed, 6 already done, 0 failed" in again.stdout
+        assert f"1 assessed, {ALL - 1} already done, 0 failed" in again.stdout
         assert f"; 0 new in the record store database {db}" in again.stdout
         with open_store(db) as records:
             assert [c.id for c in records.clients()] == sorted(
-                load_case(p).client.id for p in example_paths())
+                {load_case(p).client.id for p in EXAMPLES.rglob("*.yaml")})
             (stored,) = records.history("TR-0007")
         written = json.loads((out / "TR-0007_2026-11-20.json").read_text())
         assert comparable(json.loads(stored.assessment_json)) == comparable(written)

@@ -79,39 +79,35 @@ def test_clients_on_an_empty_store_says_so(db: Path) -> None:
     assert ok("clients").stdout == f"no clients yet in database {db}\n"
 
 
-def test_history_shows_each_assessment_oldest_first_with_what_moved(db: Path,
+def test_history_shows_each_visit_oldest_first_with_each_change_judged(db: Path,
                                                                      follow_up: Path) -> None:
     ok("assess", str(follow_up), "--store")
     ok("assess", str(CLASSIC), "--store")
     out = ok("history", "TR-0007").stdout
-    assert out.index("[2] 2026-11-20") < out.index("[1] 2026-11-22")
+    assert out.index("[2] 2026-11-20  initial") < out.index("[1] 2026-11-22  initial")
     assert "Screening complete; root cause: Ascending foot chain (left), confidence moderate" in out
-    assert "root cause CHANGED since [2]" in out
-    moved = out[out.index("observations changed since [2]:"):].splitlines()[1:]
-    assert [line.strip() for line in moved] == [
-        "feet.left.calcaneal_eversion: absent -> present",
-        "feet.left.talar_internal_rotation: absent -> present",
-        "feet.left.midfoot_yield: absent -> present",
-        "movements.hinge.left.first_met: lost -> kept",
-        "movements.hinge.left.toes_lift: yes -> no",
-        "movements.hinge.left.weight_drift: lateral -> none",
-        "movements.split_squat.left.first_met: lost -> kept",
-        "movements.split_squat.left.toes_lift: yes -> no",
-        "movements.split_squat.left.weight_drift: lateral -> none",
-        "hips.left.ir_deg: 22 -> 36",
-    ]
+    assert "from [2] to [1] (2 days):\n" in out
+    assert "  hips.left.ir_deg: 22 -> 36 (error 5.4, confirmed): beyond measurement error\n" in out
+    assert "  movements.hinge.left.first_met: lost -> kept: changed\n" in out
+    assert "  root cause CHANGED, because:\n" in out
+    assert "    ROOT-01 no longer concludes root_cause:ascending_foot_chain:left\n" in out
+    # No since_last_visit: whether the constraints were followed is unknown.
+    assert "  hypothesis: Untested." in out
+    assert ("    HYP-02 (claims C20, C1; sources -), from:\n      constraints followed: unknown  "
+            "[since_last_visit.adherence:unknown]\n") in out
 
 
-def test_history_marks_a_correction_and_what_it_changed(db: Path, classic_doc: dict[str, Any],
-                                                        write_case: Callable[..., Path]) -> None:
+def test_history_takes_a_corrected_screening_as_one_visit_at_its_latest_version(
+        db: Path, classic_doc: dict[str, Any], write_case: Callable[..., Path]) -> None:
+    """A correction is a new version of one screening, not a visit: nothing about the client
+    changed between them."""
     ok("assess", str(CLASSIC), "--store")
     classic_doc["tibia"]["left"]["rotation_bias"] = "neutral"
     ok("assess", str(write_case(classic_doc, "fixed.yaml")), "--store")
     out = ok("history", "TR-0007").stdout
-    assert "[1] 2026-11-20  version 1, corrected by 2" in out
-    assert "[2] 2026-11-20  version 2, corrects 1" in out
-    assert "root cause unchanged since [1]" in out
-    assert "    tibia.left.rotation_bias: external -> neutral\n" in out
+    assert out.startswith("TR-0007: 1 visit\n\n[2] 2026-11-20  initial  version 2 (corrects an "
+                          "earlier version)\n")
+    assert "from [" not in out
 
 
 def test_show_prints_the_stored_assessment_as_assess_does_then_the_notes(db: Path) -> None:
@@ -268,7 +264,7 @@ def test_records_work_through_the_installed_command(tmp_path: Path) -> None:
     assert stored.returncode == 0, stored.stderr
     listed = subprocess.run([exe, "history", "TR-0007"], check=False, env=env,
                             capture_output=True, text=True, timeout=60)
-    assert listed.stdout.startswith("TR-0007: 1 stored assessment\n\n[1] 2026-11-20  version 1")
+    assert listed.stdout.startswith("TR-0007: 1 visit\n\n[1] 2026-11-20  initial  version 1")
 
 
 def test_a_database_open_to_others_is_made_owner_only_and_said_once(tmp_path: Path) -> None:
@@ -310,7 +306,7 @@ def test_reading_commands_work_on_a_database_on_read_only_media(tmp_path: Path) 
     before = sorted(p.name for p in folder.iterdir())
     expected = {
         ("clients",): "client",
-        ("history", "TR-0007"): "TR-0007: 1 stored assessment",
+        ("history", "TR-0007"): "TR-0007: 1 visit",
         ("show", "1"): "assessment 1: TR-0007",
         ("export", "1", "--out", str(tmp_path / "case.yaml")): f"{tmp_path / 'case.yaml'}: case of",
     }

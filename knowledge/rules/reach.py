@@ -21,7 +21,8 @@ from functools import cache
 from engine.facts import SECTION_FACTS, ExamFact
 from knowledge.catalog import catalog
 
-# Every rule module, so that the registry is whole whoever asks first.
+# Every rule module, so that the registry is whole whoever asks first (the verdict rules run in an
+# engine of their own, engine/verdict.py, and read no observation).
 from knowledge.rules import (  # noqa: F401
     constraints,
     foot,
@@ -33,6 +34,7 @@ from knowledge.rules import (  # noqa: F401
     root_cause,
     symptoms,
     tibia_femur,
+    verdict,
 )
 from knowledge.rules.registry import REGISTRY, Read, RuleInfo
 

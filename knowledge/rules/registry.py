@@ -68,6 +68,7 @@ class RuleInfo:
     constraint: str | None
     refers: bool
     exam_flag: str | None
+    verdict: str | None
     claims: tuple[str, ...]
     sources: tuple[str, ...]
     thresholds: tuple[str, ...]
@@ -78,7 +79,7 @@ class RuleInfo:
     def concludes(self) -> tuple[str, ...]:
         """What the rule can declare, as trace references without a side (``finding:<id>``...)."""
         kinds = (("finding", self.finding), ("blocked", self.block), ("root_cause", self.root),
-                 ("constraint", self.constraint))
+                 ("constraint", self.constraint), ("verdict", self.verdict))
         out = [ref(kind, value) for kind, value in kinds if value]
         return (*out, "referral") if self.refers else tuple(out)
 
@@ -141,13 +142,15 @@ def _walk(conditions: tuple[Any, ...], negated: bool, reads: list[Read], cuts: l
 
 def rule(*conditions: Any, salience: int = 0, finding: str | None = None, block: str | None = None,
          root: str | None = None, constraint: str | None = None, refers: bool = False,
-         exam_flag: str | None = None, claims: tuple[str, ...] = (),
+         exam_flag: str | None = None, verdict: str | None = None, claims: tuple[str, ...] = (),
          sources: tuple[str, ...] = ()) -> Callable[[Callable[..., None]], Any]:
     """experta's ``@Rule(*conditions, salience=...)``, registering the rule's metadata under the id
     its method's name gives. ``finding``, ``block``, ``root`` and ``constraint`` name what it
-    concludes, ``refers`` that it refers out; a root cause's or a constraint's claims and sources are
-    read from root_causes.yaml or constraints.yaml, and an examination flag's sources (``exam_flag``,
-    the hip flag the rule reads the examination for) from red_flags.yaml, so the rule writes none."""
+    concludes, ``refers`` that it refers out, ``verdict`` the verdict on a hypothesis it reaches
+    over two visits (``knowledge/rules/verdict.py``, run in an engine of its own); a root cause's or
+    a constraint's claims and sources are read from root_causes.yaml or constraints.yaml, and an
+    examination flag's sources (``exam_flag``, the hip flag the rule reads the examination for) from
+    red_flags.yaml, so the rule writes none."""
 
     def decorate(method: Callable[..., None]) -> Any:
         kb = catalog()
@@ -164,7 +167,8 @@ def rule(*conditions: Any, salience: int = 0, finding: str | None = None, block:
         _walk(conditions, False, reads, cuts, negated_cuts)
         info = RuleInfo(id=rule_id(method.__name__), method=method.__name__,
                         module=method.__module__.rsplit(".", 1)[-1], finding=finding, block=block,
-                        root=root, constraint=constraint, refers=refers, exam_flag=exam_flag, claims=tuple(cited_claims),
+                        root=root, constraint=constraint, refers=refers, exam_flag=exam_flag,
+                        verdict=verdict, claims=tuple(cited_claims),
                         sources=tuple(cited_sources), thresholds=tuple(cuts),
                         negated_thresholds=tuple(negated_cuts), reads=tuple(reads))
         if info.id in REGISTRY:

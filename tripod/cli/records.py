@@ -4,8 +4,9 @@ They open it read-only, so they work on read-only media; stored text is shown th
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,40 +17,49 @@ if TYPE_CHECKING:  # for hints only: importing the store at run time would load 
     from storage.store import Store
 
 
-def _root_text(stored: StoredAssessment) -> str:
-    """A stored assessment's status and root cause in words (the knowledge texts' titles)."""
-    from knowledge.catalog import catalog
-
-    texts = catalog().texts
-    assessment = stored.assessment()
-    status = texts.statuses[assessment.status].title
-    rc = assessment.root_cause
-    if rc is None:
-        return status
-    sides = f" ({', '.join(rc.sides)})" if rc.sides else ""
-    title = texts.root_causes[rc.id].title
-    return say("cli.root_cause", status=status, title=title, sides=sides, confidence=rc.confidence)
+FORMATS = ("text", "json")
 
 
-def _root_key(stored: StoredAssessment) -> tuple[str | None, tuple[str, ...]]:
-    rc = stored.assessment().root_cause
-    return (rc.id, tuple(rc.sides)) if rc else (None, ())
+def _format_option(help_text: str) -> Any:
+    # A plain string checked by _format(), not click's choice: a bad value is one problem line
+    # naming the value and the allowed ones (click's would be three lines of usage).
+    return typer.Option("--format", help=help_text, show_default=True,
+                        autocompletion=lambda: list(FORMATS))
 
 
-def clients(db: DbOption = None) -> None:
+def _format(command: str, value: str) -> str:
+    from engine.errors import InputError, Problem, show_value
+
+    if value not in FORMATS:
+        raise InputError([Problem(command, "--format", show_value(value),
+                                  f"allowed {' or '.join(FORMATS)}")])
+    return value
+
+
+def clients(fmt: Annotated[str, _format_option(
+        "text for a person, json for tools (tripod-clients/1).")] = "text",
+            db: DbOption = None) -> None:
     """List the clients in the record store, with their number of screenings and the last date."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+    with reported():
+        _format("clients", fmt)
+        from storage.store import open_store
 
-    from storage.store import open_store
-    from tripod.terminal import for_terminal
+        with open_store(db, read_only=True, say=err) as records:
+            rows = records.clients()
+        if fmt == "json":
+            from tripod.service import clients_document
 
-    with reported(), open_store(db, read_only=True, say=err) as records:
-        rows = records.clients()
+            typer.echo(json.dumps(clients_document(rows), indent=2, ensure_ascii=False))
+            return
         if not rows:
             typer.echo(say("cli.no_clients", where=records.where))
             return
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        from tripod.terminal import for_terminal
+
         table = Table("client", "name", "screenings", "last assessed", box=None, pad_edge=False)
         for row in rows:
             last = row.last_assessed_on.isoformat() if row.last_assessed_on else "-"
@@ -62,51 +72,30 @@ def clients(db: DbOption = None) -> None:
 def history(
     client: Annotated[str, typer.Argument(help="A client id (see tripod clients).",
                                           show_default=False)],
+    fmt: Annotated[str, _format_option(
+        "text for a person, json for tools (tripod-history/1).")] = "text",
     db: DbOption = None,
 ) -> None:
-    """Every assessment of one client, oldest first, with what changed since the one before."""
-    from engine.errors import InputError, Problem, show_value
-    from engine.visits import case_changes
-    from reports.shown import shown
-    from storage.store import open_store
-    from tripod.terminal import for_terminal
+    """Every visit of one client, oldest first, and each change judged: outcomes against their
+    MCID, observations against their measurement error, findings resolved and new, the root cause,
+    and the verdict on the hypothesis."""
+    with reported():
+        _format("history", fmt)
+        from engine.errors import InputError, Problem, show_value
+        from storage.store import open_store
+        from tripod.service import client_history, history_text
+        from tripod.terminal import for_terminal
 
-    with reported(), open_store(db, read_only=True, say=err) as records:
-        rows = records.history(client)
-        if not rows:
-            raise InputError([Problem("history", "CLIENT", show_value(client),
-                                      f"no such client in {records.where}; allowed an id that "
-                                      "tripod clients lists")])
-        typer.echo(say("cli.history_head", client=for_terminal(client), count=len(rows),
-                       s="s" if len(rows) != 1 else ""))
-        previous = None
-        for row in rows:
-            note = ""
-            if row.supersedes is not None:
-                note += say("cli.history_corrects", id=row.supersedes)
-            if row.superseded_by is not None:
-                note += say("cli.history_corrected_by", id=row.superseded_by)
-            typer.echo(say("cli.history_row", id=row.id, date=row.assessed_on, version=row.version,
-                           note=note, knowledge=row.knowledge_version))
-            typer.echo(f"  {_root_text(row)}")
-            if previous is None:
-                previous = row
-                continue
-            if _root_key(row) == _root_key(previous):
-                typer.echo(say("cli.root_unchanged", id=previous.id))
-            else:
-                typer.echo(say("cli.root_changed", id=previous.id))
-            moved = case_changes(previous.case, row.case)
-            if moved:
-                typer.echo(say("cli.observations_changed", id=previous.id))
-                for path, old, new in moved:
-                    before, after = (shown(v, unknown=say("cli.not_assessed"), brackets=True)
-                                     for v in (old, new))
-                    typer.echo(for_terminal(say("cli.observation_changed", path=path, old=before,
-                                                new=after)))
-            else:
-                typer.echo(say("cli.no_observation_changed", id=previous.id))
-            previous = row
+        with open_store(db, read_only=True, say=err) as records:
+            found = client_history(records, client)
+            if found is None:
+                raise InputError([Problem("history", "CLIENT", show_value(client),
+                                          f"no such client in {records.where}; allowed an id "
+                                          "that tripod clients lists")])
+        if fmt == "json":
+            typer.echo(json.dumps(found.to_document(), indent=2, ensure_ascii=False))
+            return
+        typer.echo(for_terminal(history_text(found), lines=True), nl=False)
 
 
 def _stored_or_fail(records: Store, assessment_id: int, command: str) -> StoredAssessment:
