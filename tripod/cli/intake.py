@@ -126,8 +126,8 @@ def intake(
     from storage.casefile import load_case
     from storage.store import open_store
     from storage.store_location import hide_password
-    from tripod.intake.questionnaire import Session
     from tripod.intake.questions import progress
+    from tripod.intake.session import Session
 
     console = Console(highlight=False)
     session: Session | None = None
