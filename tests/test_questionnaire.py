@@ -46,6 +46,7 @@ CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
 ENGINE = build_engine()
 REFERRAL = EXAMPLES / "red_flag_referral.yaml"
 runner = CliRunner()
+SIGN = "s\n"  # the review's answer that signs and stores the intake
 
 # What a case file may hold that the questionnaire never asks: the rules do not use it.
 NOT_ASKED = ("heel", "fifth_met", "er_deg", "notes")
@@ -274,14 +275,14 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 class TestInProcess:
     def test_typed_answers_for_the_classic_case_give_its_assessment(self, db: Path) -> None:
         case = load_case(CLASSIC)
-        result = runner.invoke(app, ["intake"], input="\n".join(typed_answers(case)) + "\n\n")
+        result = runner.invoke(app, ["intake"],
+                               input="\n".join(typed_answers(case)) + "\n" + SIGN + "\n")
         assert result.exit_code == 0, result.output
         (stored,) = stored_cases(db)
         assert stored == asked_only(case)
         expected = assess(case)
-        assert "STATUS: Screening complete" in result.stdout
-        assert "LIKELY ROOT CAUSE (hypothesis): Ascending foot chain (left), confidence moderate" \
-            in result.stdout
+        assert "STATUS       Screening complete" in result.stdout
+        assert "ROOT CAUSE   Ascending foot chain (left), confidence moderate" in result.stdout
         with open_store(db) as store:
             got = store.assessment(1)
         assert got is not None
@@ -289,13 +290,13 @@ class TestInProcess:
 
     def test_intake_from_a_case_file_keeps_every_prefilled_answer_on_enter(self, db: Path) -> None:
         case = load_case(CLASSIC)
-        enters = "\n" * (len(typed_answers(case)) + 1)
+        enters = "\n" * len(typed_answers(case)) + SIGN + "\n"
         result = runner.invoke(app, ["intake", "--from", str(CLASSIC)], input=enters)
         assert result.exit_code == 0, result.output
         assert stored_cases(db) == [case_to_document(case)]
 
     def test_the_finished_intake_exports_as_the_case_file(self, db: Path, tmp_path: Path) -> None:
-        enters = "\n" * (len(typed_answers(load_case(CLASSIC))) + 1)
+        enters = "\n" * len(typed_answers(load_case(CLASSIC))) + SIGN + "\n"
         assert runner.invoke(app, ["intake", "--from", str(CLASSIC)], input=enters).exit_code == 0
         out = tmp_path / "exported.yaml"
         assert runner.invoke(app, ["export", "1", "--out", str(out)]).exit_code == 0
@@ -306,7 +307,8 @@ class TestInProcess:
             self, db: Path, tmp_path: Path) -> None:
         enters = "\n" * len(typed_answers(load_case(CLASSIC)))
         folder = tmp_path / "reports"
-        result = runner.invoke(app, ["intake", "--from", str(CLASSIC)], input=f"{enters}{folder}\n")
+        result = runner.invoke(app, ["intake", "--from", str(CLASSIC)],
+                               input=f"{enters}{SIGN}pdf {folder}\n\n")
         assert result.exit_code == 0, result.output
         written = sorted(folder.iterdir())
         assert [p.name for p in written] == ["TR-0007_2026-11-20_client.pdf",
@@ -334,7 +336,8 @@ class TestInProcess:
         monkeypatch.setattr(engine.whatif, "analyse", broken)
         enters = "\n" * len(typed_answers(load_case(CLASSIC)))
         folder = tmp_path / "reports"
-        result = runner.invoke(app, ["intake", "--from", str(CLASSIC)], input=f"{enters}{folder}\n")
+        result = runner.invoke(app, ["intake", "--from", str(CLASSIC)],
+                               input=f"{enters}{SIGN}pdf {folder}\n\n")
         assert result.exit_code == 0, result.output
         assert len(list(folder.glob("*.pdf"))) == 2
 
@@ -369,7 +372,7 @@ class TestInProcess:
         lines = ["" for _ in typed_answers(case)]
         lines.insert(answer_keys(case).index(key), text)
         result = runner.invoke(app, ["intake", "--from", str(CLASSIC)],
-                               input="\n".join(lines) + "\n\n")
+                               input="\n".join(lines) + "\n" + SIGN + "\n")
         assert result.exit_code == 0, result.output
         spec = catalog().instrument(question(key).instrument or "")
         expected = f"✗ {key} = {text[:57]}...: allowed {spec.range_text()}"
@@ -381,7 +384,7 @@ class TestInProcess:
         lines = ["" for _ in typed_answers(case)]
         lines.insert(answer_keys(case).index("red_flags:cauda_equina"), "9" * 5000)
         result = runner.invoke(app, ["intake", "--from", str(CLASSIC)],
-                               input="\n".join(lines) + "\n\n")
+                               input="\n".join(lines) + "\n" + SIGN + "\n")
         assert result.exit_code == 0, result.output
         expected = f"✗ red_flags:cauda_equina = '{'9' * 56}...: allowed n (none), u (all unknown)"
         assert expected in " ".join(result.stdout.split())
@@ -399,7 +402,7 @@ class TestInProcess:
                             "--resume DRAFT with one of 2, 1")
 
     def test_resume_of_a_finished_intake_is_refused(self, db: Path) -> None:
-        enters = "\n" * (len(typed_answers(load_case(CLASSIC))) + 1)
+        enters = "\n" * len(typed_answers(load_case(CLASSIC))) + SIGN + "\n"
         runner.invoke(app, ["intake", "--from", str(CLASSIC)], input=enters)
         result = runner.invoke(app, ["intake", "--resume", "1"])
         assert result.exit_code == 2
@@ -433,9 +436,13 @@ class Clinician:
             self.child.sendline(line)
 
     def decline_reports(self) -> str:
-        """Wait for the offer of PDF reports at the end, and decline it."""
-        self.child.expect_exact("(Enter: no reports): ")
-        self.seen = self.child.before
+        """Sign at the review, then leave the result (and its offer of reports) with Enter; returns
+        what was printed from the last answer to the result."""
+        self.child.expect_exact("review> ")
+        reviewed = self.child.before
+        self.child.sendline("s")
+        self.child.expect_exact("result> ")
+        self.seen = reviewed + self.child.before
         self.child.sendline("")
         return self.seen
 
@@ -461,7 +468,7 @@ class TestInATerminal:
         printed = clinician.decline_reports()
         _, status = clinician.finish()
         assert status == 0
-        assert "LIKELY ROOT CAUSE (hypothesis): Ascending foot chain (left)" in printed
+        assert "ROOT CAUSE   Ascending foot chain (left)" in printed
         assert "stored as assessment 1 (TR-0007, 2026-11-20, version 1)" in printed
         assert stored_cases(db) == [asked_only(case)]
 
@@ -474,8 +481,8 @@ class TestInATerminal:
         _, status = clinician.finish()
         assert status == 0
         assert "An emergency red flag was answered yes. The screening stops here" in printed
-        assert "STATUS: Refer out" in printed
-        assert "REFERRAL: EMERGENCY" in printed
+        assert "STATUS       Refer out" in printed
+        assert "REFERRAL     EMERGENCY: " in printed
         assert "Feet" not in printed
         (stored,) = stored_cases(db)
         assert stored["red_flags"]["rf_ces_saddle"] == "yes"

@@ -1,5 +1,5 @@
-"""One intake against the record store (``tripod intake``): new, pre-filled from a case file, or a
-resumed draft. The questions are asked by :class:`~tripod.intake.questionnaire.Interview`; every
+"""One intake against the record store (``tripod intake``, ``tripod amend``): new, pre-filled from a
+case file, the correction of a stored visit, or a resumed draft; asked, reviewed, then signed. The questions are asked by :class:`~tripod.intake.questionnaire.Interview`; every
 accepted answer is committed to the store's draft at once, so Ctrl-C, a closed terminal or
 ``kill -9`` loses nothing, and ``--resume`` continues where it stopped. Assessing and storing go
 through the screening service (``tripod/service.py``).
@@ -7,6 +7,7 @@ through the screening service (``tripod/service.py``).
 
 from __future__ import annotations
 
+import re
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,12 +16,18 @@ from typing import Any
 from rich.console import Console
 
 from engine.intake import Case
+from knowledge.catalog import messages
 from tripod.intake.questionnaire import Interview
-from tripod.intake.questions import finish, prefill_from
+from tripod.intake.questions import answered, finish, plan, prefill_from
+from tripod.intake.review import Review
 
 if typing.TYPE_CHECKING:  # the store imports SQLAlchemy; the questions themselves do not need it
     from storage.records import StoredAssessment
     from storage.store import Store
+
+# The draft of an amendment names the assessment it corrects as its source.
+AMENDS_SOURCE = "assessment {id}"
+AMENDS = r"assessment ([0-9]+)"
 
 
 @dataclass
@@ -50,6 +57,26 @@ class Session:
         return session
 
     @classmethod
+    def amending(cls, store: Store, stored: StoredAssessment, console: Console,
+                 read: Callable[[str], str] = input) -> Session:
+        """An intake that corrects a stored visit: its case as the answers, kept in a new draft,
+        so that the review opens at once and ``--resume`` finds it again."""
+        values = prefill_from(stored.intake())
+        session = cls(store, console, read, prefill=values, source=AMENDS_SOURCE.format(id=stored.id))
+        answers: dict[str, Any] = {}
+        while pending := [q for q in plan(answers) if not answered(q, answers)]:
+            # A field the case left out was not assessed; a red flag it left out is unknown.
+            answers.update({key: values.get(key, "unknown" if pending[0].group else None)
+                            for key in pending[0].keys})
+        session.draft_id = store.new_draft(session.source)
+        store.save_answers(session.draft_id, values, prefill=True)
+        store.save_answers(session.draft_id, answers)
+        session.answers = answers
+        session.prefill = {k: v for k, v in values.items() if k not in answers}
+        session.resumed = True
+        return session
+
+    @classmethod
     def prefilled(cls, store: Store, case: Case, source: str, console: Console,
                   read: Callable[[str], str] = input) -> Session:
         session = cls(store, console, read, prefill=prefill_from(case), source=source)
@@ -62,13 +89,39 @@ class Session:
             self.draft_id = self.store.new_draft(self.source)
         self.store.save_answers(self.draft_id, answers)
 
-    def run(self) -> StoredAssessment:
-        """Ask every planned question, assess the case and store the assessment (finishing the
-        draft in the same transaction)."""
-        from tripod import service
+    @property
+    def amends(self) -> int | None:
+        """The stored assessment this intake corrects (``tripod amend``), from its draft's source."""
+        found = re.fullmatch(AMENDS, self.source or "")
+        return int(found[1]) if found else None
 
+    @property
+    def what(self) -> str:
+        """What the review says this intake is: a new one, or the amendment of a stored visit."""
+        if self.amends is not None:
+            original = self.store.assessment(self.amends)
+            version = original.version if original else "?"
+            return messages().say("review.what_amend", id=self.amends, version=version)
+        return messages().say("review.what_new", id=self.draft_id if self.draft_id else "-")
+
+    def run(self) -> StoredAssessment | None:
+        """Ask what is still unanswered, then review until signed: the assessment is stored then
+        (finishing the draft in the same transaction). None when left at the review: nothing is
+        stored, and the draft keeps every answer."""
         interview = Interview(self.answers, self.prefill, self.save, self.console, self.read,
                               fast_forward=self.resumed)
-        case = finish(interview.run())
-        self.stored = service.keep(self.store, service.screen(case), draft_id=self.draft_id)
+        if not self.resumed or any(not answered(q, self.answers) for q in plan(self.answers)):
+            interview.run()
+        review = Review(interview, self.save, self.console, self.read, self.what,
+                        lambda: self.draft_id)
+        self.stored = review.run(self.sign)
         return self.stored
+
+    def sign(self, document: dict[str, Any]) -> StoredAssessment:
+        """Assess and store the reviewed case: a new visit, or a new version of the one amended."""
+        from tripod import service
+
+        case = finish(document)
+        if self.amends is not None:
+            return service.amend(self.store, self.amends, case, draft_id=self.draft_id)
+        return service.keep(self.store, service.screen(case), draft_id=self.draft_id)
