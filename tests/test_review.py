@@ -20,10 +20,12 @@ from storage.casefile import load_case
 from storage.store import open_store
 from tests.conftest import EXAMPLES
 from tripod.cli.app import app
-from tripod.intake.questions import answered, plan, prefill_from
+from tripod.intake.questions import answered, plan, prefill_from, question_paths
 from tripod.intake.review import screen
 
 CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
+PARTLY = EXAMPLES / "partly_assessed.yaml"
+REFERRAL = EXAMPLES / "red_flag_referral.yaml"
 runner = CliRunner()
 WIDTH, HEIGHT = 100, 40
 
@@ -32,15 +34,16 @@ def planned(path: Path = CLASSIC) -> tuple[list[str], dict[str, Any]]:
     """The keys of the questions the intake plans for a case file, in order (a question's number is
     its place here plus one), and the case's answers."""
     values = prefill_from(load_case(path))
-    answers: dict[str, Any] = {}
+    asked = question_paths()
+    answers = {key: value for key, value in values.items() if key in asked}
     while pending := [q for q in plan(answers) if not answered(q, answers)]:
         answers.update({key: values.get(key, "unknown" if pending[0].group else None)
                         for key in pending[0].keys})
     return [q.key for q in plan(answers)], answers
 
 
-def number_of(key: str) -> str:
-    return str(planned()[0].index(key) + 1)
+def number_of(key: str, path: Path = CLASSIC) -> str:
+    return str(planned(path)[0].index(key) + 1)
 
 
 class Terminal:
@@ -258,8 +261,8 @@ class TestFirstVisit:
 # -- amend --------------------------------------------------------------------------------------
 
 
-def store_classic() -> None:
-    result = runner.invoke(app, ["assess", str(CLASSIC), "--store"])
+def store_classic(path: Path = CLASSIC) -> None:
+    result = runner.invoke(app, ["assess", str(path), "--store"])
     assert result.exit_code == 0, result.output
 
 
@@ -288,6 +291,33 @@ def test_an_amendment_is_signed_as_version_2_and_version_1_is_kept(db: Path) -> 
     assert "hips.left.ir_deg: 22 -> 24" in history
     shown = runner.invoke(app, ["show", "1"]).stdout
     assert shown.splitlines()[0].endswith("; corrected by assessment 2")
+
+
+class TestAmendKeeps:
+    def test_a_visit_signed_unchanged_is_not_stored_again_and_says_what_to_assess_next(
+            self, db: Path) -> None:
+        store_classic(PARTLY)
+        result = runner.invoke(app, ["amend", "1"], input="s\n\n")
+        assert result.exit_code == 0, result.output
+        said = " ".join(result.stdout.split())
+        assert "SIGNED · nothing changed, already stored as assessment 1" in said
+        assert ("ASSESS NEXT Hip internal rotation (right) [not assessed]: could change the "
+                "status, the root cause, 7 findings") in said
+        assert "and 37 more (r lists them)" in said
+
+    def test_a_referral_keeps_its_examination_and_every_red_flag(self, db: Path) -> None:
+        """The questions stop at the red flags of a visit that refers out; its correction keeps
+        what the stored visit holds beyond them."""
+        store_classic(REFERRAL)
+        practitioner = number_of("practitioner", REFERRAL)
+        result = runner.invoke(app, ["amend", "1"], input=f"{practitioner}\nDr B\ns\n\n")
+        assert result.exit_code == 0, result.output
+        with open_store(db) as store:
+            (first, second) = (store.assessment(1), store.assessment(2))
+        assert first is not None and second is not None
+        assert (second.version, second.case["practitioner"]) == (2, "Dr B")
+        assert "movements" in first.case and "hips" in first.case
+        assert {**first.case, "practitioner": "Dr B"} == second.case
 
 
 class TestAmendRefused:

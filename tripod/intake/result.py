@@ -18,6 +18,8 @@ from rich.text import Text
 
 from engine.errors import show_value
 from knowledge.catalog import catalog, messages
+from tripod.intake.questions import questions
+from tripod.intake.review import label
 
 if TYPE_CHECKING:
     from engine.intake import Case
@@ -53,8 +55,11 @@ def _missing(assessment: Assessment, case: Case) -> list[Text]:
         if findings:
             what.append(_say("could_findings", count=len(findings),
                              s="s" if len(findings) != 1 else ""))
-        side = next((f" {s}" for s in ("left", "right") if f".{s}." in item.path), "")
-        lines.append(Text(_say("missing_item", label=path_label(item.path, case), side=side,
+        side = next((f" ({s})" for s in ("left", "right") if f".{s}." in item.path), "")
+        asked = next((q for q in questions() if q.key == item.path), None)
+        words = label(asked, {"hips.method": case.hips.method if case.hips else None}) if asked \
+            else path_label(item.path, case)
+        lines.append(Text(_say("missing_item", label=words, side=side,
                                state=labels[item.state], what=", ".join(what))))
     if len(items) > SHOWN_MISSING:
         lines.append(Text(_say("more_missing", count=len(items) - SHOWN_MISSING), style="dim"))

@@ -16,9 +16,17 @@ from typing import Any
 from rich.console import Console
 
 from engine.intake import Case
+from engine.paths import flattened, nested
 from knowledge.catalog import messages
 from tripod.intake.questionnaire import Interview
-from tripod.intake.questions import answered, finish, plan, prefill_from
+from tripod.intake.questions import (
+    answered,
+    finish,
+    plan,
+    prefill_from,
+    question_paths,
+    questions,
+)
 from tripod.intake.review import Review
 
 if typing.TYPE_CHECKING:  # the store imports SQLAlchemy; the questions themselves do not need it
@@ -63,7 +71,9 @@ class Session:
         so that the review opens at once and ``--resume`` finds it again."""
         values = prefill_from(stored.intake())
         session = cls(store, console, read, prefill=values, source=AMENDS_SOURCE.format(id=stored.id))
-        answers: dict[str, Any] = {}
+        asked = question_paths()
+        # Every answer the visit holds, asked now or not (the red flags after an emergency one).
+        answers = {key: value for key, value in values.items() if key in asked}
         while pending := [q for q in plan(answers) if not answered(q, answers)]:
             # A field the case left out was not assessed; a red flag it left out is unknown.
             answers.update({key: values.get(key, "unknown" if pending[0].group else None)
@@ -121,7 +131,22 @@ class Session:
         """Assess and store the reviewed case: a new visit, or a new version of the one amended."""
         from tripod import service
 
-        case = finish(document)
         if self.amends is not None:
+            case = finish(self._kept(document))
             return service.amend(self.store, self.amends, case, draft_id=self.draft_id)
-        return service.keep(self.store, service.screen(case), draft_id=self.draft_id)
+        return service.keep(self.store, service.screen(finish(document)), draft_id=self.draft_id)
+
+    def _kept(self, document: dict[str, Any]) -> dict[str, Any]:
+        """A correction keeps what the visit holds beyond what the review shows: the examination
+        of a visit that refers out (the questions stop at the red flags), a measure an answer
+        made unnecessary; not one whose section's required answer was skipped (hips.method)."""
+        flat = flattened(document)
+        planned = {key for question in plan(self.answers) for key in question.keys}
+        for question in questions():
+            if question.group or question.key in planned or question.key in flat:
+                continue
+            if any(flat.get(need) is None for need in question.needs):
+                continue
+            if self.answers.get(question.key) is not None:
+                flat[question.key] = self.answers[question.key]
+        return nested(flat)
