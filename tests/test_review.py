@@ -337,6 +337,7 @@ class TestAmendRefused:
         result = runner.invoke(app, ["intake", "--resume", str(draft.id)],
                                input=f"{hip}\n24\ns\n\n")
         assert result.exit_code == 0, result.output
+        assert "REVIEW · TR-0007 · 2026-11-20 · amends assessment 1, version 1" in result.stdout
         again = runner.invoke(app, ["amend", "1"])
         assert (again.exit_code, again.stderr) == (2, (
             "amend: ASSESSMENT = 1: corrected by assessment 2; allowed the latest version "

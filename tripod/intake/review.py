@@ -28,7 +28,7 @@ Signed = TypeVar("Signed")
 
 SIGN = ("s", "sign")
 LEAVE = ("q", "quit")
-_GAP = 3  # columns between the two panes
+_GAP = 2  # columns between the two panes
 _PANES_FROM = 90  # a terminal this wide shows two panes when one would not fit its height
 
 
@@ -123,7 +123,8 @@ def _section_lines(sections: list[tuple[str, list[_Row]]], answers: Mapping[str,
                            if c is not None), default=1)))
     value = max(5, min(12, max(sided, default=5)))
     cell = numbers + 1 + value  # "NN value"
-    label_width = max(12, width - 2 * cell - 2)
+    longest = max((len(row.label) for _, rows in sections for row in rows), default=12)
+    label_width = max(12, min(width - 2 * cell - 2, longest))
     lines: list[_Line] = []
     for title, rows in sections:
         head = _fit(Text(title, style="bold underline"), label_width + 1)

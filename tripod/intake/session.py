@@ -59,7 +59,9 @@ class Session:
     @classmethod
     def resume(cls, store: Store, draft_id: int, console: Console,
                read: Callable[[str], str] = input) -> Session:
-        session = cls(store, console, read, draft_id=draft_id, resumed=True)
+        found = store.draft(draft_id)
+        session = cls(store, console, read, draft_id=draft_id, resumed=True,
+                      source=found.source if found else None)
         for key, answer in store.draft_answers(draft_id).items():
             (session.prefill if answer.prefill else session.answers)[key] = answer.value
         return session
