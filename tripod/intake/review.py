@@ -36,6 +36,17 @@ def _say(key: str, **values: Any) -> str:
     return messages().say(f"review.{key}", **values)
 
 
+def numbered(steps: list[Question]) -> list[tuple[int, Question]]:
+    """The planned questions with the numbers the intake showed them by (``[n/N]``): their places
+    in the plan. The review and the questions it asks again use these, and no other."""
+    return list(enumerate(steps, start=1))
+
+
+def total(steps: list[Question]) -> int:
+    """The N of the intake's ``[n/N]``."""
+    return len(steps)
+
+
 @dataclass(frozen=True)
 class _Row:
     """One line of the review: a question, or the left and right sides of one measure."""
@@ -89,7 +100,7 @@ def _rows(steps: list[Question], answers: Mapping[str, Any]) -> list[tuple[str, 
     """The planned questions as rows by section; the two sides of one measure share a row."""
     sections: dict[str, dict[str, list[tuple[int, Question] | None]]] = {}
     titles: dict[str, str] = {}
-    for number, question in enumerate(steps, start=1):
+    for number, question in numbered(steps):
         titles[question.section.id] = question.section.title
         rows = sections.setdefault(question.section.id, {})
         if question.side is None:
@@ -175,7 +186,7 @@ def _flags(steps: list[Question], answers: Mapping[str, Any], width: int) -> lis
     """The red flags answered yes, each with its group's number, and whether signing refers out."""
     kb = catalog()
     found = [(number, kb.red_flags.flags[key.split(".", 1)[1]])
-             for number, question in enumerate(steps, start=1) if question.group
+             for number, question in numbered(steps) if question.group
              for key in question.keys if answers.get(key) == "yes"]
     if not found:
         return []
@@ -238,8 +249,7 @@ class Review:
             if choice in LEAVE:
                 return None
             if choice in SIGN:
-                pending = [str(n) for n, q in enumerate(steps, start=1)
-                           if not answered(q, self.answers)]
+                pending = [str(n) for n, q in numbered(steps) if not answered(q, self.answers)]
                 if pending:
                     note = [self._problem(
                         f"review: sign = not yet: question {', '.join(pending)} not answered; "
@@ -250,22 +260,22 @@ class Review:
                 except TripodError as exc:  # the case as a whole refused: say why, review again
                     note = [self._problem(line) for line in str(exc).splitlines()]
                     continue
-            if text.isascii() and text.isdigit() and 1 <= int(text) <= len(steps):
-                note = self._change(steps, int(text))
+            shown = dict(numbered(steps))
+            if text.isascii() and text.isdigit() and int(text) in shown:
+                note = self._change(steps, int(text), shown[int(text)])
                 continue
-            note = [self._problem(f"review: answer = {show_value(text)}: allowed a number 1 to "
-                                  f"{len(steps)} (change that answer), s (sign) or q (leave)")]
+            note = [self._problem(f"review: answer = {show_value(text)}: allowed a number shown "
+                                  f"({min(shown)} to {max(shown)}), s (sign) or q (leave)")]
 
     @staticmethod
     def _problem(line: str) -> Text:
         return Text(f"✗ {line}", style="red")
 
-    def _change(self, steps: list[Question], number: int) -> list[Text]:
-        """Ask question ``number`` again, save the answer, then ask what the change newly
-        plans (a thigh-foot angle once the tibia is no longer external); what was said."""
-        question = steps[number - 1]
+    def _change(self, steps: list[Question], number: int, question: Question) -> list[Text]:
+        """Ask ``question`` (numbered ``number``) again, save the answer, then ask what the change
+        newly plans (a thigh-foot angle once the tibia is no longer external); what was said."""
         before = value_text(question, self.answers)
-        given = self.interview.ask(question, number, len(steps))
+        given = self.interview.ask(question, number, total(steps))
         if given is None:  # back: nothing changed
             return [Text(_say("unchanged", number=number, label=label(question, self.answers)))]
         self.save(given)
@@ -275,11 +285,11 @@ class Review:
                      style="green")]
         while True:
             now = plan(self.answers)
-            pending = [(n, q) for n, q in enumerate(now, start=1) if not answered(q, self.answers)]
+            pending = [(n, q) for n, q in numbered(now) if not answered(q, self.answers)]
             if not pending:
                 return said
             at, asked = pending[0]
-            more = self.interview.ask(asked, at, len(now))
+            more = self.interview.ask(asked, at, total(now))
             if more is None:  # back: it stays unanswered, and the review says so
                 return said
             self.save(more)
