@@ -260,11 +260,13 @@ class Questions(_Strict):
 
 
 class Messages(_Strict):
-    """knowledge/data/messages.yaml: the command line's (``cli``) and the intake's sentences."""
+    """knowledge/data/messages.yaml: the command line's (``cli``), the intake's and its review's
+    sentences."""
 
     cli: dict[str, str]
     intake: dict[str, str]
     history: dict[str, str] = {}  # noqa: RUF012
+    review: dict[str, str]
 
     def say(self, key: str, **values: Any) -> str:
         """The sentence ``key`` (``cli.version``, ``intake.paused``...) with ``values`` filled in."""

@@ -52,6 +52,7 @@ CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
 ENGINE = build_engine()
 REFERRAL = EXAMPLES / "red_flag_referral.yaml"
 runner = CliRunner()
+SIGN = "s\n"  # the review's answer that signs and stores the intake
 
 # What a case file may hold that the questionnaire never asks: the rules do not use it.
 NOT_ASKED = ("heel", "fifth_met", "er_deg", "notes")
@@ -526,14 +527,14 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 class TestInProcess:
     def test_typed_answers_for_the_classic_case_give_its_assessment(self, db: Path) -> None:
         case = load_case(CLASSIC)
-        result = runner.invoke(app, ["intake"], input="\n".join(typed_answers(case)) + "\n\n")
+        result = runner.invoke(app, ["intake"],
+                               input="\n".join(typed_answers(case)) + "\n" + SIGN + "\n")
         assert result.exit_code == 0, result.output
         (stored,) = stored_cases(db)
         assert stored == asked_only(case)
         expected = assess(case)
-        assert "STATUS: Screening complete" in result.stdout
-        assert "LIKELY ROOT CAUSE (hypothesis): Ascending foot chain (left), confidence moderate" \
-            in result.stdout
+        assert "STATUS       Screening complete" in result.stdout
+        assert "ROOT CAUSE   Ascending foot chain (left), confidence moderate" in result.stdout
         with open_store(db) as store:
             got = store.assessment(1)
         assert got is not None
@@ -543,7 +544,8 @@ class TestInProcess:
             self, db: Path) -> None:
         case = load_case(FIRST_VISIT)
         assert case.subjective is not None and case.outcomes is not None
-        result = runner.invoke(app, ["intake"], input="\n".join(typed_answers(case)) + "\n\n")
+        result = runner.invoke(app, ["intake"],
+                               input="\n".join(typed_answers(case)) + "\n" + SIGN + "\n")
         assert result.exit_code == 0, result.output
         (stored,) = stored_cases(db)
         assert stored == asked_only(case)
@@ -560,7 +562,8 @@ class TestInProcess:
 
     def test_the_count_stays_the_same_from_the_first_question_to_the_last(self, db: Path) -> None:
         case = load_case(CLASSIC)
-        result = runner.invoke(app, ["intake"], input="\n".join(typed_answers(case)) + "\n\n")
+        result = runner.invoke(app, ["intake"],
+                               input="\n".join(typed_answers(case)) + "\n" + SIGN + "\n")
         assert result.exit_code == 0, result.output
         shown = [(int(n), int(t)) for n, t in re.findall(r"\[(\d+)/(\d+)\]", result.stdout)]
         assert {t for _, t in shown} == {len(questions())}
@@ -575,11 +578,11 @@ class TestInProcess:
         assert "not confirmed: nothing was recorded for this group" in refused.stdout
         assert stored_cases(db) == []
         confirmed = runner.invoke(app, ["intake", "--from", str(REFERRAL)],
-                                  input="\n" * (before + 1) + "yes\n\n")
+                                  input="\n" * (before + 1) + "yes\n" + SIGN + "\n")
         assert confirmed.exit_code == 0, confirmed.output
         (stored,) = stored_cases(db)
         assert stored["red_flags"]["rf_ces_saddle"] == "yes"
-        assert "REFERRAL: EMERGENCY" in confirmed.stdout
+        assert "REFERRAL     EMERGENCY" in confirmed.stdout
 
     def test_a_follow_up_asks_the_groc_and_keeps_what_was_done_since_the_last_visit(
             self, db: Path, tmp_path: Path, write_case: Any) -> None:
@@ -592,7 +595,7 @@ class TestInProcess:
         case = load_case(path)
         assert "outcomes.groc" in answer_keys(case)
         result = runner.invoke(app, ["intake", "--from", str(path)],
-                               input="\n" * (len(typed_answers(case)) + 1))
+                               input="\n" * len(typed_answers(case)) + SIGN + "\n")
         assert result.exit_code == 0, result.output
         assert "Global Rating of Change since the last visit" in result.stdout
         assert stored_cases(db) == [case_to_document(case)]
@@ -604,13 +607,13 @@ class TestInProcess:
 
     def test_intake_from_a_case_file_keeps_every_prefilled_answer_on_enter(self, db: Path) -> None:
         case = load_case(CLASSIC)
-        enters = "\n" * (len(typed_answers(case)) + 1)
+        enters = "\n" * len(typed_answers(case)) + SIGN + "\n"
         result = runner.invoke(app, ["intake", "--from", str(CLASSIC)], input=enters)
         assert result.exit_code == 0, result.output
         assert stored_cases(db) == [case_to_document(case)]
 
     def test_the_finished_intake_exports_as_the_case_file(self, db: Path, tmp_path: Path) -> None:
-        enters = "\n" * (len(typed_answers(load_case(CLASSIC))) + 1)
+        enters = "\n" * len(typed_answers(load_case(CLASSIC))) + SIGN + "\n"
         assert runner.invoke(app, ["intake", "--from", str(CLASSIC)], input=enters).exit_code == 0
         out = tmp_path / "exported.yaml"
         assert runner.invoke(app, ["export", "1", "--out", str(out)]).exit_code == 0
@@ -621,7 +624,8 @@ class TestInProcess:
             self, db: Path, tmp_path: Path) -> None:
         enters = "\n" * len(typed_answers(load_case(CLASSIC)))
         folder = tmp_path / "reports"
-        result = runner.invoke(app, ["intake", "--from", str(CLASSIC)], input=f"{enters}{folder}\n")
+        result = runner.invoke(app, ["intake", "--from", str(CLASSIC)],
+                               input=f"{enters}{SIGN}pdf {folder}\n\n")
         assert result.exit_code == 0, result.output
         written = sorted(folder.iterdir())
         assert [p.name for p in written] == ["TR-0007_2026-11-20_client.pdf",
@@ -649,7 +653,8 @@ class TestInProcess:
         monkeypatch.setattr(engine.whatif, "analyse", broken)
         enters = "\n" * len(typed_answers(load_case(CLASSIC)))
         folder = tmp_path / "reports"
-        result = runner.invoke(app, ["intake", "--from", str(CLASSIC)], input=f"{enters}{folder}\n")
+        result = runner.invoke(app, ["intake", "--from", str(CLASSIC)],
+                               input=f"{enters}{SIGN}pdf {folder}\n\n")
         assert result.exit_code == 0, result.output
         assert len(list(folder.glob("*.pdf"))) == 2
 
@@ -684,7 +689,7 @@ class TestInProcess:
         lines = ["" for _ in typed_answers(case)]
         lines.insert(answer_keys(case).index(key), text)
         result = runner.invoke(app, ["intake", "--from", str(CLASSIC)],
-                               input="\n".join(lines) + "\n\n")
+                               input="\n".join(lines) + "\n" + SIGN + "\n")
         assert result.exit_code == 0, result.output
         spec = catalog().instrument(question(key).instrument or "")
         expected = f"✗ {key} = {text[:57]}...: allowed {spec.range_text()}"
@@ -696,7 +701,7 @@ class TestInProcess:
         lines = ["" for _ in typed_answers(case)]
         lines.insert(answer_keys(case).index("red_flags:cauda_equina"), "9" * 5000)
         result = runner.invoke(app, ["intake", "--from", str(CLASSIC)],
-                               input="\n".join(lines) + "\n\n")
+                               input="\n".join(lines) + "\n" + SIGN + "\n")
         assert result.exit_code == 0, result.output
         expected = f"✗ red_flags:cauda_equina = '{'9' * 56}...: allowed n (none), u (all unknown)"
         assert expected in " ".join(result.stdout.split())
@@ -714,7 +719,7 @@ class TestInProcess:
                             "--resume DRAFT with one of 2, 1")
 
     def test_resume_of_a_finished_intake_is_refused(self, db: Path) -> None:
-        enters = "\n" * (len(typed_answers(load_case(CLASSIC))) + 1)
+        enters = "\n" * len(typed_answers(load_case(CLASSIC))) + SIGN + "\n"
         runner.invoke(app, ["intake", "--from", str(CLASSIC)], input=enters)
         result = runner.invoke(app, ["intake", "--resume", "1"])
         assert result.exit_code == 2
@@ -755,9 +760,13 @@ class Clinician:
         return self.seen
 
     def decline_reports(self) -> str:
-        """Wait for the offer of PDF reports at the end, and decline it."""
-        self.child.expect_exact("(Enter: no reports): ")
-        self.seen = self.child.before
+        """Sign at the review, then leave the result (and its offer of reports) with Enter; returns
+        what was printed from the last answer to the result."""
+        self.child.expect_exact("review> ")
+        reviewed = self.child.before
+        self.child.sendline("s")
+        self.child.expect_exact("result> ")
+        self.seen = reviewed + self.child.before
         self.child.sendline("")
         return self.seen
 
@@ -803,7 +812,7 @@ class TestInATerminal:
         printed = clinician.decline_reports()
         _, status = clinician.finish()
         assert status == 0
-        assert "LIKELY ROOT CAUSE (hypothesis): Ascending foot chain (left)" in printed
+        assert "ROOT CAUSE   Ascending foot chain (left)" in printed
         assert "stored as assessment 1 (TR-0007, 2026-11-20, version 1)" in printed
         assert stored_cases(db) == [asked_only(case)]
 
@@ -821,8 +830,8 @@ class TestInATerminal:
         assert "An emergency red flag was answered yes. The screening stops here" in printed
         assert "Every question is answered" not in printed
         assert "recorded as not answered (unknown), not as no" in " ".join(printed.split())
-        assert "STATUS: Refer out" in printed
-        assert "REFERRAL: EMERGENCY" in printed
+        assert "STATUS       Refer out" in printed
+        assert "REFERRAL     EMERGENCY: " in printed
         assert "Standing ──" not in printed
         (stored,) = stored_cases(db)
         assert stored["red_flags"]["rf_ces_saddle"] == "yes"

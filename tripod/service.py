@@ -330,3 +330,26 @@ def _value(value: object) -> str:
     from reports.shown import shown
 
     return shown(value, unknown=_say("not_assessed"), brackets=True)
+def amend(records: Store, original_id: int, case: Case,
+          draft_id: int | None = None) -> StoredAssessment:
+    """Store ``case``, the reviewed correction of stored assessment ``original_id``, as its next
+    version (the store keeps every version: a correction is a new row that supersedes the latest).
+
+    A correction keeps the client and the date it corrects: the store versions a visit by them, so
+    either changed would store another visit instead. Each is a one-line problem (InputError).
+    """
+    from engine.errors import InputError, Problem, show_value
+
+    original = records.assessment(original_id)
+    if original is None:
+        raise InputError([Problem("amend", "ASSESSMENT", str(original_id),
+                                  f"no such assessment in {records.where}")])
+    kept = [("client.id", case.client.id, original.client_id),
+            ("assessed_on", case.assessed_on, original.assessed_on)]
+    problems = [Problem("amend", name, show_value(str(now)),
+                        f"a correction of assessment {original_id} keeps its {name}; allowed "
+                        f"{show_value(str(then))}")
+                for name, now, then in kept if now != then]
+    if problems:
+        raise InputError(problems)
+    return keep(records, screen(case), draft_id=draft_id)

@@ -76,6 +76,7 @@ app.command()(records.export)
 app.command()(cases.whatif)
 app.command()(cases.report)
 app.command()(intake_command.intake)
+app.command()(intake_command.amend)
 
 
 def main() -> None:

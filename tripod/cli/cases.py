@@ -186,8 +186,19 @@ class Audience(str, Enum):
     client = "client"
 
 
+def _stored_id(case: Path) -> int | None:
+    """The assessment id ``tripod report`` was given instead of a case file: ASCII digits that name
+    no file."""
+    text = str(case)
+    return int(text) if text.isascii() and text.isdigit() and not case.exists() else None
+
+
 def report(
-    case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1 or /2).", show_default=False)],
+    case: Annotated[Path, typer.Argument(
+        metavar="CASE_OR_ID", show_default=False,
+        help="A case file (tripod-case/1 or /2), or a stored assessment's id (digits, as tripod "
+        "history lists it) to render a stored visit from the record store; a file of that name "
+        "comes first.")],
     audience: Annotated[Audience, typer.Option(
         "--audience", show_default=False,
         help="practitioner: the reasoning, evidence and references; client: plain language.")],
@@ -196,10 +207,15 @@ def report(
     pdf: Annotated[Path | None, typer.Option(
         "--pdf", show_default=False, help="Write the report as an A4 PDF.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    db: DbOption = None,
 ) -> None:
-    """Write a practitioner or client report of one case as HTML and/or PDF (owner-only files)."""
+    """Write a practitioner or client report of one case, or of one stored visit, as HTML and/or PDF
+    (owner-only files).
+
+    tripod report 12 --audience client --pdf client.pdf renders stored assessment 12 as it was
+    stored (tripod history lists the ids); a case file is assessed first.
+    """
     from engine.errors import InputError, Problem, TripodError
-    from storage.casefile import load_case
     from storage.safe_output import output_problem, write_atomic
     from tripod import service
     from tripod.service import report_formats
@@ -208,6 +224,7 @@ def report(
         if html is None and pdf is None:
             raise InputError([Problem("report", "--html, --pdf", "(neither given)",
                                       "allowed --html FILE, --pdf FILE or both")])
+        stored_id = _stored_id(case)
         outputs = [(name, path) for name, path in (("--html", html), ("--pdf", pdf)) if path]
         problems = [Problem("report", name, repr(str(path)), "is a directory; allowed a file name")
                     for name, path in outputs if path.is_dir()]
@@ -216,16 +233,17 @@ def report(
                                     "is the --html file; allowed a different file"))
         for name, path in outputs:
             refused = None if path.is_dir() else output_problem("report", name, path, force)
-            if path.resolve() == case.resolve():
+            if stored_id is None and path.resolve() == case.resolve():
                 refused = Problem("report", name, repr(str(path)),
                                   "is the case file; allowed a different file")
             if refused is not None:
                 problems.append(refused)
         if problems:
             raise InputError(problems)
-        intake = load_case(case)
         # The practitioner's report says how solid its conclusion is; the client's does not.
-        screening = service.screen(intake, judge=audience is Audience.practitioner)
+        judge = audience is Audience.practitioner
+        screening = (_screening_of(case, judge) if stored_id is None
+                     else _stored_screening(stored_id, judge, db))
         formats = report_formats(name[2:] for name, _ in outputs)
         try:
             files = service.reports(screening, audience.value, formats)
@@ -244,3 +262,23 @@ def report(
                                       format=name[2:].upper()))
         if pdf:
             hint_slow_fonts()
+
+
+def _screening_of(case: Path, judge: bool) -> Screening:
+    """A case file, assessed (and judged for solidity with ``judge``)."""
+    from storage.casefile import load_case
+    from tripod import service
+
+    return service.screen(load_case(case), judge=judge)
+
+
+def _stored_screening(assessment_id: int, judge: bool, db: str | None) -> Screening:
+    """A stored visit as it was stored; with ``judge``, how solid it is when today's rules made it."""
+    from storage.store import open_store
+    from tripod import service
+    from tripod.cli.records import stored_or_fail
+
+    with open_store(db, read_only=True, say=err) as records:
+        stored = stored_or_fail(records, assessment_id, "report")
+    screening = service.from_store(stored)
+    return service.judged_today(stored, screening) if judge else screening

@@ -1,5 +1,6 @@
-"""``tripod intake``: screen a client by answering questions in the terminal, against the record
-store (``tripod/intake/``), then offer the reports."""
+"""``tripod intake`` and ``tripod amend``: screen a client by answering questions in the terminal (or
+correct a stored visit), review every answer, sign, and see the result on one screen with the full
+reasoning and the reports on request; against the record store (``tripod/intake/``)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tripod.cli.common import DbOption, err, hint_slow_fonts, reported, say
+from tripod.cli.common import AssessmentArg, DbOption, err, reported, say
+from tripod.cli.records import stored_or_fail
 
 if TYPE_CHECKING:  # for hints only: importing the store at run time would load SQLAlchemy
-    from storage.records import Draft, StoredAssessment
+    from rich.console import Console
+
+    from storage.records import Draft
     from storage.store import Store
+    from tripod.intake.session import Session
 
 
 def _draft_to_resume(records: Store, draft: int | None) -> int:
@@ -69,37 +74,6 @@ def _fit(text: str, width: int) -> str:
     return "\n".join(out)
 
 
-def _offer_reports(stored: StoredAssessment, read: Callable[[str], str]) -> None:
-    """Offer the practitioner and client PDF reports of a finished intake."""
-    from knowledge.catalog import catalog
-    from storage.safe_output import write_atomic
-    from tripod import service
-
-    if not service.pdf_available():  # PDF reports are an optional part of an installation
-        return
-    screening = service.from_store(stored)
-    analysed = False
-    while True:
-        folder = read(catalog().questions.messages.reports_offer).strip()
-        if not folder:
-            return
-        if not analysed:
-            # How solid the conclusion is, as `tripod report` says it, when today's rules made the
-            # stored assessment (once, however often a folder is refused).
-            screening, analysed = service.judged_today(stored, screening), True
-        try:
-            for audience in ("practitioner", "client"):
-                path = Path(folder).expanduser() / (
-                    f"{stored.client_id}_{stored.assessed_on}_{audience}.pdf")
-                write_atomic(path, service.reports(screening, audience, ("pdf",))["pdf"])
-                typer.echo(f"  {path}")
-        except OSError as exc:
-            err(f"intake: reports folder = {folder!r}: {exc.strerror}; allowed a writable folder")
-            continue
-        hint_slow_fonts()
-        return
-
-
 def intake(
     draft: Annotated[int | None, typer.Argument(
         show_default=False, help="With --resume: the unfinished intake to continue.")] = None,
@@ -115,24 +89,15 @@ def intake(
 
     Red flags come first; then only the questions that can change the result. Type skip (not
     assessed), back (previous question) or ? (how to measure, normal band, sources) at any question.
-    At the end the case is assessed, printed as tripod assess prints it, and stored.
+    At the end every answer is shown for review: type a number to change it, s to sign, or q to
+    leave it for --resume. Nothing is stored before signing; then the result is shown on one screen,
+    with the full reasoning and the reports (HTML or PDF, practitioner or client) on request.
     """
-    import os
-    import shutil
-
-    from rich.console import Console
-
     from engine.errors import InputError, Problem
     from storage.casefile import load_case
-    from storage.store import open_store
-    from storage.store_location import hide_password
-    from tripod.intake.questionnaire import Session
     from tripod.intake.questions import progress
+    from tripod.intake.session import Session
 
-    console = Console(highlight=False)
-    session: Session | None = None
-    where = (f" --db {hide_password(db)}" if db is not None and db != os.environ.get("TRIPOD_DB")
-             else "")
     with reported():
         if draft is not None and not resume:
             raise InputError([Problem("intake", "DRAFT", str(draft), "allowed only with --resume")])
@@ -140,24 +105,72 @@ def intake(
             raise InputError([Problem("intake", "--from", repr(str(from_)),
                                       "allowed only for a new intake, not with --resume")])
         prefill = load_case(from_) if from_ is not None else None
+
+    def begin(records: Store, console: Console) -> Session:
+        if resume:
+            chosen = _draft_to_resume(records, draft)
+            session = Session.resume(records, chosen, console)
+            done, total = progress(session.answers)
+            typer.echo(say("intake.resuming", id=chosen, done=done, total=total))
+            return session
+        if prefill is not None:
+            return Session.prefilled(records, prefill, str(from_), console)
+        unfinished = records.drafts()
+        if unfinished:
+            typer.echo(say("intake.unfinished"))
+            for item in unfinished:
+                typer.echo(_draft_line(item))
+        return Session(records, console)
+
+    _run(begin, db)
+
+
+def amend(assessment: AssessmentArg, db: DbOption = None) -> None:
+    """Correct a stored visit: its answers open in the review, and the signed correction is stored as
+    the visit's next version (the earlier version is kept; tripod history lists both).
+
+    Each change is saved as it is made; q leaves the correction for tripod intake --resume.
+    """
+    from engine.errors import InputError, Problem
+    from tripod.intake.session import AMENDS_SOURCE, Session
+
+    def begin(records: Store, console: Console) -> Session:
+        stored = stored_or_fail(records, assessment, "amend")
+        if stored.superseded_by is not None:
+            raise InputError([Problem("amend", "ASSESSMENT", str(assessment),
+                                      f"corrected by assessment {stored.superseded_by}; allowed "
+                                      f"the latest version (tripod amend {stored.superseded_by})")])
+        source = AMENDS_SOURCE.format(id=stored.id)
+        for item in records.drafts():
+            if item.source == source:
+                raise InputError([Problem("amend", "ASSESSMENT", str(assessment),
+                                          say("review.amend_open", draft=item.id, id=stored.id))])
+        return Session.amending(records, stored, console)
+
+    _run(begin, db)
+
+
+def _run(begin: Callable[[Store, Console], Session], db: str | None) -> None:
+    """One intake from its first question (or the review) to the signed result on one screen."""
+    import os
+    import shutil
+
+    from rich.console import Console
+
+    from storage.store import open_store
+    from storage.store_location import hide_password
+    from tripod.intake.result import Result
+
+    console = Console(highlight=False)
+    session: Session | None = None
+    where = (f" --db {hide_password(db)}" if db is not None and db != os.environ.get("TRIPOD_DB")
+             else "")
+    with reported():
         if sys.stdin.isatty():
             import readline  # noqa: F401 - line editing and history for input()
         with open_store(db, say=err) as records:
             try:
-                if resume:
-                    chosen = _draft_to_resume(records, draft)
-                    session = Session.resume(records, chosen, console)
-                    done, total = progress(session.answers)
-                    typer.echo(say("intake.resuming", id=chosen, done=done, total=total))
-                elif prefill is not None:
-                    session = Session.prefilled(records, prefill, str(from_), console)
-                else:
-                    unfinished = records.drafts()
-                    if unfinished:
-                        typer.echo(say("intake.unfinished"))
-                        for item in unfinished:
-                            typer.echo(_draft_line(item))
-                    session = Session(records, console)
+                session = begin(records, console)
                 stored = session.run()
             except (KeyboardInterrupt, EOFError) as stop:
                 typer.echo()
@@ -166,19 +179,14 @@ def intake(
                 else:
                     err(say("intake.paused", id=session.draft_id, where=where))
                 raise typer.Exit(code=130 if isinstance(stop, KeyboardInterrupt) else 1) from None
-            from tripod.service import as_text
-
-            text = as_text(stored.assessment())
-            if sys.stdout.isatty():
-                text = _fit(text, shutil.get_terminal_size().columns)
-            typer.echo()
-            typer.echo(text, nl=False)
-            verb = say("intake.verb_stored" if stored.created else "intake.verb_already_stored")
-            typer.echo(say("intake.stored", verb=verb, id=stored.id, client=stored.client_id,
-                           date=stored.assessed_on, version=stored.version, where=records.where))
+            if stored is None:
+                err(say("review.left_draft", id=session.draft_id, where=where))
+                return
+        width = shutil.get_terminal_size().columns
         try:
-            _offer_reports(stored, input)
-        except (KeyboardInterrupt, EOFError):
+            Result(stored, console, fit=(lambda text: _fit(text, width)) if sys.stdout.isatty()
+                   else str).run()
+        except KeyboardInterrupt:
             typer.echo()
             err(say("intake.stopped_after", id=stored.id))
             raise typer.Exit(code=130) from None

@@ -98,7 +98,7 @@ def history(
         typer.echo(for_terminal(history_text(found), lines=True), nl=False)
 
 
-def _stored_or_fail(records: Store, assessment_id: int, command: str) -> StoredAssessment:
+def stored_or_fail(records: Store, assessment_id: int, command: str) -> StoredAssessment:
     from engine.errors import InputError, Problem
 
     stored = records.assessment(assessment_id)
@@ -116,7 +116,7 @@ def show(assessment: AssessmentArg, fmt: Annotated[Format, typer.Option(
     from storage.store import open_store
 
     with reported(), open_store(db, read_only=True, say=err) as records:
-        stored = _stored_or_fail(records, assessment, "show")
+        stored = stored_or_fail(records, assessment, "show")
         if fmt is Format.json:
             typer.echo(stored.assessment_json)
             return
@@ -158,7 +158,7 @@ def export(
         if refused is not None:
             raise InputError([refused])
         with open_store(db, read_only=True, say=err) as records:
-            stored = _stored_or_fail(records, assessment, "export")
+            stored = stored_or_fail(records, assessment, "export")
             case = stored.intake()
         try:
             write_atomic(out, dump_case(case, fmt))

@@ -4,14 +4,14 @@ It builds a ``tripod-case/2`` case one answer at a time, then hands it to the en
 would be. Which questions, in which order, and how an answer is read and checked is
 ``tripod/intake/questions.py`` (red flags: ``flags.py``); what is shown beside a question and what
 ``?`` says is ``help.py``; scoring a total item by item is ``items.py``. This is :class:`Interview`,
-the terminal loop, and :class:`Session`, one intake against the record store. Every accepted answer is committed to the store's draft at once:
-Ctrl-C, a closed terminal or ``kill -9`` loses nothing, and ``--resume`` continues where it stopped.
+the terminal loop. One intake against the record store is ``tripod/intake/session.py``, which
+commits every accepted answer to the store's draft at once: Ctrl-C, a closed terminal or ``kill -9``
+loses nothing, and ``--resume`` continues where it stopped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +21,6 @@ from rich.padding import Padding
 from rich.rule import Rule
 from rich.text import Text
 
-from engine.intake import Case
 from engine.paths import instrument_for
 from knowledge.catalog import catalog, messages
 from tripod.intake import help as shown_help
@@ -39,23 +38,16 @@ from tripod.intake.questions import (
     answered,
     build_document,
     check,
-    finish,
     number,
     parse,
     parse_flags,
     plan,
-    prefill_from,
     pregnant,
     questions,
     referral_tier,
     show,
     show_flags,
 )
-
-if typing.TYPE_CHECKING:  # the store imports SQLAlchemy; the questions themselves do not need it
-    from storage.records import StoredAssessment
-    from storage.store import Store
-
 
 # -- the terminal loop ---------------------------------------------------------------------------
 
@@ -267,57 +259,3 @@ class Interview:
                                           self._allowed(question))
         for line in lines:
             self.console.print(Padding(line, (0, 0, 0, 2)))
-
-
-# -- one intake from start to stored assessment --------------------------------------------------
-
-
-@dataclass
-class Session:
-    """One intake against the record store: new, pre-filled from a case, or a resumed draft.
-
-    ``draft_id`` is None until the first answer is saved (an intake abandoned before any answer
-    leaves nothing behind); ``stored`` is set once the assessment is in the store.
-    """
-
-    store: Store
-    console: Console
-    read: Callable[[str], str] = input
-    draft_id: int | None = None
-    answers: dict[str, Any] = field(default_factory=dict)
-    prefill: dict[str, Any] = field(default_factory=dict)
-    resumed: bool = False
-    source: str | None = None
-    stored: StoredAssessment | None = None
-
-    @classmethod
-    def resume(cls, store: Store, draft_id: int, console: Console,
-               read: Callable[[str], str] = input) -> Session:
-        session = cls(store, console, read, draft_id=draft_id, resumed=True)
-        for key, answer in store.draft_answers(draft_id).items():
-            (session.prefill if answer.prefill else session.answers)[key] = answer.value
-        return session
-
-    @classmethod
-    def prefilled(cls, store: Store, case: Case, source: str, console: Console,
-                  read: Callable[[str], str] = input) -> Session:
-        session = cls(store, console, read, prefill=prefill_from(case), source=source)
-        session.draft_id = store.new_draft(source)
-        store.save_answers(session.draft_id, session.prefill, prefill=True)
-        return session
-
-    def save(self, answers: Mapping[str, Any]) -> None:
-        if self.draft_id is None:
-            self.draft_id = self.store.new_draft(self.source)
-        self.store.save_answers(self.draft_id, answers)
-
-    def run(self) -> StoredAssessment:
-        """Ask every planned question, assess the case and store the assessment (finishing the
-        draft in the same transaction)."""
-        from tripod import service
-
-        interview = Interview(self.answers, self.prefill, self.save, self.console, self.read,
-                              fast_forward=self.resumed)
-        case = finish(interview.run())
-        self.stored = service.keep(self.store, service.screen(case), draft_id=self.draft_id)
-        return self.stored

@@ -1,0 +1,199 @@
+"""The one-screen result of a signed intake (``tripod intake``, ``tripod amend``): status, root cause
+and confidence, the constraints in order, what to assess next and any referral, in the knowledge
+texts' words; then, on request, the full reasoning (as ``tripod assess`` prints it) and the reports
+(HTML or PDF, practitioner or client, to a folder), rendered by the screening service and written
+owner-only by ``storage/safe_output.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from engine.errors import show_value
+from knowledge.catalog import catalog, messages
+from tripod.intake.questions import questions
+from tripod.intake.review import label
+
+if TYPE_CHECKING:
+    from engine.intake import Case
+    from engine.trace import Assessment
+    from storage.records import StoredAssessment
+    from tripod.service import ReportFormat, Screening
+
+SHOWN_MISSING = 3  # what to assess next: the first few, the rest with the full reasoning
+REASONING = ("r", "reasoning")
+AUDIENCES = ("practitioner", "client")
+
+
+def _say(key: str, **values: Any) -> str:
+    return messages().say(f"review.{key}", **values)
+
+
+def _sides(sides: tuple[str, ...]) -> str:
+    return f" ({', '.join(sides)})" if sides else ""
+
+
+def _missing(assessment: Assessment, case: Case) -> list[Text]:
+    """What to assess next: what could change the status first, then the root cause, then the
+    findings; the first few of them."""
+    from reports.render import path_label
+
+    labels = catalog().texts.labels
+    items = sorted(assessment.missing_detail,
+                   key=lambda m: ("status" not in m.could_change, "root_cause" not in m.could_change))
+    lines = []
+    for item in items[:SHOWN_MISSING]:
+        findings = [c for c in item.could_change if c not in ("status", "root_cause")]
+        what = [_say(f"could_{c}") for c in ("status", "root_cause") if c in item.could_change]
+        if findings:
+            what.append(_say("could_findings", count=len(findings),
+                             s="s" if len(findings) != 1 else ""))
+        side = next((f" ({s})" for s in ("left", "right") if f".{s}." in item.path), "")
+        asked = next((q for q in questions() if q.key == item.path), None)
+        words = label(asked, {"hips.method": case.hips.method if case.hips else None}) if asked \
+            else path_label(item.path, case)
+        lines.append(Text(_say("missing_item", label=words, side=side,
+                               state=labels[item.state], what=", ".join(what))))
+    if len(items) > SHOWN_MISSING:
+        lines.append(Text(_say("more_missing", count=len(items) - SHOWN_MISSING), style="dim"))
+    return lines or [Text(_say("nothing_missing"))]
+
+
+def summary(stored: StoredAssessment, case: Case, assessment: Assessment) -> list[Any]:
+    """The result on one screen: a line saying where it is stored, then a table of what matters."""
+    texts = catalog().texts
+    head = Text(_say("signed", verb=_say("verb_stored" if stored.created else "verb_unchanged"),
+                     id=stored.id, client=stored.client_id, date=stored.assessed_on,
+                     version=stored.version, where=stored.where), style="bold green")
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    status = texts.statuses[assessment.status]
+    table.add_row(_say("status"), Text(status.title, style="bold"))
+    if assessment.referral.required:
+        flags = catalog().red_flags.flags
+        for index, flag in enumerate(assessment.referral.red_flags):
+            urgency = (assessment.referral.urgency or "").upper()
+            table.add_row(_say("referral") if index == 0 else "",
+                          Text(_say("referral_flag", urgency=urgency,
+                                    question=flags[flag].question), style="bold red"))
+    rc = assessment.root_cause
+    if rc is None:
+        table.add_row(_say("root"), _say("no_root", why=status.title.lower()))
+    else:
+        table.add_row(_say("root"), Text(_say("root_cause", title=texts.root_causes[rc.id].title,
+                                              sides=_sides(rc.sides), confidence=rc.confidence),
+                                         style="bold"))
+        if rc.penalties:
+            reasons = ", ".join(texts.labels.get(p, p) for p in rc.penalties)
+            table.add_row("", Text(_say("lowered", reasons=reasons), style="dim"))
+    if not assessment.constraints:
+        table.add_row(_say("constraints"), _say("none"))
+    for index, constraint in enumerate(assessment.constraints):
+        table.add_row(_say("constraints") if index == 0 else "",
+                      f"{constraint.order}. {texts.constraints[constraint.id].title}"
+                      f"{_sides(constraint.sides)}")
+    if not assessment.referral.required:
+        for index, line in enumerate(_missing(assessment, case)):
+            table.add_row(_say("next") if index == 0 else "", line)
+    return [head, Text(_say("aid"), style="dim"), table]
+
+
+@dataclass
+class Result:
+    """The result of one signed intake on screen, and what may follow it until Enter."""
+
+    stored: StoredAssessment
+    console: Console
+    read: Callable[[str], str] = input
+    fit: Callable[[str], str] = str
+    _screening: Screening | None = field(default=None, init=False)
+    _judged: bool = field(default=False, init=False)
+
+    def run(self) -> None:
+        """Show the result; then the full reasoning or reports on request, until Enter (or the end
+        of the input: the assessment is stored either way)."""
+        from tripod import service
+
+        screening = self._screening = service.from_store(self.stored)
+        self.console.print()
+        for part in summary(self.stored, screening.case, screening.assessment):
+            self.console.print(part)
+        while True:
+            self.console.print(Text(_say("result_keys"), style="dim"))
+            try:
+                text = self.read(_say("result_prompt")).strip()
+            except EOFError:
+                return
+            if not text:
+                return
+            if text.lower() in REASONING:
+                self.console.print(Text(self.fit(service.as_text(screening.assessment))),
+                                   soft_wrap=True)
+                continue
+            self._reports(text)
+
+    def _reports(self, text: str) -> None:
+        """``[pdf|html] [practitioner|client] FOLDER``: each audience's report in each format."""
+        from tripod import service
+
+        words = text.split()
+        formats: list[ReportFormat] = []
+        audiences: list[str] = []
+        taken = 0
+        for word in words:
+            lowered = word.lower()
+            if lowered in service.REPORT_FORMATS:
+                formats.extend(service.report_formats([lowered]))
+            elif lowered in AUDIENCES:
+                audiences.append(lowered)
+            else:
+                break
+            taken += 1
+        folder = text.split(None, taken)[taken] if taken < len(words) else ""
+        if not taken or not folder:
+            self._problem(f"result: choice = {show_value(text)}: allowed r, Enter, or pdf or html, "
+                          "practitioner or client, then a folder (e.g. pdf ~/reports)")
+            return
+        if "pdf" in formats and not service.pdf_available():
+            self._problem(f"result: format = pdf: {_say('reports_none')}")
+            return
+        self._write(tuple(dict.fromkeys(formats)) or ("pdf",),
+                    tuple(dict.fromkeys(audiences)) or AUDIENCES, Path(folder).expanduser())
+
+    def _write(self, formats: tuple[ReportFormat, ...], audiences: tuple[str, ...],
+               folder: Path) -> None:
+        from storage.safe_output import write_atomic
+        from tripod import service
+
+        assert self._screening is not None
+        if "practitioner" in audiences and not self._judged:
+            # How solid the conclusion is, as `tripod report` says it, once, when today's rules
+            # made the stored assessment.
+            self._screening = service.judged_today(self.stored, self._screening)
+            self._judged = True
+        stored = self.stored
+        version = f"_v{stored.version}" if stored.version > 1 else ""
+        for audience in audiences:
+            files = service.reports(self._screening, audience, formats)
+            for fmt, content in files.items():
+                path = folder / f"{stored.client_id}_{stored.assessed_on}{version}_{audience}.{fmt}"
+                try:
+                    write_atomic(path, content)
+                except OSError as exc:
+                    self._problem(f"result: folder = {show_value(str(folder))}: {exc.strerror}; "
+                                  "allowed a writable folder")
+                    return
+                self.console.print(Text(f"  {path}"), soft_wrap=True)
+        if "pdf" in formats and service.fonts_embedded_slowly():
+            self.console.print(Text(messages().say("cli.slow_fonts"), style="dim"))
+
+    def _problem(self, line: str) -> None:
+        self.console.print(Text(f"✗ {line}", style="red"))
