@@ -4,9 +4,9 @@ Reading and checking every knowledge file (YAML, pydantic, the links between fil
 command that reasons a noticeable part of its start. A catalog checked once is kept, pickled, under
 a key made of everything that decides it: every knowledge file's bytes, the source of the modules
 that read and check them (``catalog.py``, ``clinical.py``, ``wording.py``, ``links.py``), and the
-Python and pydantic versions. A changed file or model is a new key, so a kept catalog is never stale;
-``catalog()`` also compares its knowledge version with the files'. It holds the knowledge base only,
-never a case or an assessment.
+Python, pydantic and PyYAML versions. A changed file or model is a new key, so a kept catalog is
+never stale; ``catalog()`` also compares its knowledge version with the files'. It holds the
+knowledge base only, never a case or an assessment.
 
 The cache only saves time. It is used only where it is the user's own: the folder (``tripod`` under
 ``$XDG_CACHE_HOME`` or ``~/.cache``) made 0700 and owned by the user, the file 0600 and owned by
@@ -36,8 +36,10 @@ def key(raws: dict[str, bytes]) -> str | None:
     """The key of the catalog made from these knowledge files' bytes by this code; None when the
     code's source cannot be read (an installation without it: no cache then)."""
     import pydantic
+    import yaml
 
-    digest = hashlib.sha256(f"tripod-catalog/1 {sys.version} {pydantic.VERSION}".encode())
+    versions = f"tripod-catalog/1 {sys.version} {pydantic.VERSION} {yaml.__version__}"
+    digest = hashlib.sha256(versions.encode())
     for name, raw in sorted(raws.items()):
         digest.update(b"\0data\0" + name.encode() + b"\0" + raw)
     here = Path(__file__).parent
