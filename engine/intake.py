@@ -59,7 +59,9 @@ CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built once, for the whole Case, when the first case is read, instead of once
+    # for each section as its class is made and again inside Case.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 S = TypeVar("S", bound=Section)

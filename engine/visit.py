@@ -36,7 +36,8 @@ Adherence = Literal["all", "most", "some", "none", "unknown"]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built with the Case that holds them, when the first case is read (see engine/intake.py).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _text(max_length: int) -> Any:

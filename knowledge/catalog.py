@@ -80,22 +80,32 @@ _FILES = (
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _raw(name: str) -> bytes:
+    return resources.files("knowledge").joinpath("data", f"{name}.yaml").read_bytes()
+
+
 def _read(name: str) -> tuple[Any, bytes]:
-    raw = resources.files("knowledge").joinpath("data", f"{name}.yaml").read_bytes()
+    raw = _raw(name)
     return yaml.load(raw, Loader=_SafeLoader), raw
 
 
-def load_data() -> dict[str, Any]:
-    """Every knowledge file's data, numbers filled in, not yet checked; ``version`` its content hash."""
-    data: dict[str, Any] = {}
+def _version(raws: dict[str, bytes]) -> str:
+    """The knowledge version: a hash of every knowledge file's name and content."""
     digest = hashlib.sha256()
     for name in _FILES:
-        data[name], raw = _read(name)
-        digest.update(name.encode() + b"\0" + raw)
+        digest.update(name.encode() + b"\0" + raws[name])
+    return f"kb-{digest.hexdigest()[:12]}"
+
+
+def load_data(raws: dict[str, bytes] | None = None) -> dict[str, Any]:
+    """Every knowledge file's data (``raws``: their bytes, read here when not given), numbers filled
+    in, not yet checked; ``version`` its content hash."""
+    raws = raws if raws is not None else {name: _raw(name) for name in _FILES}
+    data: dict[str, Any] = {name: yaml.load(raws[name], Loader=_SafeLoader) for name in _FILES}
     data["claims"] = {str(k): str(v) for k, v in data["claims"].items()}
     for name in _WORDED:  # the files a person reads: numbers written {cut:<key>} (see texts.yaml)
         data[name] = _with_numbers(data[name], data, name)
-    data["version"] = f"kb-{digest.hexdigest()[:12]}"
+    data["version"] = _version(raws)
     return data
 
 
@@ -111,8 +121,18 @@ def build(data: dict[str, Any]) -> Catalog:
 
 @cache
 def catalog() -> Catalog:
-    """Load and check every knowledge file once per process."""
-    return build(load_data())
+    """Load and check every knowledge file once per process. A catalog already checked for these very
+    files (and this very code) is taken from the user's cache instead (``knowledge/catalog_cache.py``)."""
+    from knowledge import catalog_cache as kept
+
+    raws = {name: _raw(name) for name in _FILES}
+    key = kept.key(raws)
+    found = kept.load(key)
+    if isinstance(found, Catalog) and found.version == _version(raws):
+        return found
+    kb = build(load_data(raws))
+    kept.save(key, kb)
+    return kb
 
 
 _WORDED = ("texts", "instruments", "questions", "report_texts", "red_flags")

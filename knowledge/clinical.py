@@ -29,7 +29,9 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built on first use: a catalog taken from the cache (knowledge/catalog_cache.py)
+    # is never validated again, so a command that reasons need not build them at all.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Source(_Strict):

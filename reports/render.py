@@ -185,6 +185,27 @@ def cited_sources(assessment: Assessment) -> list[str]:
     return sorted(keys)
 
 
+def evidence_segments(assessment: Assessment) -> list[tuple[str, list[Finding]]]:
+    """The findings grouped by the rule-base segment whose rules concluded them (the module of
+    ``knowledge/rules/`` their rule is in: foot, tibia_femur, pelvis...), each group and each
+    finding in the engine's order: the practitioner report's evidence appendix, a table a group.
+    A rule today's registry does not know (an assessment stored by other rules) groups as ``other``."""
+    import knowledge.rules.reach  # noqa: F401 - imports every rule module: the registry is whole
+    from knowledge.rules.registry import REGISTRY
+
+    groups: dict[str, list[Finding]] = {}
+    for finding in assessment.findings:
+        info = REGISTRY.get(finding.rule)
+        groups.setdefault(info.module if info else "other", []).append(finding)
+    return list(groups.items())
+
+
+def cited_claims(assessment: Assessment) -> list[str]:
+    """The claims the findings cite, each once, by number (C2 before C10)."""
+    cited = {claim for finding in assessment.findings for claim in finding.claims}
+    return sorted(cited, key=lambda claim: (len(claim), claim))
+
+
 def grouped_findings(assessment: Assessment) -> list[tuple[str, tuple[str, ...]]]:
     """Each finding id once, in the engine's order, with the sides it was found on."""
     sides: dict[str, list[str]] = {}
@@ -211,6 +232,8 @@ def render_report(assessment: Assessment, case: Case, audience: str, solidity: A
         extra["chain"] = pictures.chain(assessment, case)
         extra["tripods"] = pictures.tripods(case)
         extra["references"] = cited_sources(assessment)
+        extra["segments"] = evidence_segments(assessment)
+        extra["claims"] = cited_claims(assessment)
     return environment().get_template(f"{audience}.html.j2").render(context(assessment, **extra))
 
 

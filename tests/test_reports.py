@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from functools import cache
 from html.parser import HTMLParser
@@ -656,6 +657,29 @@ class TestPdf:
             assert kb.texts.findings[finding.id].title in practitioner
         assert re.search(r"Page 1 of \d+", practitioner)
 
+    @pytest.mark.parametrize("path", [CLASSIC, EXAMPLES / "pelvis_driven_ir_loss.yaml"],
+                             ids=lambda p: p.stem)
+    def test_no_word_of_the_evidence_tables_is_split_across_lines(self, path: Path) -> None:
+        """Issue 18: values such as "counternutated" and "hamstrings, lower back" broke mid-word.
+        Every word the evidence appendix shows comes out of the PDF whole, as often as the HTML
+        has it (a word cut in two would count once less)."""
+        case, assessment = assessed(path)
+        solid = analyse(case)
+        html = render_report(assessment, case, "practitioner", solid)
+        headings = catalog().report_texts.practitioner.headings
+        appendix = html[html.index('<section class="appendix">'):html.index('<section class="references">')]
+        text = pdf_text(html_to_pdf(html))
+        start = text.index(headings["findings"] if assessment.status == "complete"
+                           else headings["findings_provisional"])
+        shown = text[start:text.rindex(headings["references"])]
+        # A hyphen is a place to break a line ("toe-" / "biased"), so it separates words here; the
+        # column headings are printed in capitals.
+        words = re.compile(r"[\w.]+")
+        missing = (Counter(words.findall(html_text(appendix).lower()))
+                   - Counter(words.findall(shown.lower())))
+        assert not missing, missing
+        assert "counternutated" in words.findall(shown) or path != CLASSIC
+
     def test_referral_pdf_contains_no_training_constraints(self) -> None:
         case, assessment = assessed(REFERRAL)
         texts = catalog().texts
@@ -940,6 +964,39 @@ class TestCli:
         assert catalog().report_texts.urgency["emergency"].client_title in pdf_text(
             out.read_bytes()
         )
+
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize("jobs", ["1", "2"])
+    def test_batch_with_pdf_reports_hints_once_at_fonts_embedded_without_subsetting(
+        self, tmp_path: Path, jobs: str
+    ) -> None:
+        """As `tripod report` does: WeasyPrint subsets in the worker processes, and the batch says
+        so once, whether its PDFs were made in workers or in its own process."""
+        if not sys.platform.startswith("linux"):
+            pytest.skip("the library is hidden through the Linux dynamic loader")
+        exe = shutil.which("tripod")
+        assert exe, "the tripod console script is not installed"
+        hidden = tmp_path / "lib"
+        hidden.mkdir()
+        (hidden / "libharfbuzz-subset.so.0").write_bytes(b"")
+        env = dict(os.environ)
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(
+            [str(hidden), *filter(None, [env.get("LD_LIBRARY_PATH")])])
+        cases = tmp_path / "cases"
+        cases.mkdir()
+        for path in (REFERRAL, PARTLY):
+            shutil.copy(path, cases / path.name)
+        done = subprocess.run(
+            [exe, "batch", str(cases), "--out", str(tmp_path / "out"), "--reports", "pdf",
+             "--jobs", jobs],
+            check=False, capture_output=True, text=True, timeout=300, env=env,
+        )
+        assert done.returncode == 0, done.stderr
+        # Its progress lines aside (a line per tenth, off a terminal), the hint and nothing else.
+        said = [line for line in done.stderr.splitlines() if not line.startswith("batch: ")]
+        assert said == [SLOW_FONTS]
+        assert len(list((tmp_path / "out").glob("*.pdf"))) == 2
 
 
 class TestCompiledTemplateCache:

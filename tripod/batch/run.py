@@ -87,6 +87,7 @@ class BatchResult:
     internal: int = 0  # of the failed, those that met a fault in Tripod itself
     interrupted: bool = False
     seconds: float = 0.0
+    slow_fonts: bool = False  # a PDF's fonts were embedded without HarfBuzz subsetting (a speed note)
 
     @property
     def finished(self) -> int:
@@ -207,6 +208,7 @@ def run_batch(
         with _StopFlag() as stop:
             for outcome in outcomes:
                 _take(outcome, out, sink, claimed, result, force=force, resume=resume, store=store)
+                result.slow_fonts = result.slow_fonts or outcome.slow_fonts
                 progress.advance(result.finished, result.failed)
                 if stop.requested:
                     result.interrupted = result.finished < result.total

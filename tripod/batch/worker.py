@@ -52,6 +52,7 @@ class Outcome:
     done_before: bool = False
     record: AssessmentRecord | None = None  # what the record store keeps, made in the worker
     internal: bool = False  # the problem is a fault in Tripod, not in the file
+    slow_fonts: bool = False  # its PDF's fonts were embedded without HarfBuzz subsetting
 
 
 def _row(source: str, output: str, client_id: str, assessed_on: str, document: dict[str, Any]
@@ -126,7 +127,8 @@ def _assess_file(source: str, settings: Settings, screener: Screener) -> Outcome
     document = screening.assessment.model_dump(
         mode="json", include={"status", "referral", "root_cause", "findings"})
     return Outcome(source=source, name=name, document=text, reports=reports,
-                   row=_row(source, target.name, client_id, assessed_on, document), record=record)
+                   row=_row(source, target.name, client_id, assessed_on, document), record=record,
+                   slow_fonts="pdf" in reports and service.fonts_embedded_slowly())
 
 
 def _bytes(content: str | bytes) -> bytes:

@@ -6,6 +6,7 @@ screening service (``tripod/service.py``) to assess, judge, store or render.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -81,6 +82,10 @@ app.command()(intake_command.amend)
 
 def main() -> None:
     """Console-script entry point."""
+    # No pydantic plugins: one would see every value the intake validates (patient data), and
+    # looking for them scans every installed package's metadata at each start. Set before any
+    # model is built; the batch's worker processes inherit it.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
 
 

@@ -160,6 +160,7 @@ def batch(
         if result.failed:
             err(say("cli.batch_failed", failed=result.failed,
                     s="s" if result.failed != 1 else "", errors=out / "errors.txt"))
+    hint_slow_fonts(result.slow_fonts)
     if result.exit_code:
         raise typer.Exit(code=result.exit_code)
 

@@ -73,9 +73,13 @@ AssessmentArg = Annotated[int, typer.Argument(help="An assessment id (see tripod
                                               show_default=False)]
 
 
-def hint_slow_fonts() -> None:
-    from tripod.service import fonts_embedded_slowly
+def hint_slow_fonts(slow: bool | None = None) -> None:
+    """Say once, in Tripod's words, that PDF fonts were embedded the slow way: ``slow`` as a batch's
+    workers found it, else as this process did. WeasyPrint's own warning never reaches the
+    clinician (reports/pdf.py); this line does."""
+    if slow is None:
+        from tripod.service import fonts_embedded_slowly
 
-    # WeasyPrint's own warning about it never reaches the clinician (reports/pdf.py); this line does.
-    if fonts_embedded_slowly():
+        slow = fonts_embedded_slowly()
+    if slow:
         err(say("cli.slow_fonts"))
