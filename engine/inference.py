@@ -31,8 +31,9 @@ from engine.facts import (
     observations,
 )
 from engine.intake import SIDES, Case
+from engine.matcher import JoinMatcher
 from engine.paths import value_at
-from engine.rete import AlphaMemo, FactFilter, StableDepthStrategy, TunedMatcher
+from engine.rete import FactFilter, LeanLoop, StableDepthStrategy
 from engine.trace import (
     Alternative,
     Assessment,
@@ -65,19 +66,17 @@ from knowledge.rules.tibia_femur import TibiaFemurRules
 
 
 class TripodEngine(RedFlagRules, HipSafetyRules, FootRules, TibiaFemurRules, PelvisRules, LateralChainRules,
-                   SymptomRules, ProgrammeRules, RootCauseRules, ConstraintRules, KnowledgeEngine):
+                   SymptomRules, ProgrammeRules, RootCauseRules, ConstraintRules, LeanLoop, KnowledgeEngine):
     """Every rule module composed into one experta engine."""
 
-    __matcher__ = TunedMatcher
+    __matcher__ = JoinMatcher
     __strategy__ = StableDepthStrategy
 
     def __init__(self) -> None:
         super().__init__()
         self.steps: list[TraceStep] = []
         self.worth_declaring: Wanted | None = None
-        self.alpha: AlphaMemo | None = None
-        if isinstance(self.matcher, TunedMatcher):
-            self.alpha = self.matcher.alpha
+        if isinstance(self.matcher, JoinMatcher):
             self.worth_declaring = FactFilter(self.get_rules()).wanted
         self._deffacts: list[Any] = super().get_deffacts()
 
@@ -97,6 +96,8 @@ class ReferenceEngine(TripodEngine):
     tests hold the tuned engine to."""
 
     __matcher__ = ReteMatcher
+    declare = KnowledgeEngine.declare
+    run = KnowledgeEngine.run
 
 
 def build_engine(tuned: bool = True) -> TripodEngine:

@@ -1,17 +1,13 @@
-"""What Tripod changes in experta 1.9.4's matcher and agenda, and why.
+"""What Tripod changes in experta 1.9.4's engine loop and agenda, and which observations it declares.
 
-experta's RETE is pure Python and does a great deal of work whose outcome is known in advance: every
-fact runs the same one-fact tests as every earlier fact with the same values, every token is copied
-at every node it enters, every rule is polled after every change, the whole network is walked to
-clear it. Each change below skips only such work. What the network matches, and the order in which
-rules fire, stay exactly what experta would give: ``tests/test_rete.py`` and a hypothesis property
-run every golden case, every example and drawn intakes through ``build_engine(tuned=False)``, experta
-untouched, and compare the whole assessment, trace order included.
-
-:class:`TunedMatcher` is experta's ``ReteMatcher`` with those changes, set on an engine class through
-experta's own hook (``__matcher__ = TunedMatcher``); it refuses an experta version other than the one
-it was written and tested against. :class:`FactFilter` decides which observations are worth declaring
-at all; :class:`StableDepthStrategy` is the agenda order.
+experta is pure Python and does work whose outcome is known in advance. The matcher is Tripod's own
+(``engine/matcher.py``); here are the rest: :class:`LeanLoop` is experta's ``declare`` and ``run``
+without the checks and log lines that cost time on every fact and every fired rule,
+:class:`StableDepthStrategy` is the agenda order (experta's, with a total tie-break), and
+:class:`FactFilter` decides which observations are worth declaring at all. None changes what is
+concluded or in which order: ``tests/test_rete.py`` and a hypothesis property run every golden case,
+every example and drawn intakes through ``build_engine(tuned=False)``, experta untouched, and compare
+the whole assessment, trace order included.
 """
 
 from __future__ import annotations
@@ -21,15 +17,54 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import experta
-from experta import Fact, KnowledgeEngine
+from experta import Fact, watchers
 from experta.conditionalelement import ConditionalElement
-from experta.matchers import ReteMatcher
-from experta.matchers.rete.check import FeatureCheck, TypeCheck
-from experta.matchers.rete.mixins import NoMemory
-from experta.matchers.rete.nodes import FeatureTesterNode
-from experta.matchers.rete.token import Token
+from experta.matchers.rete.check import FeatureCheck
 from experta.strategies import DepthStrategy
+
+
+class LeanLoop:
+    """experta's ``declare`` and ``run``, less what they do for every fact and every fired rule to
+    no end in Tripod: checking that a declared fact holds no pattern (Tripod's facts are built from
+    validated values, never from patterns), and formatting the log line of every firing whether or
+    not the log is on. The facts declared, the agenda's updates and the firing order are experta's.
+    ``ReferenceEngine`` keeps experta's own two methods."""
+
+    facts: Any
+    agenda: Any
+    strategy: Any
+    running: bool
+    get_activations: Callable[[], Any]
+
+    def declare(self, *facts: Fact) -> Any:
+        if not self.facts:
+            watchers.ENGINE.warning("Declaring fact before reset()")
+        last = None
+        for fact in facts:
+            last = self.facts.declare(fact)
+        if not self.running:
+            added, removed = self.get_activations()
+            self.strategy.update_agenda(self.agenda, added, removed)
+        return last
+
+    def run(self, steps: float = math.inf) -> None:
+        logged = watchers.worth("RULES", "INFO")
+        self.running = True
+        execution = 0
+        while steps > 0 and self.running:
+            added, removed = self.get_activations()
+            self.strategy.update_agenda(self.agenda, added, removed)
+            activation = self.agenda.get_next()
+            if activation is None:
+                break
+            steps -= 1
+            execution += 1
+            if logged:
+                watchers.RULES.info("FIRE %s %s: %s", execution, activation.rule.__name__,
+                                    ", ".join(str(f) for f in activation.facts))
+            activation.rule(self, **{k: v for k, v in activation.context.items()
+                                     if not k.startswith("__")})
+        self.running = False
 
 
 class StableDepthStrategy(DepthStrategy):
@@ -55,86 +90,7 @@ class StableDepthStrategy(DepthStrategy):
         return (activation.rule.salience, facts, activation.rule._wrapped.__name__, tuple(bound))
 
 
-EXPERTA_VERSION = "1.9.4"  # the release whose matcher internals this module reads
-
-
-class TunedMatcher(ReteMatcher):
-    """experta's RETE matcher, skipping the work below whose outcome is known in advance.
-
-    The network is experta's own, built by experta; only how facts enter it (:class:`AlphaMemo`),
-    which conflict-set nodes are polled, and which nodes a reset clears differ.
-    """
-
-    def __init__(self, engine: KnowledgeEngine) -> None:
-        installed = experta.__version__
-        if installed != EXPERTA_VERSION:
-            raise RuntimeError(
-                f"experta {installed} is installed; Tripod's matcher reads the internals of experta "
-                f"{EXPERTA_VERSION} and would not be held to its results on another release")
-        super().__init__(engine)
-        nodes = _nodes(self.root_node)
-        self.alpha = AlphaMemo(self.root_node, nodes)
-        self._conflict_sets = self._get_conflict_set_nodes()
-        # experta's reset walks the network recursively, clearing a shared node once per path to it
-        # and logging each visit; most nodes have no memory to clear.
-        self._memories = [node for node in nodes if type(node)._reset is not NoMemory._reset]
-
-    def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
-        """Pass the changes to the network, then ask only the rules whose matches changed for their
-        new activations.
-
-        After every declare and every fired rule, experta polls all ~55 conflict-set nodes, each
-        handing back two fresh (mostly empty) sets. A node with nothing added or removed has nothing
-        to say, so skipping it returns exactly the same activations, in the same order.
-        """
-        alpha = self.alpha
-        for fact in deleting or ():
-            alpha.send(fact, Token.TagType.INVALID)
-        for fact in adding or ():
-            alpha.send(fact, Token.TagType.VALID)
-        added: list[Any] = []
-        removed: list[Any] = []
-        for node in self._conflict_sets:
-            if node.added or node.removed:
-                new, gone = node.get_activations()
-                added.extend(new)
-                removed.extend(gone)
-        return added, removed
-
-    def reset(self) -> None:
-        for node in self._memories:
-            node._reset()
-
-
-def _nodes(root: Any) -> list[Any]:
-    """Every node of the network once, parents before children."""
-    seen: dict[int, Any] = {}
-    todo = [root]
-    while todo:
-        node = todo.pop(0)
-        if id(node) in seen:
-            continue
-        seen[id(node)] = node
-        todo.extend(child.node for child in node.children)
-    return list(seen.values())
-
-
-class _Token(Token):
-    """experta's token, made without re-checking what is known here: the tag is a tag and the data
-    a set of facts. experta checks both for every token it makes and every copy of one."""
-
-    __slots__ = ()
-
-    @classmethod
-    def of(cls, tag: Token.TagType, fact: Fact, context: dict[Any, Any]) -> _Token:
-        return tuple.__new__(cls, (tag, {fact}, context))
-
-    def copy(self) -> _Token:
-        return tuple.__new__(_Token, (self.tag, self.data.copy(), self.context.copy()))
-
-
 _ABSENT = object()  # a field the fact does not have
-_THE_FACT = object()  # stands, in a remembered context, for the fact being matched
 
 
 def _key(kind: type, fact: Mapping[str, Any], fields: tuple[str, ...]) -> tuple[Any, ...] | None:
@@ -166,96 +122,6 @@ def _rememberable(kind: type, fields: Iterable[Any]) -> bool:
     class declares no field defaults (experta fills those in on reading, which ``get`` would miss)."""
     return (not getattr(kind, "__fields__", None)
             and all(isinstance(f, str) and "__" not in f for f in fields))
-
-
-class AlphaMemo:
-    """The alpha network's answer for a fact, remembered by the fields its tests read.
-
-    experta's alpha network is a tree of one-fact tests below the root (the fact's exact class,
-    then ``name="first_met"``, ``value="lost"``, ``side=MATCH.side``...): a fact that passes every
-    test on a branch leaves it for the joins and rule nodes below with the variables the branch
-    bound. Along the way experta copies the token at every node, and most tests fail. Yet where a
-    fact leaves, and with which bindings, depends only on its class and the values of the fields
-    the tests read, for tests that are pure functions of the fact (knowledge/rules/base.py keeps
-    them so; a test that read a clock or a setting would need this memo cleared when that changes). So the first fact with those values
-    goes through the tree once, tested in experta's order with experta's rule for merging
-    bindings; what came out is remembered with the fact itself as a placeholder; every later fact
-    with the same values is handed straight to the same exits. The joins, negations, rule nodes
-    and agenda below are experta's own and see the same tokens as before.
-    """
-
-    # Measured values make most keys (a hip's IR in tenths of a degree): bounded, so that a long batch
-    # keeps a flat memory (about 1 MiB); the categorical keys come back within a case or two.
-    REMEMBERED = 2_048
-
-    def __init__(self, root: Any, nodes: Iterable[Any]) -> None:
-        self.root = root
-        # The fields the tests below each class's type test read: a fact's key holds only those.
-        # None: the class's facts cannot be judged by a key and are walked every time.
-        self.fields: dict[type, tuple[str, ...] | None] = {}
-        self.usable = True
-        for child in root.children:
-            check = getattr(child.node, "matcher", None)
-            if not isinstance(check, TypeCheck):
-                self.usable = False  # a first-level node that is not a type test: experta's walk
-                continue
-            fields = tuple(dict.fromkeys(
-                node.matcher.what for node in _nodes(child.node)
-                if isinstance(node, FeatureTesterNode) and isinstance(node.matcher, FeatureCheck)))
-            self.fields[check.fact_type] = fields if _rememberable(check.fact_type, fields) else None
-        self.memo: dict[tuple[Any, ...], list[tuple[Callable[[Token], None], dict[Any, Any]]]] = {}
-
-    def send(self, fact: Fact, tag: Token.TagType) -> None:
-        if not self.usable:  # experta's own walk from the root
-            (self.root.add if tag is Token.TagType.VALID else self.root.remove)(fact)
-            return
-        fields = self.fields.get(type(fact), ())
-        key = None if fields is None else _key(type(fact), fact, fields)
-        exits = None if key is None else self.memo.get(key)
-        if exits is None:
-            exits = []
-            self._walk(self.root, fact, {}, exits)
-            exits = [(callback, {k: _THE_FACT if v is fact else v for k, v in context.items()})
-                     for callback, context in exits]
-            if key is not None:
-                if len(self.memo) >= self.REMEMBERED:
-                    self.memo.clear()
-                self.memo[key] = exits
-        for callback, context in exits:
-            callback(_Token.of(tag, fact, {k: fact if v is _THE_FACT else v for k, v in context.items()}))
-
-    def _walk(self, node: Any, fact: Fact, context: dict[Any, Any],
-              exits: list[tuple[Callable[[Token], None], dict[Any, Any]]]) -> None:
-        for child in node.children:
-            test = child.node
-            if not isinstance(test, FeatureTesterNode):
-                exits.append((child.callback, context))  # leaves the alpha network
-                continue
-            match = test.matcher(fact)
-            if not match:
-                continue
-            if isinstance(match, Mapping):
-                merged = _merge(context, match)
-                if merged is None:
-                    continue
-                self._walk(test, fact, merged, exits)
-            else:
-                self._walk(test, fact, context, exits)
-
-
-def _merge(context: dict[Any, Any], bindings: Mapping[Any, Any]) -> dict[Any, Any] | None:
-    """experta's rule for adding a test's bindings to a token's: a variable already bound must keep
-    its value, and a value a NOT bound (key ``(False, name)``) must not be taken. None: no match."""
-    for key, value in bindings.items():
-        if isinstance(key, tuple):
-            if key[1] in context and context[key[1]] == value:
-                return None
-        else:
-            if context.get(key, value) != value:
-                return None
-            if (False, key) in context and context[(False, key)] == value:
-                return None
-    return {**context, **bindings}
 
 
 class FactFilter:

@@ -19,7 +19,7 @@ from typing import Any
 from experta import TEST
 
 from engine.facts import Advice, Blocked, Found, Obs, Referral, Root, built
-from engine.trace import Observation, ThresholdUse, TraceStep, ref
+from engine.trace import Observation, ThresholdUse, TraceStep, ref, trusted
 from knowledge.catalog import catalog
 from knowledge.rules.registry import Among, Cut, RuleInfo
 
@@ -94,12 +94,13 @@ FOOT_DEFICITS = (*MEDIAL_LOADING_LOST, "compensatory_pronation")
 
 
 # The trace is built from the engine's own facts and the checked catalog, thousands of times in a
-# batch: model_construct skips re-validating what is already valid.
+# batch: trusted() skips re-validating what is already valid.
 def _observation(fact: Obs) -> Observation:
     value = fact["value"]
     instrument = fact["instrument"]
     spec = catalog().instruments.get(instrument) if instrument else None
-    return Observation.model_construct(
+    return trusted(
+        Observation,
         path=fact["path"],
         value=list(value) if isinstance(value, tuple) else value,
         instrument=instrument,
@@ -143,7 +144,8 @@ class TripodRules:
         used = [fact for fact in used if fact is not None]
         uses = [_threshold_use(key) for key in thresholds]
         cited = list(dict.fromkeys([*sources, *(s for use in uses for s in use.sources)]))
-        self.steps.append(TraceStep.model_construct(
+        self.steps.append(trusted(
+            TraceStep,
             rule=self.firing.id,
             concluded=concluded,
             claims=tuple(claims),
