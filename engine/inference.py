@@ -33,7 +33,7 @@ from engine.facts import (
 from engine.intake import SIDES, Case
 from engine.matcher import JoinMatcher
 from engine.paths import value_at
-from engine.rete import FactFilter, LeanLoop, StableDepthStrategy
+from engine.rete import LeanLoop, StableDepthStrategy
 from engine.trace import (
     Alternative,
     Assessment,
@@ -77,7 +77,7 @@ class TripodEngine(RedFlagRules, HipSafetyRules, FootRules, TibiaFemurRules, Pel
         self.steps: list[TraceStep] = []
         self.worth_declaring: Wanted | None = None
         if isinstance(self.matcher, JoinMatcher):
-            self.worth_declaring = FactFilter(self.get_rules()).wanted
+            self.worth_declaring = self.matcher.could_match
         self._deffacts: list[Any] = super().get_deffacts()
 
     def get_deffacts(self) -> list[Any]:

@@ -30,7 +30,7 @@ negated field constraint ``~``), which Tripod's rules do not use.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 import experta
@@ -43,7 +43,7 @@ from experta.matchers.rete.utils import prepare_rule
 
 EXPERTA_VERSION = "1.9.4"  # the release whose rule preparation and matching this module follows
 
-Check = Callable[[Fact], Any]  # False, True, or the variables it binds
+Check = Callable[[Mapping[str, Any]], Any]  # False, True, or the variables it binds
 Bindings = dict[str, Any]
 _POS, _NOT, _TEST = 0, 1, 2
 _ABSENT = object()
@@ -58,7 +58,7 @@ def _field_check(field: Any, how: Any) -> Check:
     if plain and type(how) is L and how.__bind__ is None:
         value = how.value
 
-        def literal(fact: Fact) -> Any:
+        def literal(fact: Mapping[str, Any]) -> Any:
             try:
                 return value == fact[field]
             except KeyError:
@@ -67,7 +67,7 @@ def _field_check(field: Any, how: Any) -> Check:
     if plain and type(how) is W and how.__bind__ is not None:
         name = how.__bind__
 
-        def bind(fact: Fact) -> Any:
+        def bind(fact: Mapping[str, Any]) -> Any:
             try:
                 return {name: fact[field]}
             except KeyError:
@@ -76,7 +76,7 @@ def _field_check(field: Any, how: Any) -> Check:
     if plain and isinstance(how, P) and how.__bind__ is None:
         match = how.match
 
-        def predicate(fact: Fact) -> Any:
+        def predicate(fact: Mapping[str, Any]) -> Any:
             try:
                 actual = fact[field]
             except KeyError:
@@ -114,7 +114,7 @@ class _Pattern:
         self.facts: list[tuple[Fact, Bindings]] = []
         self.uses: list[tuple[_Plan, int]] = []
 
-    def test(self, fact: Fact) -> Bindings | None:
+    def test(self, fact: Mapping[str, Any]) -> Bindings | None:
         """The variables ``fact`` binds when it passes every test (experta merges them so that a
         variable bound twice must be bound to equal values), or None."""
         bound: Bindings = {}
@@ -155,7 +155,7 @@ class _Index:
             else:
                 self.rest.append(pattern)
 
-    def candidates(self, fact: Fact) -> list[_Pattern]:
+    def candidates(self, fact: Mapping[str, Any]) -> list[_Pattern]:
         """The patterns ``fact`` could pass, in the order they were met (a literal equal to the
         fact's value is found under it: equal values hash alike)."""
         if self.field is None:
@@ -269,6 +269,17 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
             plan.live = {}
         self._added = {}
         self._removed = []
+
+    def could_match(self, kind: type[Fact], fields: Mapping[str, Any]) -> bool:
+        """Whether a fact of class ``kind`` with ``fields`` passes the one-fact tests of some
+        pattern, under a NOT or not: one that passes none can change no activation, and need not be
+        declared at all (judged on the fields a fact is about to be built from)."""
+        patterns = self.index.get(kind)
+        if patterns is None:
+            return False
+        if getattr(kind, "__fields__", None):
+            return True  # experta fills in declared defaults on reading: these fields say too little
+        return any(pattern.test(fields) is not None for pattern in patterns.candidates(fields))
 
     def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
         """The activations added and removed by declaring ``adding`` and retracting ``deleting``."""

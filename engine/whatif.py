@@ -9,7 +9,7 @@ says which of those changes lie within a plausible repeat measurement; reliabili
 judgements are too unreliable to lean on.
 
 Many changes give the engine exactly the facts it had already seen: a value no rule pattern can
-match is not declared at all (``engine.rete.FactFilter``), so setting a field from one such value to
+match is not declared at all (``JoinMatcher.could_match``), so setting a field from one such value to
 another declares the same facts as before. The inference is a function of the declared facts and,
 for the root cause's confidence, of which observations are not assessed or unsure; a change that
 leaves both as an earlier run had them takes that run's outcome instead of running again.
