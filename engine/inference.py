@@ -13,10 +13,12 @@ An engine can be reused across cases: :func:`assess` resets it (facts and trace)
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from typing import Any, cast
 
 from experta import KnowledgeEngine
 from experta.matchers import ReteMatcher
+from pydantic import BaseModel
 
 from engine.facts import (
     Advice,
@@ -98,6 +100,10 @@ class ReferenceEngine(TripodEngine):
     __matcher__ = ReteMatcher
     declare = KnowledgeEngine.declare
     run = KnowledgeEngine.run
+
+    def reset(self, **kwargs: Any) -> None:
+        KnowledgeEngine.reset(self, **kwargs)
+        self.steps = []
 
 
 def build_engine(tuned: bool = True) -> TripodEngine:
@@ -317,8 +323,16 @@ def _could_change(path: str) -> tuple[str, ...]:
     return next((could_change(watched.path) for watched in catalog().observations if path in watched.paths()), ())
 
 
+@cache
+def _watched() -> tuple[tuple[str, tuple[str, ...], bool, tuple[str, ...]], ...]:
+    """Each observation path ``missing`` lists when not assessed (optional ones are not), in
+    observations.yaml's order: its parts, whether it is pelvic, and what it could change."""
+    return tuple((path, tuple(path.split(".")), watched.pelvic, could_change(watched.path))
+                 for watched in catalog().observations if not watched.optional
+                 for path in watched.paths())
+
+
 def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[MissingDetail, ...]:
-    kb = catalog()
     items: list[MissingDetail] = []
     for fact in blocked:
         if fact["reason"] == "red_flag_unknown":
@@ -335,17 +349,18 @@ def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[Mi
                                        could_change=_could_change(f"feet.{side}.{name}"))
                          for name in fields_read("measurement_contradiction"))
     pregnant = case.red_flags.preg_current == "yes"
-    for watched in kb.observations:
-        if (watched.pelvic and pregnant) or watched.optional:
+    for path, parts, pelvic, changes in _watched():
+        if pelvic and pregnant:
             continue
-        for path in watched.paths():
-            value = value_at(case, path)
+        value: Any = case
+        for part in parts:  # value_at(case, path), without splitting the path every time
+            value = getattr(value, part, None) if isinstance(value, BaseModel) else None
             if value is None:
-                items.append(MissingDetail(path=path, state="not_assessed",
-                                           could_change=could_change(watched.path)))
-            elif value == "unsure":
-                items.append(MissingDetail(path=path, state="unsure",
-                                           could_change=could_change(watched.path)))
+                break
+        if value is None:
+            items.append(MissingDetail(path=path, state="not_assessed", could_change=changes))
+        elif value == "unsure":
+            items.append(MissingDetail(path=path, state="unsure", could_change=changes))
     # What a rule is waiting for comes first, in the order above (red flags, then a hip flag's wait).
     waited = {fact["path"] for fact in blocked}
     items.sort(key=lambda item: item.path not in waited)

@@ -99,26 +99,33 @@ class _Pattern:
     """One fact pattern, shared by every rule that has an equal one: its tests, and the facts that
     pass them with the variables they bind (its alpha memory)."""
 
-    __slots__ = ("bind", "checks", "facts", "kind", "literals", "position", "uses")
+    __slots__ = ("bind", "checks", "facts", "gates", "kind", "uses")
 
-    def __init__(self, pattern: Fact, position: int) -> None:
+    def __init__(self, pattern: Fact) -> None:
         self.kind = type(pattern)
-        self.position = position
-        # The top-level fields the pattern requires to equal a constant: what the index reads.
-        self.literals = {field: how for field, how in pattern.items()
-                         if isinstance(field, str) and "__" not in field
-                         and not isinstance(how, FieldConstraint)}
-        self.checks = [_field_check(field, how) for field, how in pattern.items()
-                       if not Fact.is_special(field)]
+        self.checks: list[Check] = []
+        # The checks that only pass or fail one top-level field (a constant, a predicate): what the
+        # index may read.
+        self.gates: dict[str, Check] = {}
+        for field, how in pattern.items():
+            if Fact.is_special(field):
+                continue
+            check = _field_check(field, how)
+            self.checks.append(check)
+            if (isinstance(field, str) and "__" not in field
+                    and getattr(how, "__bind__", None) is None
+                    and (not isinstance(how, FieldConstraint) or type(how) is L or isinstance(how, P))):
+                self.gates[field] = check
         self.bind: str | None = pattern.__bind__
         self.facts: list[tuple[Fact, Bindings]] = []
         self.uses: list[tuple[_Plan, int]] = []
 
-    def test(self, fact: Mapping[str, Any]) -> Bindings | None:
+    def test(self, fact: Mapping[str, Any], checks: list[Check]) -> Bindings | None:
         """The variables ``fact`` binds when it passes every test (experta merges them so that a
-        variable bound twice must be bound to equal values), or None."""
+        variable bound twice must be bound to equal values), or None. ``checks``: the pattern's
+        checks, less one the fact is known to pass."""
         bound: Bindings = {}
-        for check in self.checks:
+        for check in checks:
             result = check(fact)
             if not result:
                 return None
@@ -137,42 +144,46 @@ class _Pattern:
 
 
 class _Index:
-    """The patterns of one fact class by the constant one field must equal (the field most of them
-    require a constant of): a fact is tested only against the patterns its value could pass."""
+    """The patterns of one fact class, by what one field (the one most of them test on its own,
+    such as an observation's ``name``) lets through: a fact is tested only against the patterns its
+    value of that field passes. Which those are is found once per text value and kept: the tests
+    are pure functions of the value (knowledge/rules/base.py keeps them so)."""
+
+    REMEMBERED = 4_096  # text values seen (names, ids): bounded all the same, for a flat memory
 
     def __init__(self, patterns: list[_Pattern]) -> None:
-        self.everything = patterns
         counts: dict[str, int] = {}
         for pattern in patterns:
-            for field in pattern.literals:
+            for field in pattern.gates:
                 counts[field] = counts.get(field, 0) + 1
         self.field = max(counts, key=counts.__getitem__) if counts else None
-        self.by_value: dict[Any, list[_Pattern]] = {}
-        self.rest: list[_Pattern] = []
-        for pattern in patterns:
-            if self.field in pattern.literals:
-                self.by_value.setdefault(pattern.literals[self.field], []).append(pattern)
-            else:
-                self.rest.append(pattern)
+        self.gated = [(pattern, pattern.gates.get(self.field or "")) for pattern in patterns]
+        self.full = [(pattern, pattern.checks) for pattern in patterns]
+        self.free = [(pattern, pattern.checks) for pattern, gate in self.gated if gate is None]
+        self.memo: dict[str, list[tuple[_Pattern, list[Check]]]] = {}
 
-    def candidates(self, fact: Mapping[str, Any]) -> list[_Pattern]:
-        """The patterns ``fact`` could pass, in the order they were met (a literal equal to the
-        fact's value is found under it: equal values hash alike)."""
-        if self.field is None:
-            return self.everything
+    def candidates(self, fact: Mapping[str, Any]) -> list[tuple[_Pattern, list[Check]]]:
+        """The patterns ``fact`` could pass, in the order they were met, each with the checks that
+        are left to make."""
+        field = self.field
+        if field is None:
+            return self.full
         try:
-            value = fact[self.field]
+            value = fact[field]
         except KeyError:
-            return self.rest
-        try:
-            found = self.by_value.get(value)
-        except TypeError:  # unhashable: every pattern is tested
-            return self.everything
-        if not found:
-            return self.rest
-        if not self.rest:
-            return found
-        return sorted((*found, *self.rest), key=lambda pattern: pattern.position)
+            return self.free  # a test on a missing field fails
+        if type(value) is not str:
+            return self.full
+        found = self.memo.get(value)
+        if found is None:
+            probe = {field: value}
+            found = [(pattern, pattern.checks if gate is None
+                      else [check for check in pattern.checks if check is not gate])
+                     for pattern, gate in self.gated if gate is None or gate(probe)]
+            if len(self.memo) >= self.REMEMBERED:
+                self.memo.clear()
+            self.memo[value] = found
+        return found
 
 
 class _Test(NamedTuple):
@@ -224,7 +235,7 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
     def _pattern(self, pattern: Fact) -> _Pattern:
         known = self.patterns.get(pattern)
         if known is None:
-            known = self.patterns[pattern] = _Pattern(pattern, len(self.patterns))
+            known = self.patterns[pattern] = _Pattern(pattern)
             self.by_kind.setdefault(type(pattern), []).append(known)
         return known
 
@@ -279,7 +290,9 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
             return False
         if getattr(kind, "__fields__", None):
             return True  # experta fills in declared defaults on reading: these fields say too little
-        return any(pattern.test(fields) is not None for pattern in patterns.candidates(fields))
+        # A variable bound twice in one pattern is taken to agree: this errs toward declaring.
+        return any(all(check(fields) for check in checks)
+                   for _, checks in patterns.candidates(fields))
 
     def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
         """The activations added and removed by declaring ``adding`` and retracting ``deleting``."""
@@ -301,8 +314,8 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
         if patterns is None:
             return
         passed = []
-        for pattern in patterns.candidates(fact):
-            bound = pattern.test(fact)
+        for pattern, checks in patterns.candidates(fact):
+            bound = pattern.test(fact, checks)
             if bound is not None:
                 pattern.facts.append((fact, bound))
                 passed.append((pattern, bound))

@@ -11,30 +11,65 @@ the whole assessment, trace order included.
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from experta import Fact, watchers
+from experta.agenda import Agenda
+from experta.factlist import FactList
 from experta.strategies import DepthStrategy
 
 
+class LeanFacts(FactList):
+    """experta's fact list, telling a fact's content (what makes two facts duplicates) without a
+    method call per field."""
+
+    @staticmethod
+    def _get_fact_id(fact: Fact) -> frozenset[Any]:
+        return frozenset([fact.__class__, *[
+            (key, value) for key, value in fact.items()
+            if not (isinstance(key, str) and key.startswith("__") and key.endswith("__"))]])
+
+
 class LeanLoop:
-    """experta's ``declare`` and ``run``, less what they do for every fact and every fired rule to
-    no end in Tripod: checking that a declared fact holds no pattern (Tripod's facts are built from
-    validated values, never from patterns), and formatting the log line of every firing whether or
-    not the log is on. The facts declared, the agenda's updates and the firing order are experta's.
-    ``ReferenceEngine`` keeps experta's own two methods."""
+    """experta's ``reset``, ``declare`` and ``run``, less what they do for every fact and every
+    fired rule to no end in Tripod: checking that a declared fact holds no pattern (Tripod's facts
+    are built from validated values, never from patterns), formatting the log line of every firing
+    whether or not the log is on, and reading each deffacts' signature on every reset. The facts
+    declared, the agenda's updates and the firing order are experta's. ``ReferenceEngine`` keeps
+    experta's own methods."""
 
     facts: Any
     agenda: Any
     strategy: Any
+    matcher: Any
     running: bool
     get_activations: Callable[[], Any]
+    get_deffacts: Callable[[], Any]
+
+    def reset(self, **kwargs: Any) -> None:
+        self.agenda = Agenda()
+        self.facts = LeanFacts()
+        self.matcher.reset()
+        facts: list[Fact] = []
+        for deffact in self.get_deffacts():
+            if kwargs and not any(p.kind == inspect.Parameter.VAR_KEYWORD
+                                  for p in inspect.signature(deffact).parameters.values()):
+                named = inspect.signature(deffact).parameters
+                facts.extend(deffact(**{k: v for k, v in kwargs.items() if k in named}))
+            else:
+                facts.extend(deffact(**kwargs))
+        self._add(facts)
+        self.running = False
 
     def declare(self, *facts: Fact) -> Any:
         if not self.facts:
             watchers.ENGINE.warning("Declaring fact before reset()")
+        return self._add(facts)
+
+    def _add(self, facts: Iterable[Fact]) -> Any:
         last = None
         for fact in facts:
             last = self.facts.declare(fact)
