@@ -121,11 +121,14 @@ def facts_for(case: Case, engine: TripodEngine) -> tuple[list[Any], list[Any]]:
     return first, [f for f in everything if f["segment"] != "client"]
 
 
-def assess(case: Case, engine: TripodEngine | None = None) -> Assessment:
-    """Reason from a validated case to an Assessment. ``engine`` may be reused between calls."""
+def assess(case: Case, engine: TripodEngine | None = None,
+           facts: tuple[list[Any], list[Any]] | None = None) -> Assessment:
+    """Reason from a validated case to an Assessment. ``engine`` may be reused between calls;
+    ``facts``: what ``facts_for(case, engine)`` gave, when the caller has just made them (what-if
+    does, to tell whether a change gives the engine anything new), not yet declared."""
     engine = engine or build_engine()
     engine.reset()
-    first, second = facts_for(case, engine)
+    first, second = facts if facts is not None else facts_for(case, engine)
     # Declared in two batches: experta updates its agenda once per declare call.
     engine.declare(*first)
     engine.run()

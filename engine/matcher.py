@@ -1,30 +1,21 @@
-"""Tripod's matcher: experta's rules matched without experta's token network, to the same activations.
+"""Tripod's matcher: experta's rules matched to experta's activations, without its token network.
 
 experta's RETE passes every fact through a network of nodes as tokens: each node copies the token,
-keeps a memory of frozen copies and logs the test it made. For a rule base of some seventy rules over
-a hundred facts, that bookkeeping is most of the cost of an assessment. :class:`JoinMatcher` keeps
-what a RETE keeps (for each fact pattern, the facts that pass its one-fact tests, with the variables
-they bind; for each rule, the matches it has) in plain lists and dicts, and when a fact is declared
-it finds only the matches that fact makes or breaks:
+keeps frozen copies and logs its test; for seventy rules over a hundred facts that bookkeeping is
+most of an assessment. :class:`JoinMatcher` keeps what a RETE keeps (each pattern's facts with the
+variables they bind, each rule's matches) in plain lists and dicts, and for each declared fact finds
+only the matches it makes (joined with the facts of the rule's other patterns in the rule's order,
+each NOT and TEST judged on the variables bound before it, as experta's left-deep join nodes judge
+them) or breaks (a NOT it passes removes the matches whose earlier variables agree with it).
 
-- a fact passing a positive pattern of a rule is joined with the facts already in the rule's other
-  patterns, in the rule's own order, each NOT and TEST judged with the variables bound before it,
-  as experta's left-deep chain of join nodes judges them;
-- a fact passing a NOT pattern removes the rule's matches whose variables bound before that NOT
-  agree with it (experta's not node, counting to one).
-
-A rule is taken as experta prepares it for its network (``prepare_rule``: disjunctive normal form,
-an ``InitialFact`` before a leading NOT); one-fact tests are experta's own ``FeatureCheck``s, apart
-from plain literals, bindings and predicates on a top-level field, which are tested here the way
-``FeatureCheck`` tests them. What the engine receives is what experta's ``ReteMatcher`` hands it:
-the activations added and removed by the changes, with the same facts (the ``InitialFact``
-included) and the same bound values. ``tests/test_rete.py`` and a hypothesis property hold the
-whole assessment, trace order included, to an engine on experta's own matcher (``ReferenceEngine``).
-
-Set on an engine class through experta's hook (``__matcher__ = JoinMatcher``); it refuses an
-experta release other than the one it was written against, and the conditional elements experta's
-network handles differently from a plain join (EXISTS, FORALL, a NOT of more than one pattern, a
-negated field constraint ``~``), which Tripod's rules do not use.
+Rules are taken as experta prepares them (``prepare_rule``: disjunctive normal form, an
+``InitialFact`` before a leading NOT); one-fact tests are experta's ``FeatureCheck``s, or for plain
+literals, bindings and predicates on a top-level field the same tests made here. The engine gets
+what experta's ``ReteMatcher`` gives: the activations added and removed, with the same facts (the
+``InitialFact`` included) and bound values; ``tests/test_rete.py`` and a hypothesis property hold the
+whole assessment, trace order included, to ``ReferenceEngine`` on experta's own matcher. Set through
+experta's hook (``__matcher__ = JoinMatcher``), it refuses another experta release, and what
+experta's network matches otherwise (EXISTS, FORALL, a NOT of several patterns, ``~``).
 """
 
 from __future__ import annotations
@@ -46,7 +37,6 @@ EXPERTA_VERSION = "1.9.4"  # the release whose rule preparation and matching thi
 Check = Callable[[Mapping[str, Any]], Any]  # False, True, or the variables it binds
 Bindings = dict[str, Any]
 _POS, _NOT, _TEST = 0, 1, 2
-_ABSENT = object()
 
 
 def _field_check(field: Any, how: Any) -> Check:
@@ -256,7 +246,7 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                 element = element[0]
             elif isinstance(element, TEST):
                 test = element[0]
-                kind, what = _TEST, _Test(test, tuple(_parameters(test)))
+                kind, what = _TEST, _Test(test, tuple(inspect.signature(test).parameters))
                 plan.captures.append(None)
             else:
                 raise ValueError(f"rule {getattr(rule, '__name__', rule)}: {type(element).__name__} "
@@ -409,8 +399,3 @@ def _binds(pattern: Fact) -> set[str]:
         if not Fact.is_special(field):
             walk(how)
     return names
-
-
-def _parameters(test: Callable[..., Any]) -> list[str]:
-    return list(inspect.signature(test).parameters)
-
