@@ -99,8 +99,10 @@ F = TypeVar("F", bound=Fact)
 def built(kind: type[F], fields: Mapping[str, str | int | float | tuple[str, ...] | None]) -> F:
     """A fact of ``kind`` holding ``fields``, whose values are already immutable (text, numbers,
     None, tuples of text): experta's own constructor would pass each through its freeze(), which
-    returns such a value unchanged, at a cost paid for every fact of every case."""
-    fact: F = kind()
+    returns such a value unchanged, at a cost paid for every fact of every case. The fact is made
+    as experta's ``Fact.__init__`` leaves one without arguments (an empty memo of field defaults)."""
+    fact: F = dict.__new__(kind)
+    object.__setattr__(fact, "_Fact__defaults", {})
     dict.update(fact, fields)
     return fact
 

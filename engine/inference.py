@@ -50,6 +50,7 @@ from engine.trace import (
     Status,
     TraceStep,
     ref,
+    trusted,
 )
 from engine.trace import Referral as ReferralOut
 from knowledge.catalog import catalog
@@ -199,7 +200,8 @@ def _merge(steps: list[TraceStep], field: str) -> tuple[str, ...]:
 
 def _finding(fact: Found, by_conclusion: dict[str, list[TraceStep]]) -> Finding:
     own = by_conclusion[ref("finding", fact["finding"], fact["side"])]
-    return Finding(
+    return trusted(
+        Finding,
         id=fact["finding"],
         side=fact["side"],
         rule=own[0].rule,
@@ -339,16 +341,16 @@ def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[Mi
     items: list[MissingDetail] = []
     for fact in blocked:
         if fact["reason"] == "red_flag_unknown":
-            items.append(MissingDetail(path=fact["path"], state="unknown", could_change=("status",)))
+            items.append(trusted(MissingDetail, path=fact["path"], state="unknown", could_change=("status",)))
         elif fact["reason"] in HOLDS:
             # What an examination flag waits for: the hip joint itself (hips.<side>, no field of the
             # case file), or a hip's ER (listed again below only once).
-            items.append(MissingDetail(path=fact["path"], state="not_assessed", could_change=("status",)))
+            items.append(trusted(MissingDetail, path=fact["path"], state="not_assessed", could_change=("status",)))
     # Entered values that contradict each other are to be measured again (FOOT-10): what to assess.
     contradicted = {fact["side"] for fact in found if fact["finding"] == "measurement_contradiction"}
     for side in SIDES:
         if side in contradicted:
-            items.extend(MissingDetail(path=f"feet.{side}.{name}", state="contradictory",
+            items.extend(trusted(MissingDetail, path=f"feet.{side}.{name}", state="contradictory",
                                        could_change=_could_change(f"feet.{side}.{name}"))
                          for name in fields_read("measurement_contradiction"))
     pregnant = case.red_flags.preg_current == "yes"
@@ -361,9 +363,9 @@ def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[Mi
             if value is None:
                 break
         if value is None:
-            items.append(MissingDetail(path=path, state="not_assessed", could_change=changes))
+            items.append(trusted(MissingDetail, path=path, state="not_assessed", could_change=changes))
         elif value == "unsure":
-            items.append(MissingDetail(path=path, state="unsure", could_change=changes))
+            items.append(trusted(MissingDetail, path=path, state="unsure", could_change=changes))
     # What a rule is waiting for comes first, in the order above (red flags, then a hip flag's wait).
     waited = {fact["path"] for fact in blocked}
     items.sort(key=lambda item: item.path not in waited)
