@@ -80,11 +80,16 @@ class LeanLoop:
 
     def run(self, steps: float = math.inf) -> None:
         logged = watchers.worth("RULES", "INFO")
+        agenda_logged = watchers.worth("AGENDA", "DEBUG")
         self.running = True
         execution = 0
         while steps > 0 and self.running:
             added, removed = self.get_activations()
             self.strategy.update_agenda(self.agenda, added, removed)
+            if agenda_logged:
+                for index, act in enumerate(self.agenda.activations):
+                    watchers.AGENDA.debug("%d: %r %r", index, act.rule.__name__,
+                                          ", ".join(str(f) for f in act.facts))
             activation = self.agenda.get_next()
             if activation is None:
                 break
