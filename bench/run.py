@@ -5,7 +5,8 @@ generates valid random case files into a temporary folder, every field drawn wit
 range from the knowledge catalog (so the generator follows the catalog when a range changes), red
 flags mostly ``no``, some sections and fields left out as "not assessed"; then it measures:
 
-- cases per second of ``tripod batch`` (the real command, a real process) with one and two jobs;
+- cases per second of ``tripod batch`` (the real command, a real process) with one and two jobs,
+  and per CPU-second with one job, of the YAML files and of the same cases written as JSON;
 - one ``assess(case, engine)`` with the engine already built: the classic example (a fully assessed
   case with many findings; median of many runs) and the generated cases (median and 90th
   percentile), and the parts around it (reading a YAML case file, writing the JSON);
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import random
 import shutil
@@ -49,8 +51,9 @@ from knowledge.catalog import catalog
 # The goals, as the issues state them; a figure without a goal gets none.
 GOALS = {
     "batch": ">= 1,000 cases/s per core",
-    "batch_cpu": ">= 1,000",
-    "assess": "well under 5 ms",
+    "batch_cpu": ">= 500 (YAML)",
+    "batch_cpu_json": ">= 1,000 (JSON)",
+    "assess": "<= 0.9 ms (2x CLIPS, 0.47 ms)",
     "help": "< 0.15 s",
     "assess_command": "< 0.25 s",
     "whatif": "< 0.4 s",
@@ -130,8 +133,9 @@ def random_case(rng: random.Random, index: int) -> dict[str, Any]:
     return document
 
 
-def generate(folder: Path, count: int, seed: int) -> None:
-    """Write ``count`` valid random case files (YAML, as practitioners write them) into ``folder``."""
+def generate(folder: Path, count: int, seed: int, as_json: bool = False) -> None:
+    """Write ``count`` valid random case files (YAML, as practitioners write them, or JSON) into
+    ``folder``."""
     from storage.casefile import case_to_document
 
     rng = random.Random(seed)
@@ -139,8 +143,11 @@ def generate(folder: Path, count: int, seed: int) -> None:
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     for index in range(count):
         case = Case.model_validate(random_case(rng, index))  # fails loudly if the generator drifts
-        text = yaml.dump(case_to_document(case), Dumper=dumper, sort_keys=False)
-        (folder / f"case_{index:06d}.yaml").write_text(text, encoding="utf-8")
+        if as_json:
+            text = json.dumps(case_to_document(case), ensure_ascii=False, indent=1)
+        else:
+            text = yaml.dump(case_to_document(case), Dumper=dumper, sort_keys=False)
+        (folder / f"case_{index:06d}.{'json' if as_json else 'yaml'}").write_text(text, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -310,6 +317,7 @@ def main(argv: list[str] | None = None) -> None:
             began = time.perf_counter()
             generate(big, count, args.seed)
             generate(little, small, args.seed + 1)
+            generate(Path(tmp, "cases-json"), count, args.seed, as_json=True)
             print(f"generated {count} + {small} valid random cases in "
                   f"{time.perf_counter() - began:.1f} s", file=sys.stderr, flush=True)
 
@@ -319,6 +327,9 @@ def main(argv: list[str] | None = None) -> None:
             # CPU time does not count the time other programs held the CPU: the per-core figure.
             row("  same, per CPU-second (start-up included)", f"{count / one.cpu:,.0f} cases",
                 "batch_cpu")
+            as_json = batch(Path(tmp, "cases-json"), Path(tmp, "out-json"), 1)
+            row("  same cases as JSON files, per CPU-second", f"{count / as_json.cpu:,.0f} cases",
+                "batch_cpu_json")
             two = batch(big, Path(tmp, "out-2"), 2)
             row(f"tripod batch, {count} cases, --jobs 2", f"{count / two.seconds:,.0f} cases/s")
             small_run = batch(little, Path(tmp, "out-small"), 1)
@@ -329,7 +340,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_batch:
             median, p90 = assess_generated(big, 500 if args.quick else 2000)
             row("  same, generated cases: median / 90th percentile",
-                f"{median * 1000:.2f} / {p90 * 1000:.2f} ms")
+                f"{median * 1000:.2f} / {p90 * 1000:.2f} ms", "assess")
         row("load_case (YAML example)", f"{parts['load'] * 1000:.2f} ms")
         row("Assessment.to_json", f"{parts['json'] * 1000:.2f} ms")
         row("tripod --help, start to exit", _wall_cpu(median_seconds([_tripod(), "--help"], repeats)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from experta import Fact
 from pydantic import BaseModel
@@ -99,8 +99,10 @@ F = TypeVar("F", bound=Fact)
 def built(kind: type[F], fields: Mapping[str, str | int | float | tuple[str, ...] | None]) -> F:
     """A fact of ``kind`` holding ``fields``, whose values are already immutable (text, numbers,
     None, tuples of text): experta's own constructor would pass each through its freeze(), which
-    returns such a value unchanged, at a cost paid for every fact of every case."""
-    fact: F = kind()
+    returns such a value unchanged, at a cost paid for every fact of every case. The fact is made
+    as experta's ``Fact.__init__`` leaves one without arguments (an empty memo of field defaults)."""
+    fact: F = dict.__new__(kind)
+    object.__setattr__(fact, "_Fact__defaults", {})
     dict.update(fact, fields)
     return fact
 
@@ -112,12 +114,16 @@ def observations(case: Case, wanted: Wanted | None = None) -> Iterator[Obs]:
     """Every entered observation of the case as an Obs fact (left-out fields give none), or only
     those ``wanted`` accepts, judged on the fact's class and fields before it is built."""
     hip_method = case.hips.method if case.hips else None
-    for section in type(case).model_fields:
-        if section in NOT_OBSERVATIONS:
-            continue
+    for section in _sections(type(case)):
         value = getattr(case, section)
         if value is not None:
-            yield from _walk(value, (section,), section, hip_method, wanted)
+            yield from _walk(value, section, section, None, None, SECTION_FACTS[section], hip_method,
+                             wanted)
+
+
+@functools.cache
+def _sections(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(section for section in model.model_fields if section not in NOT_OBSERVATIONS)
 
 
 @functools.cache
@@ -127,19 +133,20 @@ def _plan(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
                  if name not in NOT_OBSERVATIONS)
 
 
-def _walk(model: BaseModel, path: tuple[str, ...], segment: str, hip_method: str | None,
-          wanted: Wanted | None) -> Iterator[Obs]:
-    kind = SECTION_FACTS[segment]
-    side = next((p for p in path if p in SIDES), None)
-    movement = next((p for p in path if p in MOVEMENTS), None)
+def _walk(model: BaseModel, path: str, segment: str, side: str | None, movement: str | None,
+          kind: type[Obs], hip_method: str | None, wanted: Wanted | None) -> Iterator[Obs]:
+    """The observations under ``model`` at ``path``: the side and the movement are the first of
+    each that the path passes through."""
     for name, instrument in _plan(type(model)):
         value = getattr(model, name)
         if value is None:
             continue
+        dotted = f"{path}.{name}"
         if isinstance(value, BaseModel):
-            yield from _walk(value, (*path, name), segment, hip_method, wanted)
+            yield from _walk(value, dotted, segment, side or (name if name in SIDES else None),
+                             movement or (name if name in MOVEMENTS else None), kind, hip_method,
+                             wanted)
             continue
-        dotted = ".".join((*path, name))
         fields = {
             "path": dotted,
             "segment": segment,
@@ -155,10 +162,14 @@ def _walk(model: BaseModel, path: tuple[str, ...], segment: str, hip_method: str
 
 def examination(case: Case, wanted: Wanted | None = None) -> Iterator[ExamFact]:
     """The hips' rotation values as ExamFact facts (or those ``wanted`` accepts)."""
-    for fact in observations(case, lambda kind, fields: kind is HipFact and fields["name"] in EXAMINED):
-        fields = dict(fact)
-        if wanted is None or wanted(ExamFact, fields):
-            yield built(ExamFact, fields)
+    if case.hips is None:
+        return
+
+    def examined(kind: type[Obs], fields: Mapping[str, Any]) -> bool:
+        return fields["name"] in EXAMINED and (wanted is None or wanted(kind, fields))
+
+    facts = _walk(case.hips, "hips", "hips", None, None, ExamFact, case.hips.method, examined)
+    yield from cast(Iterator[ExamFact], facts)
 
 
 def answers(case: Case) -> Iterator[Answer]:

@@ -13,10 +13,12 @@ An engine can be reused across cases: :func:`assess` resets it (facts and trace)
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from typing import Any, cast
 
 from experta import KnowledgeEngine
 from experta.matchers import ReteMatcher
+from pydantic import BaseModel
 
 from engine.facts import (
     Advice,
@@ -31,8 +33,9 @@ from engine.facts import (
     observations,
 )
 from engine.intake import SIDES, Case
+from engine.matcher import JoinMatcher
 from engine.paths import value_at
-from engine.rete import AlphaMemo, FactFilter, StableDepthStrategy, TunedMatcher
+from engine.rete import LeanLoop, StableDepthStrategy
 from engine.trace import (
     Alternative,
     Assessment,
@@ -47,6 +50,7 @@ from engine.trace import (
     Status,
     TraceStep,
     ref,
+    trusted,
 )
 from engine.trace import Referral as ReferralOut
 from knowledge.catalog import catalog
@@ -65,20 +69,18 @@ from knowledge.rules.tibia_femur import TibiaFemurRules
 
 
 class TripodEngine(RedFlagRules, HipSafetyRules, FootRules, TibiaFemurRules, PelvisRules, LateralChainRules,
-                   SymptomRules, ProgrammeRules, RootCauseRules, ConstraintRules, KnowledgeEngine):
+                   SymptomRules, ProgrammeRules, RootCauseRules, ConstraintRules, LeanLoop, KnowledgeEngine):
     """Every rule module composed into one experta engine."""
 
-    __matcher__ = TunedMatcher
+    __matcher__ = JoinMatcher
     __strategy__ = StableDepthStrategy
 
     def __init__(self) -> None:
         super().__init__()
         self.steps: list[TraceStep] = []
         self.worth_declaring: Wanted | None = None
-        self.alpha: AlphaMemo | None = None
-        if isinstance(self.matcher, TunedMatcher):
-            self.alpha = self.matcher.alpha
-            self.worth_declaring = FactFilter(self.get_rules()).wanted
+        if isinstance(self.matcher, JoinMatcher):
+            self.worth_declaring = self.matcher.could_match
         self._deffacts: list[Any] = super().get_deffacts()
 
     def get_deffacts(self) -> list[Any]:
@@ -97,6 +99,12 @@ class ReferenceEngine(TripodEngine):
     tests hold the tuned engine to."""
 
     __matcher__ = ReteMatcher
+    declare = KnowledgeEngine.declare
+    run = KnowledgeEngine.run
+
+    def reset(self, **kwargs: Any) -> None:
+        KnowledgeEngine.reset(self, **kwargs)
+        self.steps = []
 
 
 def build_engine(tuned: bool = True) -> TripodEngine:
@@ -114,11 +122,14 @@ def facts_for(case: Case, engine: TripodEngine) -> tuple[list[Any], list[Any]]:
     return first, [f for f in everything if f["segment"] != "client"]
 
 
-def assess(case: Case, engine: TripodEngine | None = None) -> Assessment:
-    """Reason from a validated case to an Assessment. ``engine`` may be reused between calls."""
+def assess(case: Case, engine: TripodEngine | None = None,
+           facts: tuple[list[Any], list[Any]] | None = None) -> Assessment:
+    """Reason from a validated case to an Assessment. ``engine`` may be reused between calls;
+    ``facts``: what ``facts_for(case, engine)`` gave, when the caller has just made them (what-if
+    does, to tell whether a change gives the engine anything new), not yet declared."""
     engine = engine or build_engine()
     engine.reset()
-    first, second = facts_for(case, engine)
+    first, second = facts if facts is not None else facts_for(case, engine)
     # Declared in two batches: experta updates its agenda once per declare call.
     engine.declare(*first)
     engine.run()
@@ -189,7 +200,8 @@ def _merge(steps: list[TraceStep], field: str) -> tuple[str, ...]:
 
 def _finding(fact: Found, by_conclusion: dict[str, list[TraceStep]]) -> Finding:
     own = by_conclusion[ref("finding", fact["finding"], fact["side"])]
-    return Finding(
+    return trusted(
+        Finding,
         id=fact["finding"],
         side=fact["side"],
         rule=own[0].rule,
@@ -316,35 +328,44 @@ def _could_change(path: str) -> tuple[str, ...]:
     return next((could_change(watched.path) for watched in catalog().observations if path in watched.paths()), ())
 
 
+@cache
+def _watched() -> tuple[tuple[str, tuple[str, ...], bool, tuple[str, ...]], ...]:
+    """Each observation path ``missing`` lists when not assessed (optional ones are not), in
+    observations.yaml's order: its parts, whether it is pelvic, and what it could change."""
+    return tuple((path, tuple(path.split(".")), watched.pelvic, could_change(watched.path))
+                 for watched in catalog().observations if not watched.optional
+                 for path in watched.paths())
+
+
 def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[MissingDetail, ...]:
-    kb = catalog()
     items: list[MissingDetail] = []
     for fact in blocked:
         if fact["reason"] == "red_flag_unknown":
-            items.append(MissingDetail(path=fact["path"], state="unknown", could_change=("status",)))
+            items.append(trusted(MissingDetail, path=fact["path"], state="unknown", could_change=("status",)))
         elif fact["reason"] in HOLDS:
             # What an examination flag waits for: the hip joint itself (hips.<side>, no field of the
             # case file), or a hip's ER (listed again below only once).
-            items.append(MissingDetail(path=fact["path"], state="not_assessed", could_change=("status",)))
+            items.append(trusted(MissingDetail, path=fact["path"], state="not_assessed", could_change=("status",)))
     # Entered values that contradict each other are to be measured again (FOOT-10): what to assess.
     contradicted = {fact["side"] for fact in found if fact["finding"] == "measurement_contradiction"}
     for side in SIDES:
         if side in contradicted:
-            items.extend(MissingDetail(path=f"feet.{side}.{name}", state="contradictory",
+            items.extend(trusted(MissingDetail, path=f"feet.{side}.{name}", state="contradictory",
                                        could_change=_could_change(f"feet.{side}.{name}"))
                          for name in fields_read("measurement_contradiction"))
     pregnant = case.red_flags.preg_current == "yes"
-    for watched in kb.observations:
-        if (watched.pelvic and pregnant) or watched.optional:
+    for path, parts, pelvic, changes in _watched():
+        if pelvic and pregnant:
             continue
-        for path in watched.paths():
-            value = value_at(case, path)
+        value: Any = case
+        for part in parts:  # value_at(case, path), without splitting the path every time
+            value = getattr(value, part, None) if isinstance(value, BaseModel) else None
             if value is None:
-                items.append(MissingDetail(path=path, state="not_assessed",
-                                           could_change=could_change(watched.path)))
-            elif value == "unsure":
-                items.append(MissingDetail(path=path, state="unsure",
-                                           could_change=could_change(watched.path)))
+                break
+        if value is None:
+            items.append(trusted(MissingDetail, path=path, state="not_assessed", could_change=changes))
+        elif value == "unsure":
+            items.append(trusted(MissingDetail, path=path, state="unsure", could_change=changes))
     # What a rule is waiting for comes first, in the order above (red flags, then a hip flag's wait).
     waited = {fact["path"] for fact in blocked}
     items.sort(key=lambda item: item.path not in waited)

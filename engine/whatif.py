@@ -9,7 +9,7 @@ says which of those changes lie within a plausible repeat measurement; reliabili
 judgements are too unreliable to lean on.
 
 Many changes give the engine exactly the facts it had already seen: a value no rule pattern can
-match is not declared at all (``engine.rete.FactFilter``), so setting a field from one such value to
+match is not declared at all (``JoinMatcher.could_match``), so setting a field from one such value to
 another declares the same facts as before. The inference is a function of the declared facts and,
 for the root cause's confidence, of which observations are not assessed or unsure; a change that
 leaves both as an earlier run had them takes that run's outcome instead of running again.
@@ -211,20 +211,22 @@ class _Runner:
         self.unknown = frozenset(p for p in _watched_paths() if value_at(self.document, p) in _UNKNOWN)
         self.seen: dict[Any, tuple[Outcome, set[str]]] = {}
         if reuse:
-            self.seen[self._inputs(case, self.unknown)] = (self.outcome, self.findings)
+            self.seen[self._inputs(facts_for(case, engine), self.unknown)] = (self.outcome,
+                                                                              self.findings)
 
-    def _inputs(self, case: Case, unknown: frozenset[str]) -> Any:
+    def _inputs(self, facts: tuple[list[Any], list[Any]], unknown: frozenset[str]) -> Any:
         """Everything the engine's answer depends on: the facts it is given, and which watched
         observations are unknown (the confidence cap reads them from the case)."""
-        first, second = facts_for(case, self.engine)
+        first, second = facts
         return tuple((type(f).__name__, tuple(sorted(f.items()))) for f in (*first, *second)), unknown
 
     def _run(self, case: Case, path: str, value: Any) -> tuple[Outcome, set[str]]:
         unknown = self.unknown | {path} if value in _UNKNOWN else self.unknown - {path}
-        key = self._inputs(case, unknown) if self.reuse else None
+        facts = facts_for(case, self.engine) if self.reuse else None
+        key = self._inputs(facts, unknown) if facts is not None else None
         if key is not None and key in self.seen:
             return self.seen[key]
-        result = assess(case, self.engine)
+        result = assess(case, self.engine, facts)
         self.runs += 1
         answer = (_outcome(result), _finding_keys(result))
         if key is not None:

@@ -152,3 +152,19 @@ def test_the_same_case_gives_the_same_trace_in_every_process() -> None:
         for seed in ("1", "2", "3", "4")
     }
     assert len(outputs) == 1
+
+
+def test_a_trusted_model_is_the_model_pydantic_would_construct_and_needs_every_field() -> None:
+    """The trace's models are made without re-validation (engine/trace.py trusted()); what comes
+    out must be what pydantic's model_construct makes, and a field left out is refused."""
+    import pytest
+
+    from engine.trace import MissingDetail, trusted
+
+    values = {"path": "hips.left.ir_deg", "state": "not_assessed", "could_change": ("status",)}
+    made, constructed = trusted(MissingDetail, **values), MissingDetail.model_construct(**values)
+    assert made == constructed == MissingDetail(**values)
+    assert made.model_fields_set == constructed.model_fields_set
+    assert made.model_dump_json() == constructed.model_dump_json()
+    with pytest.raises(TypeError, match="could_change"):
+        trusted(MissingDetail, path="hips.left.ir_deg", state="not_assessed")

@@ -1,18 +1,20 @@
-"""The tuned matcher (engine/rete.py) concludes exactly what experta's own would, only faster."""
+"""Tripod's matcher (engine/matcher.py) and engine loop (engine/rete.py) conclude exactly what experta's
+own would, only faster."""
 
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from experta import MATCH, OR, Fact, Field, KnowledgeEngine, P, Rule
+import pytest
+from experta import EXISTS, MATCH, NOT, OR, Fact, Field, KnowledgeEngine, L, P, Rule
 from experta.strategies import DepthStrategy
 
-from engine.facts import FootFact, Found, HipFact, LiftFact, observations
+from engine.facts import FootFact, LiftFact, observations
 from engine.inference import assess, build_engine
-from engine.rete import FactFilter, StableDepthStrategy, TunedMatcher, _nodes
+from engine.matcher import JoinMatcher
+from engine.rete import StableDepthStrategy
 from storage.casefile import load_case
 from tests.conftest import EXAMPLES, example_paths
 from tests.test_inference import GOLDEN, golden_case
@@ -51,28 +53,18 @@ def test_only_observations_some_pattern_could_match_are_declared() -> None:
     assert not wanted(FootFact, {**foot, "value": 5})
 
 
-def test_tuning_leaves_experta_network_as_it_was_built() -> None:
-    def kinds(engine: Any) -> Counter[str]:
-        return Counter(type(node).__name__ for node in _nodes(engine.matcher.root_node))
-
-    assert kinds(TUNED) == kinds(PLAIN)
-
-
-def test_the_alpha_memo_is_in_use_remembers_by_value_and_stays_bounded() -> None:
+def test_a_reset_forgets_every_fact_the_matcher_held() -> None:
+    """Nothing of one case stays in the matcher for the next: memory stays flat over a batch."""
     engine = build_engine()
-    assert engine.alpha is not None and engine.alpha.usable
-    assert {"name", "value", "side"} <= set(engine.alpha.fields[HipFact])
-    assert {"finding", "side"} <= set(engine.alpha.fields[Found])
-    classic = load_case(EXAMPLES / "classic_compensatory_pronation.yaml")
-    assess(classic, engine)
-    remembered = len(engine.alpha.memo)
-    assert remembered > 20
-    assess(classic, engine)
-    assert len(engine.alpha.memo) == remembered  # the same values: nothing new to walk
-    engine.alpha.REMEMBERED = 25
-    for case in [golden_case(p) for p in GOLDEN]:
-        assert assess(case, engine).to_json() == assess(case, PLAIN).to_json()
-        assert len(engine.alpha.memo) <= 25
+    assess(load_case(EXAMPLES / "classic_compensatory_pronation.yaml"), engine)
+    matcher = engine.matcher
+    assert isinstance(matcher, JoinMatcher)
+    assert sum(len(p.facts) for p in matcher.patterns.values()) > 50
+    engine.reset()
+    held = [fact for p in matcher.patterns.values() for fact, _ in p.facts]
+    assert [type(fact).__name__ for fact in held] == ["InitialFact"] * len(held)
+    live = [activation for plan in matcher.plans for activation in plan.live.values()]
+    assert all(fact in held for activation in live for fact in activation.facts)
 
 
 # Toy engines for what the rule base does not do today but a rule could: the tuned matcher must still
@@ -112,7 +104,13 @@ class _Toy(KnowledgeEngine):
 
 
 class _TunedToy(_Toy):
-    __matcher__ = TunedMatcher
+    __matcher__ = JoinMatcher
+
+
+def _could_match(rule: Rule) -> Any:
+    """The one-fact judgement of a matcher over this rule alone."""
+    engine = type("One", (KnowledgeEngine,), {"__matcher__": JoinMatcher, "only": rule})()
+    return engine.matcher.could_match
 
 
 def _run(cases: list[list[Fact]], tuned: bool) -> list[list[Any]]:
@@ -142,11 +140,11 @@ def test_declared_field_defaults_are_read_as_experta_reads_them() -> None:
     plain = _run([[Seq(name="s")], [Seq(name="s")]], tuned=False)
     _COUNTER = itertools.count()
     assert _run([[Seq(name="s")], [Seq(name="s")]], tuned=True) == plain == [[("step", 0)], [("step", 1)]]
-    assert FactFilter([Rule(Seq(name="s", step=1))]).wanted(Seq, {"name": "s"})
+    assert _could_match(Rule(Seq(name="s", step=1)))(Seq, {"name": "s"})
 
 
 def test_a_nested_accessor_is_judged_on_each_value() -> None:
-    wanted = FactFilter([Rule(M(name="felt_in", value__0="glutes"))]).wanted
+    wanted = _could_match(Rule(M(name="felt_in", value__0="glutes")))
     assert not wanted(M, {"name": "felt_in", "value": ("hamstrings",)})
     assert wanted(M, {"name": "felt_in", "value": ("glutes",)})
 
@@ -157,9 +155,9 @@ def test_one_rule_matching_the_same_facts_twice_fires_in_a_fixed_order() -> None
 
 
 def test_the_tuned_matcher_is_set_through_experta_hook_and_patches_no_instance() -> None:
-    """The engine class names its matcher; experta's nodes and the matcher keep their own methods."""
-    assert type(TUNED.matcher) is TunedMatcher and type(PLAIN.matcher).__name__ == "ReteMatcher"
-    assert "add" not in vars(TUNED.matcher.root_node) and "changes" not in vars(TUNED.matcher)
+    """The engine class names its matcher; the matcher keeps its own methods."""
+    assert type(TUNED.matcher) is JoinMatcher and type(PLAIN.matcher).__name__ == "ReteMatcher"
+    assert "changes" not in vars(TUNED.matcher)
 
 
 def test_the_tuned_matcher_refuses_an_experta_release_it_was_not_written_for(
@@ -172,4 +170,45 @@ def test_the_tuned_matcher_refuses_an_experta_release_it_was_not_written_for(
     except RuntimeError as error:
         assert "experta 1.9.5 is installed" in str(error) and "1.9.4" in str(error)
     else:
-        raise AssertionError("a TunedMatcher was built on an unknown experta release")
+        raise AssertionError("a JoinMatcher was built on an unknown experta release")
+
+
+def test_a_retracted_fact_takes_back_its_activations_and_frees_what_it_blocked() -> None:
+    """Tripod never retracts, but experta's engines may: the matcher answers as experta's does."""
+
+    class Blocking(_Toy):
+        @Rule(M(name="a", value=MATCH.v), NOT(M(name="stop", value=MATCH.v)))
+        def unblocked(self, v: Any) -> None:
+            self.log.append(("unblocked", v))
+
+    def fired(matcher: type | None) -> list[Any]:
+        kind = type("E", (Blocking,), {"__matcher__": matcher}) if matcher else Blocking
+        engine = kind()
+        engine.reset()
+        engine.log = []
+        engine.declare(M(name="a", value=1), M(name="a", value=2))
+        stop = engine.declare(M(name="stop", value=1))
+        engine.retract(engine.declare(M(name="a", value=3)))
+        engine.retract(stop)
+        engine.run()
+        return sorted(engine.log)
+
+    assert fired(JoinMatcher) == fired(None) == [("unblocked", 1), ("unblocked", 2)]
+
+
+def test_what_experta_network_matches_otherwise_is_refused_not_matched_differently() -> None:
+    class Exists(KnowledgeEngine):
+        __matcher__ = JoinMatcher
+
+        @Rule(EXISTS(M(name="x")))
+        def any_x(self) -> None: ...
+
+    class Negated(KnowledgeEngine):
+        __matcher__ = JoinMatcher
+
+        @Rule(M(name=~L("x")))
+        def not_x(self) -> None: ...
+
+    for engine in (Exists, Negated):
+        with pytest.raises(ValueError, match="Tripod's matcher"):
+            engine()

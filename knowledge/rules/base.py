@@ -19,7 +19,7 @@ from typing import Any
 from experta import TEST
 
 from engine.facts import Advice, Blocked, Found, Obs, Referral, Root, built
-from engine.trace import Observation, ThresholdUse, TraceStep, ref
+from engine.trace import Observation, ThresholdUse, TraceStep, ref, trusted
 from knowledge.catalog import catalog
 from knowledge.rules.registry import Among, Cut, RuleInfo
 
@@ -94,18 +94,26 @@ FOOT_DEFICITS = (*MEDIAL_LOADING_LOST, "compensatory_pronation")
 
 
 # The trace is built from the engine's own facts and the checked catalog, thousands of times in a
-# batch: model_construct skips re-validating what is already valid.
+# batch: trusted() skips re-validating what is already valid.
 def _observation(fact: Obs) -> Observation:
     value = fact["value"]
     instrument = fact["instrument"]
-    spec = catalog().instruments.get(instrument) if instrument else None
-    return Observation.model_construct(
+    normal, reliability = _instrument_words(instrument)
+    return trusted(
+        Observation,
         path=fact["path"],
         value=list(value) if isinstance(value, tuple) else value,
         instrument=instrument,
-        normal=spec.normal if spec else None,
-        reliability=spec.reliability if spec else None,
+        normal=normal,
+        reliability=reliability,
     )
+
+
+@functools.cache
+def _instrument_words(instrument: str | None) -> tuple[str | None, str | None]:
+    """What the knowledge base says of an instrument in a trace: its normal band and reliability."""
+    spec = catalog().instruments.get(instrument) if instrument else None
+    return (spec.normal, spec.reliability) if spec else (None, None)
 
 
 @functools.cache
@@ -116,6 +124,15 @@ def _threshold_use(key: str) -> ThresholdUse:
     return ThresholdUse.model_construct(key=key.lstrip("!"), text=threshold.text(),
                                         met=not key.startswith("!"), status=threshold.status,
                                         sources=threshold.sources)
+
+
+@functools.cache
+def _citing(thresholds: tuple[str, ...], sources: tuple[str, ...]
+            ) -> tuple[tuple[ThresholdUse, ...], tuple[str, ...]]:
+    """The cut-offs a step records and the sources it cites (its own, then its cut-offs'): the
+    same for every firing of a rule, so made once."""
+    uses = tuple(_threshold_use(key) for key in thresholds)
+    return uses, tuple(dict.fromkeys([*sources, *(s for use in uses for s in use.sources)]))
 
 
 def reference(fact: Any) -> str:
@@ -141,16 +158,16 @@ class TripodRules:
     def record(self, concluded: str, claims: Iterable[str] = (), used: Iterable[Any] = (),
                thresholds: Iterable[str] = (), sources: Iterable[str] = ()) -> None:
         used = [fact for fact in used if fact is not None]
-        uses = [_threshold_use(key) for key in thresholds]
-        cited = list(dict.fromkeys([*sources, *(s for use in uses for s in use.sources)]))
-        self.steps.append(TraceStep.model_construct(
+        uses, cited = _citing(tuple(thresholds), tuple(sources))
+        self.steps.append(trusted(
+            TraceStep,
             rule=self.firing.id,
             concluded=concluded,
             claims=tuple(claims),
-            sources=tuple(cited),
+            sources=cited,
             used=tuple(reference(fact) for fact in used),
             observations=tuple(_observation(f) for f in used if isinstance(f, Obs)),
-            thresholds=tuple(uses),
+            thresholds=uses,
         ))
 
     def conclude(self, side: str | None, used: Iterable[Any] = (), *, strength: str = "definite",
