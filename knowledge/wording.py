@@ -209,6 +209,7 @@ class Messages(_Strict):
     """knowledge/data/messages.yaml: the command line's (``cli``) and the intake's sentences."""
 
     cli: dict[str, str]
+    clinic: dict[str, str]
     intake: dict[str, str]
 
     def say(self, key: str, **values: Any) -> str:

@@ -13,16 +13,18 @@ command that needs none of them (``tripod --help``) loads none of them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from engine.inference import TripodEngine
     from engine.intake import Case
     from engine.trace import Assessment
     from engine.whatif import WhatIf
-    from storage.records import AssessmentRecord, StoredAssessment
+    from storage.records import AssessmentRecord, AuditEntry, Erased, StoredAssessment, User
     from storage.store import Store
 
 ReportFormat = Literal["html", "pdf"]
@@ -170,6 +172,106 @@ def record(screening: Screening) -> AssessmentRecord:
 
 def keep(records: Store, screening: Screening | AssessmentRecord,
          draft_id: int | None = None) -> StoredAssessment:
-    """Store a screening (or its record) in ``records``; see :meth:`Store.add_record`."""
+    """Store a screening (or its record) in ``records``, signed by the account acting, and
+    recorded in the audit trail (``store``, or ``amend`` for a correction); see
+    :meth:`Store.add_record` and ``tripod/acting.py``."""
+    from tripod.acting import actor
+
     made = record(screening) if isinstance(screening, Screening) else screening
-    return records.add_record(made, draft_id=draft_id)
+    return records.add_record(made, draft_id=draft_id, signed_by=actor(records, change=True))
+
+
+# -- the audit trail: what is recorded, here for every front end ---------------------------------
+# A stored assessment read for a person (tripod show, history, export, a report of a stored id)
+# is a ``view`` or an ``export``; storing is recorded by keep(), erasing by erase(). Ids only.
+
+
+def look_up(records: Store, assessment_id: int, action: str = "view") -> StoredAssessment | None:
+    """A stored assessment by id, its reading recorded as ``action`` (``view`` or ``export``)."""
+    stored = records.assessment(assessment_id)
+    if stored is not None:
+        _read(records, action, stored.client_id, stored.id)
+    return stored
+
+
+def client_history(records: Store, client_id: str) -> list[StoredAssessment]:
+    """Every stored assessment of a client (:meth:`Store.history`), recorded as a ``view``."""
+    rows = records.history(client_id)
+    if rows:
+        _read(records, "view", client_id, None)
+    return rows
+
+
+def _read(records: Store, action: str, client_id: str, assessment_id: int | None) -> None:
+    from tripod.acting import actor
+
+    who = actor(records, change=False)
+    if records.read_only:  # read-only media: nothing can be written there, an entry neither
+        if records.say is not None:
+            from knowledge.catalog import messages
+
+            records.say(messages().say("clinic.view_not_audited", where=records.where))
+        return
+    records.record_action(who, action, client_id=client_id, assessment_id=assessment_id)
+
+
+def audit_trail(records: Store, client_id: str | None = None) -> list[AuditEntry]:
+    """The audit trail (an admin's), oldest first; with ``client_id``, that client's entries."""
+    from tripod.acting import actor
+
+    actor(records, change=False, admin=True)
+    return records.audit_entries(client_id)
+
+
+def erase(records: Store, client_id: str, reason: str) -> Erased:
+    """Erase a client's assessments and intakes (an admin's act), leaving an audit entry with the
+    client id, who erased it and ``reason``."""
+    from engine.errors import InputError, Problem, show_value
+    from tripod.acting import actor
+
+    if not reason.strip() or len(reason) > 500 or not reason.isprintable():
+        raise InputError([Problem("erase", "--reason", show_value(reason[:40]),
+                                  "allowed 1 to 500 printable characters on one line")])
+    return records.erase_client(client_id, actor(records, change=True, admin=True), reason)
+
+
+def backup(records: Store, path: Path) -> None:
+    """A consistent copy of a SQLite store (an admin's act), recorded as ``backup``."""
+    from tripod.acting import actor
+
+    records.backup_to(path, actor(records, change=True, admin=True))
+
+
+def accounts(records: Store) -> list[User]:
+    """The store's accounts (an admin's view)."""
+    from tripod.acting import actor
+
+    actor(records, change=False, admin=True)
+    return records.users()
+
+
+def add_account(records: Store, name: str, role: str, password: Callable[[], str]) -> User:
+    """Add an account; the first of a store must be an admin, added by whoever has the store (its
+    owner, ``local:NAME``); any later one by an admin. ``password()`` gives the new password."""
+    import re
+
+    from engine.errors import InputError, Problem, show_value
+    from tripod.acting import actor, password_hash
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", name):
+        raise InputError([Problem("users add", "NAME", show_value(name),
+                                  "allowed 1 to 64 lower-case letters, digits, '.', '_' or '-', "
+                                  "starting with a letter or digit")])
+    first = not records.has_users()
+    if first and role != "admin":
+        raise InputError([Problem("users add", "--role", show_value(role),
+                                  "allowed admin for the first account of a store")])
+    who = actor(records, change=True, admin=True)
+    return records.add_user(name, role, password_hash(password(), "users add: password"), who)
+
+
+def disable_account(records: Store, name: str) -> bool:
+    """Disable an account (an admin's act); False when there is none of that name."""
+    from tripod.acting import actor
+
+    return records.disable_user(name, actor(records, change=True, admin=True))

@@ -69,10 +69,11 @@ def history(
     from engine.visits import case_changes
     from reports.shown import shown
     from storage.store import open_store
+    from tripod.service import client_history
     from tripod.terminal import for_terminal
 
     with reported(), open_store(db, read_only=True, say=err) as records:
-        rows = records.history(client)
+        rows = client_history(records, client)
         if not rows:
             raise InputError([Problem("history", "CLIENT", show_value(client),
                                       f"no such client in {records.where}; allowed an id that "
@@ -111,8 +112,9 @@ def history(
 
 def _stored_or_fail(records: Store, assessment_id: int, command: str) -> StoredAssessment:
     from engine.errors import InputError, Problem
+    from tripod.service import look_up
 
-    stored = records.assessment(assessment_id)
+    stored = look_up(records, assessment_id, "export" if command == "export" else "view")
     if stored is None:
         raise InputError([Problem(command, "ASSESSMENT", str(assessment_id),
                                   f"no such assessment in {records.where}; "
