@@ -223,16 +223,25 @@ def audit_trail(records: Store, client_id: str | None = None) -> list[AuditEntry
     return records.audit_entries(client_id)
 
 
-def erase(records: Store, client_id: str, reason: str) -> Erased:
+def erase(records: Store, client_id: str, reason: str,
+          confirmed: Callable[[], bool]) -> Erased | None:
     """Erase a client's assessments and intakes (an admin's act), leaving an audit entry with the
-    client id, who erased it and ``reason``."""
+    client id, who erased it and ``reason``; ``confirmed()`` is asked once the admin and the reason
+    are checked (None, and nothing erased, when it says no)."""
     from engine.errors import InputError, Problem, show_value
     from tripod.acting import actor
 
     if not reason.strip() or len(reason) > 500 or not reason.isprintable():
         raise InputError([Problem("erase", "--reason", show_value(reason[:40]),
                                   "allowed 1 to 500 printable characters on one line")])
-    return records.erase_client(client_id, actor(records, change=True, admin=True), reason)
+    who = actor(records, change=True, admin=True)
+    if not records.client_exists(client_id):
+        raise InputError([Problem("erase", "CLIENT", show_value(client_id),
+                                  f"no such client in {records.where}; allowed an id that tripod "
+                                  "clients lists")])
+    if not confirmed():
+        return None
+    return records.erase_client(client_id, who, reason)
 
 
 def backup(records: Store, path: Path) -> None:

@@ -126,14 +126,17 @@ def erase(client: Annotated[str, typer.Argument(help="The client id to erase.",
     from tripod import service
     from tripod.terminal import for_terminal
 
-    with reported(), open_store(db, read_only=True, say=err) as records:
+    def confirmed() -> bool:
         typed = yes if yes is not None else typer.prompt(
             say("clinic.confirm_erase", client=for_terminal(client), where=records.where),
             default="", show_default=False, err=True)
-        if typed != client:
+        return bool(typed == client)
+
+    with reported(), open_store(db, read_only=True, say=err) as records:
+        erased = service.erase(records, client, reason, confirmed)
+        if erased is None:
             err(say("clinic.erase_cancelled"))
             raise typer.Exit(code=1)
-        erased = service.erase(records, client, reason)
         typer.echo(say("clinic.erased", client=for_terminal(client), where=records.where,
                        assessments=erased.assessments, drafts=erased.drafts))
 
