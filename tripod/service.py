@@ -24,7 +24,14 @@ if TYPE_CHECKING:
     from engine.intake import Case
     from engine.trace import Assessment
     from engine.whatif import WhatIf
-    from storage.records import AssessmentRecord, AuditEntry, Erased, StoredAssessment, User
+    from storage.records import (
+        AssessmentRecord,
+        AuditEntry,
+        ClientSummary,
+        Erased,
+        StoredAssessment,
+        User,
+    )
     from storage.store import Store
 
 ReportFormat = Literal["html", "pdf"]
@@ -188,24 +195,36 @@ def keep(records: Store, screening: Screening | AssessmentRecord,
 
 def look_up(records: Store, assessment_id: int, action: str = "view") -> StoredAssessment | None:
     """A stored assessment by id, its reading recorded as ``action`` (``view`` or ``export``)."""
+    from tripod.acting import actor
+
+    who = actor(records, change=False)
     stored = records.assessment(assessment_id)
     if stored is not None:
-        _read(records, action, stored.client_id, stored.id)
+        _read(records, who, action, stored.client_id, stored.id)
     return stored
 
 
 def client_history(records: Store, client_id: str) -> list[StoredAssessment]:
     """Every stored assessment of a client (:meth:`Store.history`), recorded as a ``view``."""
-    rows = records.history(client_id)
-    if rows:
-        _read(records, "view", client_id, None)
-    return rows
-
-
-def _read(records: Store, action: str, client_id: str, assessment_id: int | None) -> None:
     from tripod.acting import actor
 
     who = actor(records, change=False)
+    rows = records.history(client_id)
+    if rows:
+        _read(records, who, "view", client_id, None)
+    return rows
+
+
+def client_list(records: Store) -> list[ClientSummary]:
+    """The store's clients (:meth:`Store.clients`), for an account of the store."""
+    from tripod.acting import actor
+
+    actor(records, change=False)
+    return records.clients()
+
+
+def _read(records: Store, who: str, action: str, client_id: str,
+          assessment_id: int | None) -> None:
     if records.read_only:  # read-only media: nothing can be written there, an entry neither
         if records.say is not None:
             from knowledge.catalog import messages

@@ -43,10 +43,11 @@ def clients(db: DbOption = None) -> None:
     from rich.text import Text
 
     from storage.store import open_store
+    from tripod.service import client_list
     from tripod.terminal import for_terminal
 
     with reported(), open_store(db, read_only=True, say=err) as records:
-        rows = records.clients()
+        rows = client_list(records)
         if not rows:
             typer.echo(say("cli.no_clients", where=records.where))
             return
