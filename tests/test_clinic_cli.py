@@ -198,3 +198,56 @@ def test_the_installed_command_keeps_a_clinic_store_without_showing_a_password(
     wrong = tripod("audit", stdin="nope\n")
     assert (wrong.returncode, wrong.stderr) == (
         1, "tripod: --user/TRIPOD_USER = 'boss': wrong password; nothing was changed\n")
+
+
+def test_batch_store_keeps_every_example_on_each_database(store_at: StoreAt, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIPOD_DB", store_at.location)
+    run("batch", str(EXAMPLES), "--out", str(tmp_path / "out"), "--jobs", "2", "--store")
+    with open_store(store_at.location) as store:
+        stored = {row.case["client"]["id"] for c in store.clients() for row in store.history(c.id)}
+        actions = [e.action for e in store.audit_entries()]
+    expected = {load_case_id(path) for path in EXAMPLES.glob("*.yaml")}
+    assert stored == expected
+    assert actions.count("store") + actions.count("amend") == len(list(EXAMPLES.glob("*.yaml")))
+
+
+def load_case_id(path: Path) -> str:
+    from storage.casefile import load_case
+
+    return load_case(path).client.id
+
+
+def test_kill_9_mid_intake_keeps_every_answer_on_each_database(store_at: StoreAt) -> None:
+    """The intake's autosave, through the installed command in a terminal, on both databases."""
+    import signal
+
+    from storage.casefile import load_case
+    from tests.test_questionnaire import (
+        Clinician,
+        asked_only,
+        progress,
+        stored_cases,
+        typed_answers,
+    )
+
+    location: Any = store_at.location  # Clinician passes it on as TRIPOD_DB
+    case = load_case(CLASSIC)
+    answers = typed_answers(case)
+    first = Clinician(location, "intake")
+    first.type(*answers[:10])
+    first.prompt()  # the 10th answer was committed before the 11th question was shown
+    first.child.kill(signal.SIGKILL)
+    first.child.close(force=True)
+    with open_store(store_at.location) as store:
+        (draft,) = store.drafts()
+        kept = store.draft_answers(draft.id)
+    assert progress({k: a.value for k, a in kept.items()})[0] == 10
+    second = Clinician(location, "intake", "--resume", str(draft.id))
+    second.prompt()
+    second.child.sendline(answers[10])
+    second.type(*answers[11:])
+    second.decline_reports()
+    _, status = second.finish()
+    assert status == 0
+    assert stored_cases(location) == [asked_only(case)]

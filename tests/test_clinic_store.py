@@ -27,6 +27,8 @@ from tests.conftest import EXAMPLES, ROOT, TEST_PG, StoreAt
 CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
 # A store made by `tripod assess --store` on main at 37246cb (schema version 2, before Alembic):
 # the classic example's fictional client TR-0007 "Sam Carter", and an open intake for TR-0099.
+pytest_plugins = ["pytester"]
+
 MADE_BY_MAIN = Path(__file__).parent / "data" / "store_schema2_main_37246cb.db"
 
 
@@ -293,3 +295,19 @@ class TestPostgresqlServer:
         assert line.startswith("database postgresql+psycopg://alice:***@127.0.0.1:1/tripod: "
                                "cannot be reached (")
         assert "S3cretPW" not in line and "\n" not in line
+
+
+def test_without_a_postgresql_server_that_half_skips_with_its_reason_and_fails_in_ci(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(TEST_PG, raising=False)
+    pytester.makeconftest("from tests.conftest import (  # noqa: F401\n"
+                          "    pg_unavailable, pytest_runtest_makereport, store_at)\n")
+    pytester.makepyfile("def test_store(store_at):\n    assert store_at.location\n")
+    monkeypatch.delenv("TRIPOD_NO_SKIP", raising=False)
+    plain = pytester.runpytest("-ra", "-p", "no:cacheprovider")
+    plain.assert_outcomes(passed=1, skipped=1)
+    plain.stdout.fnmatch_lines(["*TRIPOD_TEST_PG is not set: no PostgreSQL server*"])
+    monkeypatch.setenv("TRIPOD_NO_SKIP", "1")
+    ci = pytester.runpytest("-ra", "-p", "no:cacheprovider")
+    ci.assert_outcomes(passed=1, errors=1)  # the fixture's skip, failed at setup
+    ci.stdout.fnmatch_lines(["*skipped where TRIPOD_NO_SKIP=1*TRIPOD_TEST_PG is not set*"])
