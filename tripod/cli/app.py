@@ -64,6 +64,7 @@ def _tripod(
     Run with no command at a terminal, it starts a new intake (tripod intake).
     """
     _sign_in(user, password_stdin)
+    ctx.call_on_close(_sign_out)  # an in-process caller (a test, a host) starts from no one
     if ctx.invoked_subcommand is not None:
         return
     if sys.stdin.isatty() and sys.stdout.isatty():
@@ -99,6 +100,12 @@ def _sign_in(user: str | None, password_stdin: bool) -> None:
         return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=new, err=True))
 
     sign_in_with(user or None, password)
+
+
+def _sign_out() -> None:
+    from tripod.acting import sign_in_with
+
+    sign_in_with(None, None)
 
 
 def main() -> None:
