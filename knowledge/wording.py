@@ -264,6 +264,7 @@ class Messages(_Strict):
     sentences."""
 
     cli: dict[str, str]
+    clinic: dict[str, str]
     intake: dict[str, str]
     history: dict[str, str] = {}  # noqa: RUF012
     review: dict[str, str]

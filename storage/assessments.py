@@ -10,18 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from engine.errors import StoreError
 from engine.intake import Case
 from engine.trace import Assessment
 from storage import schema
-from storage.database import Database
+from storage.audit import AuditTrail
 from storage.records import AssessmentRecord, ClientSummary, StoredAssessment
 from storage.schema import assessments, clients, drafts
 
 
-class Assessments(Database):
+class Assessments(AuditTrail):
     """Clients and assessments in an open database."""
 
     def add_assessment(self, case: Case, assessment: Assessment,
@@ -29,12 +30,15 @@ class Assessments(Database):
         """Store an assessment with its case; see :meth:`add_record`."""
         return self.add_record(AssessmentRecord.of(case, assessment), draft_id)
 
-    def add_record(self, record: AssessmentRecord, draft_id: int | None = None) -> StoredAssessment:
+    def add_record(self, record: AssessmentRecord, draft_id: int | None = None,
+                   signed_by: str | None = None) -> StoredAssessment:
         """Store an assessment with its case; the same client and date again is a new version.
 
         Storing exactly what the latest version already holds (same case, same knowledge version)
         adds nothing and returns that version with ``created`` False. With ``draft_id``, the draft
-        is marked finished in the same transaction.
+        is marked finished in the same transaction. With ``signed_by`` (the account storing it), a
+        new version carries it and the audit trail records it (``store``, or ``amend`` for a
+        correction) in the same transaction.
         """
         now = schema.now()
         with self._guard(), self._write() as conn:
@@ -61,23 +65,29 @@ class Assessments(Database):
                 case_json=record.case_json,
                 assessment_json=record.assessment_json,
                 trace_json=record.trace_json,
+                signed_by=signed_by,
             )).inserted_primary_key
             assert inserted is not None
             new_id = inserted[0]
+            if signed_by is not None:
+                self._audit(conn, signed_by, "amend" if latest is not None else "store",
+                            client_id=record.client_id, assessment_id=new_id)
             self._finish_draft(conn, draft_id, new_id, now)
             row = conn.execute(
                 sa.select(assessments).where(assessments.c.id == new_id)).mappings().one()
             return self._stored(conn, row)
 
     def _upsert_client(self, conn: Connection, client_id: str, name: str | None, now: str) -> None:
-        # FOR UPDATE locks the client row on PostgreSQL; SQLite already holds the write lock.
+        # A new client is inserted unless another writer just did (ON CONFLICT DO NOTHING); then
+        # FOR UPDATE locks its row on PostgreSQL until the commit, so writers for one client take
+        # turns numbering versions. SQLite already holds the write lock.
+        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(dialect_insert(clients).values(id=client_id, name=name, created_at=now,
+                                                    updated_at=now).on_conflict_do_nothing())
         found = conn.execute(
             sa.select(clients.c.name).where(clients.c.id == client_id).with_for_update()
-        ).first()
-        if found is None:
-            conn.execute(clients.insert().values(id=client_id, name=name, created_at=now,
-                                                 updated_at=now))
-        elif name is not None and found.name != name:
+        ).one()
+        if name is not None and found.name != name:
             conn.execute(clients.update().where(clients.c.id == client_id)
                          .values(name=name, updated_at=now))
 
@@ -91,6 +101,7 @@ class Assessments(Database):
             created_at=row["created_at"], knowledge_version=row["knowledge_version"],
             status=row["status"], root_cause=row["root_cause"], case_json=row["case_json"],
             assessment_json=row["assessment_json"], created=created, where=self.where,
+            signed_by=row["signed_by"],
         )
 
     def assessment(self, assessment_id: int) -> StoredAssessment | None:

@@ -41,13 +41,22 @@ class Database:
         self.timeout = timeout
         sqlite = url.get_backend_name() == "sqlite"
         self.path = Path(url.database) if sqlite and url.database else None
-        # Read-only applies to an existing SQLite file; anything else opens as usual.
-        self.read_only = read_only and self.path is not None and self.path.is_file()
+        # A command that only reads never makes a store: a mistyped path is not an empty store.
+        self.reading = read_only
+        # It opens an existing SQLite file read-only (mode=ro) where the file cannot be written
+        # (read-only media); where it can, it opens as usual, so what it views is audited.
+        self.read_only = read_only and self.path is not None and self.path.is_file() and not (
+            os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK | os.X_OK))
+        self.created = False
         self.say = say
         self.where = f"database {self.path}" if self.path else (
             f"database {url.render_as_string(hide_password=True)}")
         self.engine = self._create_engine()
-        self._open()
+        try:
+            self._open()
+        except BaseException:
+            self.engine.dispose()  # a refused store leaves no connection open behind it
+            raise
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -61,9 +70,10 @@ class Database:
             options["connect_args"] = {"connect_timeout": max(1, int(self.timeout))}
         try:
             engine = sa.create_engine(self.url, **options)
-        except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        except (NoSuchModuleError, ModuleNotFoundError):
             raise StoreError(f"{self.where}: no database driver for {self.url.drivername!r}; "
-                             "install it (e.g. psycopg for PostgreSQL)") from exc
+                             "allowed sqlite, or postgresql with psycopg 3 (postgresql+psycopg)"
+                             ) from None
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", self._sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
@@ -81,6 +91,8 @@ class Database:
 
     def _open(self) -> None:
         created = False
+        if self.path is not None and self.reading and not self.path.exists():
+            raise StoreError(self._no_store())
         if self.path is not None:
             created = self._prepare_file(self.path)
         old_umask = os.umask(0o077)  # the first connection creates the file and its -wal and -shm
@@ -122,25 +134,38 @@ class Database:
                              "allowed a writable path") from exc
         return True
 
+    def _no_store(self) -> str:
+        return (f"{self.where}: no record store there; allowed the location of an existing store "
+                f"(check --db or {ENV}); a command that stores (tripod assess --store, tripod "
+                "intake) makes a new one")
+
     def _migrate(self) -> None:
         # Look first without the write lock: an up-to-date database opens even while another
         # process is writing to it. Then migrate under the lock, looking again.
         with self.engine.connect() as conn, conn.begin():
             current = self._schema_version(conn)
-            # An older schema reads as well: its migrations add guards, not columns.
-            if current == schema.SCHEMA_VERSION or (self.read_only and current > 0):
-                return
-        if self.read_only:  # an empty file: made into a database as any command would
-            self.read_only = False
-            self.engine.dispose()
-            self.engine = self._create_engine()
+        if current == schema.SCHEMA_VERSION:
+            return
+        if current == 0 and self.reading:
+            raise StoreError(self._no_store())
+        if self.read_only:
+            raise StoreError(f"{self.where}: schema version {current} must be upgraded to "
+                             f"{schema.SCHEMA_VERSION}, which cannot be done where it cannot be "
+                             "written; open it once with Tripod where it can")
+        from storage import migrations  # Alembic: loaded only when there is something to do
+
         with self._write() as conn:
+            if conn.dialect.name == "postgresql":  # one migrating process at a time
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(2026111901)"))
             current = self._schema_version(conn)
-            if current == 0 and not sa.inspect(conn).has_table(schema.SCHEMA_TABLE):
-                schema.schema_versions.create(conn)
-            for version in range(current + 1, schema.SCHEMA_VERSION + 1):
-                schema.MIGRATIONS[version - 1](conn)
-                conn.execute(schema.schema_versions.insert().values(version=version, applied_at=schema.now()))
+            if current < schema.SCHEMA_VERSION:
+                migrations.upgrade(conn, current)
+        if current == 0:
+            self.created = True
+            if self.say is not None:
+                from knowledge.catalog import messages
+
+                self.say(messages().say("clinic.store_created", where=self.where))
 
     def _schema_version(self, conn: Connection) -> int:
         """The schema version of this database (0 when empty); refuses a foreign or newer one."""
@@ -152,8 +177,12 @@ class Database:
         if not tables:
             return 0
         current: int = conn.execute(sa.select(sa.func.max(schema.schema_versions.c.version))).scalar() or 0
+        if "tripod_revision" in tables:
+            revision = conn.execute(sa.text("SELECT version_num FROM tripod_revision")).scalar()
+            current = max(current, int(revision) if revision and revision.isdigit() else 10**6)
         if current > schema.SCHEMA_VERSION:
-            raise StoreError(f"{self.where}: schema version {current} is newer than this Tripod "
+            newer = str(current) if current < 10**6 else "unknown"
+            raise StoreError(f"{self.where}: schema version {newer} is newer than this Tripod "
                              f"knows ({schema.SCHEMA_VERSION}); upgrade Tripod to open it")
         return current
 
@@ -193,6 +222,8 @@ class Database:
 
     def _explain(self, exc: DBAPIError) -> str:
         detail = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+        if self.url.password:  # a driver may quote its connection settings
+            detail = detail.replace(str(self.url.password), "***")
         lowered = detail.lower()
         if "not a database" in lowered or "malformed" in lowered:
             return (f"{self.where}: not a Tripod database ({detail}); allowed a Tripod database, "
@@ -205,6 +236,13 @@ class Database:
                     "free space and try again")
         if "readonly" in lowered or "read-only" in lowered:
             return f"{self.where}: read-only; nothing was written; allowed a writable database"
+        if "password authentication failed" in lowered or "authentication" in lowered:
+            return (f"{self.where}: the server refused the login ({detail}); allowed a user and "
+                    "password the server accepts")
+        if "connection" in lowered and ("refused" in lowered or "failed" in lowered
+                                        or "timeout" in lowered or "resolve" in lowered):
+            return (f"{self.where}: cannot be reached ({detail}); allowed a running PostgreSQL "
+                    "server at that host and port")
         if "unable to open" in lowered:
             return f"{self.where}: cannot be opened ({detail}); allowed a readable, writable path"
         return f"{self.where}: database error ({detail})"

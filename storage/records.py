@@ -8,6 +8,7 @@ in progress and one of its answers.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -74,6 +75,8 @@ class StoredAssessment:
     assessment_json: str
     created: bool = True
     where: str = ""
+    # The account that stored it ("local:NAME" in a store without accounts; None before version 3).
+    signed_by: str | None = None
 
     @property
     def case(self) -> dict[str, Any]:
@@ -124,3 +127,37 @@ class Draft:
     answered: int
     assessment_id: int | None
 
+
+
+@dataclass(frozen=True)
+class User:
+    """A practitioner's or an admin's account; the password is kept only as its Argon2id hash."""
+
+    name: str
+    role: str
+    active: bool
+    created_at: str
+    password_hash: str = dataclasses.field(repr=False, default="")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """Who did what to which record, and when: ids only, never a name or a stored value."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    client_id: str | None
+    assessment_id: int | None
+    account: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What an erasure removed."""
+
+    client_id: str
+    assessments: int
+    drafts: int

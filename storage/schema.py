@@ -1,22 +1,22 @@
-"""The record store's tables and their versioned migrations (``tripod_schema``).
+"""The record store's tables as this version of Tripod reads and writes them.
 
-A database holds the version of every migration applied; :class:`storage.database.Database` applies
-the missing ones on open and refuses a database written by a newer Tripod. A migration is never
-changed once released: a new shape is a new migration.
+They are made and changed by the Alembic revisions in ``storage/migrations/`` (which
+:class:`storage.database.Database` applies on open); these definitions are for queries only and
+must match the newest revision, :data:`SCHEMA_VERSION` (``tests/test_store.py`` compares them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
-from storage.store_guards import refuse_replace
 
 SCHEMA_TABLE = "tripod_schema"
+SCHEMA_VERSION = 3
 IMMUTABLE = "assessments are immutable; store a correction as a new version"
+ROLES = ("practitioner", "admin")
+# What the audit trail records; ids only, never a name or a value.
+ACTIONS = ("store", "amend", "view", "export", "erase", "user_add", "user_disable", "backup")
 
 metadata = sa.MetaData()
 
@@ -48,6 +48,7 @@ assessments = sa.Table(
     sa.Column("case_json", sa.Text, nullable=False),
     sa.Column("assessment_json", sa.Text, nullable=False),
     sa.Column("trace_json", sa.Text, nullable=False),
+    sa.Column("signed_by", sa.String(80)),
     sa.UniqueConstraint("client_id", "assessed_on", "version", name="one_version_per_screening"),
     sa.UniqueConstraint("supersedes", name="one_correction_per_version"),
     sa.Index("assessments_by_client", "client_id", "assessed_on"),
@@ -76,34 +77,33 @@ draft_answers = sa.Table(
 )
 
 
-def _migration_1(conn: Connection) -> None:
-    # Migration 1 creates the tables as first released. When a later migration alters a table,
-    # freeze this one's DDL first, or a fresh database would get the new shape and then fail.
-    for table in (clients, assessments, drafts, draft_answers):
-        table.create(conn)
-    if conn.dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER assessments_no_{verb.lower()} BEFORE {verb} ON assessments "
-                f"BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}'); END"
-            )
-    else:
-        conn.exec_driver_sql(
-            "CREATE FUNCTION tripod_assessments_immutable() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{IMMUTABLE}'; END $$"
-        )
-        conn.exec_driver_sql(
-            "CREATE TRIGGER assessments_immutable BEFORE UPDATE OR DELETE ON assessments "
-            "FOR EACH ROW EXECUTE FUNCTION tripod_assessments_immutable()"
-        )
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("disabled_at", sa.String(40)),
+)
 
+audit = sa.Table(
+    "audit", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("actor", sa.String(80), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("client_id", sa.String(64)),
+    sa.Column("assessment_id", sa.Integer),
+    sa.Column("account", sa.String(64)),
+    sa.Column("reason", sa.String(500)),
+)
 
-def _migration_2(conn: Connection) -> None:
-    refuse_replace(conn, IMMUTABLE)
-
-
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1, _migration_2)
-SCHEMA_VERSION = len(MIGRATIONS)
+erasure_permits = sa.Table(  # SQLite only (storage/store_guards.py)
+    "tripod_erasure", metadata,
+    sa.Column("client_id", sa.String(64), primary_key=True),
+)
 
 
 def now() -> str:

@@ -29,13 +29,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from storage.assessments import Assessments
+from storage.accounts import Accounts
 from storage.database import DEFAULT_TIMEOUT
 from storage.drafts import Drafts
+from storage.erasure import Erasure
 from storage.store_location import location_url
 
 
-class Store(Assessments, Drafts):
+class Store(Erasure, Accounts, Drafts):
     """An open record store. Use :func:`open_store`; close it (or use ``with``) when done."""
 
 

@@ -1,33 +1,51 @@
-"""Migration 2 of the record store: no statement form replaces a stored assessment.
+"""What lifts the record store's guards, and only for one erasure.
 
-Migration 1's triggers refuse UPDATE and DELETE. ``INSERT OR REPLACE`` and ``REPLACE INTO`` got
-past them: on a conflict SQLite deletes the stored row and fires no DELETE trigger unless
-``recursive_triggers`` is on, and a tool that opens the file itself leaves it off. So an insert
-whose id, (client, date, version) or ``supersedes`` is already taken is refused before its conflict
-can delete anything; upserts (``ON CONFLICT DO UPDATE``) meet the UPDATE trigger. On PostgreSQL,
-which has no REPLACE, TRUNCATE (which fires no row trigger) is refused.
+The triggers themselves are made by the revisions (``storage/migrations/versions/``): a stored
+assessment refuses UPDATE, DELETE, REPLACE and upserts (and TRUNCATE on PostgreSQL); the audit
+trail refuses the same. ``tripod erase`` alone may delete one client's assessments, inside its
+one transaction:
 
-These guard against accidents and other tools, not against someone who can edit the file: such a
-person can drop the triggers.
+- SQLite: the DELETE trigger lets a row go while ``tripod_erasure`` holds its client, and a row
+  can be put there only by a connection that has defined the SQL function ``tripod_erasing()``.
+  :func:`erasure_permit` defines it on its own connection for that transaction and removes it
+  (and the permit) before the commit; any other connection's insert fails on the unknown function.
+- PostgreSQL: the DELETE trigger lets a row go while the transaction-local setting
+  ``tripod.erasing`` names its client; :func:`erasure_permit` sets it for that transaction.
+
+These guard against accidents and other tools, not against someone who can edit the file or owns
+the database: such a person can drop the triggers, or set what ``tripod erase`` sets.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage.schema import erasure_permits
 
-def refuse_replace(conn: Connection, message: str) -> None:
-    """Add the triggers (``message`` is the refusal's text, without quotes)."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(
-            "CREATE TRIGGER assessments_no_replace BEFORE INSERT ON assessments "
-            "WHEN EXISTS (SELECT 1 FROM assessments WHERE id = NEW.id "
-            "OR (client_id = NEW.client_id AND assessed_on = NEW.assessed_on "
-            "AND version = NEW.version) OR supersedes = NEW.supersedes) "
-            f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
-        )
-    else:
-        conn.exec_driver_sql(
-            "CREATE TRIGGER assessments_no_truncate BEFORE TRUNCATE ON assessments "
-            "FOR EACH STATEMENT EXECUTE FUNCTION tripod_assessments_immutable()"
-        )
+
+@contextmanager
+def erasure_permit(conn: Connection, client_id: str) -> Iterator[None]:
+    """Inside ``conn``'s transaction: the client's assessments may be deleted until the end of
+    the ``with`` block."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(sa.text("SELECT set_config('tripod.erasing', :client, true)"),
+                     {"client": client_id})
+        yield
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+
+    def erasing(client: object) -> int | None:
+        return 1 if client == client_id else None
+
+    raw.create_function("tripod_erasing", 1, erasing)
+    try:
+        conn.execute(erasure_permits.insert().values(client_id=client_id))
+        yield
+        conn.execute(erasure_permits.delete().where(erasure_permits.c.client_id == client_id))
+    finally:
+        raw.create_function("tripod_erasing", 1, None)

@@ -1,6 +1,7 @@
 """Where the record store is: ``--db``, ``TRIPOD_DB`` or the default file, as an SQLAlchemy URL.
 
-A location is a file path or a URL (``sqlite:///PATH``, ``postgresql://USER:PASSWORD@HOST/DB``).
+A location is a file path or a URL (``sqlite:///PATH``, ``postgresql://USER:PASSWORD@HOST/DB``;
+a plain ``postgresql://`` is read with psycopg 3, Tripod's PostgreSQL driver).
 Whatever is wrong with it is one problem line, and that line never shows a password
 (:func:`hide_password`): a port that is not a number or a database kind Tripod does not take once
 put ``mysql://alice:S3cretPW@...`` on the screen, or a traceback.
@@ -38,6 +39,8 @@ def location_url(location: str | os.PathLike[str] | None) -> URL:
         raise _bad_location(text) from None  # from None: the cause quotes the URL
     if url.get_backend_name() not in DIALECTS:
         raise _bad_location(text)
+    if url.drivername == "postgresql":  # SQLAlchemy's default driver would be psycopg2
+        url = url.set(drivername="postgresql+psycopg")
     return url
 
 

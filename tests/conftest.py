@@ -72,3 +72,76 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"skipped where {NO_SKIP}=1 (CI installs every service): {reason}"
+
+
+# -- the record store on each database -------------------------------------------------------------
+# The store's tests run on a SQLite file and on a PostgreSQL server. TRIPOD_TEST_PG names the server
+# (postgresql://USER:PASSWORD@HOST/DB; .ci/run starts one and sets it); each test gets a schema of its
+# own there, dropped afterwards. Without it, or with the server down, the PostgreSQL half skips.
+TEST_PG = "TRIPOD_TEST_PG"
+
+
+class StoreAt:
+    """Where a test's store lives: ``location`` for open_store/--db, ``raw()`` a connection of
+    the database's own driver that bypasses Tripod (as another tool would)."""
+
+    def __init__(self, kind: str, location: str, schema: str | None = None) -> None:
+        self.kind = kind
+        self.location = location
+        self.schema = schema
+
+    def raw(self) -> Any:
+        if self.kind == "sqlite":
+            import sqlite3
+
+            return sqlite3.connect(self.location, isolation_level=None)
+        import psycopg
+
+        return psycopg.connect(_pg_dsn(), autocommit=True, options=f"-csearch_path={self.schema}")
+
+
+def _pg_dsn() -> str:
+    return os.environ[TEST_PG].replace("postgresql+psycopg://", "postgresql://")
+
+
+def _pg_reason() -> str | None:
+    if not os.environ.get(TEST_PG):
+        return f"{TEST_PG} is not set: no PostgreSQL server for the store's tests (.ci/run starts one)"
+    try:
+        import psycopg
+
+        psycopg.connect(_pg_dsn(), connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is the reason to skip
+        return f"PostgreSQL at {TEST_PG} cannot be reached ({type(exc).__name__})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_unavailable() -> str | None:
+    """Why the PostgreSQL tests cannot run here (None: they can)."""
+    return _pg_reason()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_at(request: pytest.FixtureRequest, tmp_path: Path, pg_unavailable: str | None) -> Any:
+    """An empty record store's location on each database: a new SQLite file, or a new schema on
+    the PostgreSQL server that TRIPOD_TEST_PG names."""
+    if request.param == "sqlite":
+        yield StoreAt("sqlite", str(tmp_path / "store" / "tripod.db"))
+        return
+    if pg_unavailable:
+        pytest.skip(pg_unavailable)
+    import uuid
+
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(_pg_dsn(), autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    url = os.environ[TEST_PG]
+    url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    try:
+        yield StoreAt("postgresql", url, schema)
+    finally:
+        with psycopg.connect(_pg_dsn(), autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -195,5 +195,9 @@ def test_clients_as_json_lists_each_client_with_screenings_and_last_date(tmp_pat
     found = json.loads(run("clients", "--format", "json", "--db", db).stdout)
     assert found == {"format": "tripod-clients/1", "clients": [
         {"id": "TR-0021", "name": "Sam Carter", "screenings": 2, "last_assessed_on": "2026-10-19"}]}
+    from storage.store import open_store
+
+    with open_store(str(tmp_path / "e.db")):  # a store made, nothing stored in it
+        pass
     empty = json.loads(run("clients", "--format", "json", "--db", str(tmp_path / "e.db")).stdout)
     assert empty == {"format": "tripod-clients/1", "clients": []}

@@ -16,6 +16,7 @@ import yaml
 from typer.testing import CliRunner
 
 from storage.casefile import load_case
+from storage.store import open_store
 from tests.conftest import EXAMPLES
 from tripod.cli.app import app
 
@@ -54,7 +55,8 @@ def ok(*args: str) -> Any:
 def test_assess_store_keeps_the_assessment_and_says_where_on_stderr(db: Path) -> None:
     result = ok("assess", str(CLASSIC), "--format", "json", "--store")
     assert json.loads(result.stdout)["case"]["client_id"] == "TR-0007"
-    assert result.stderr == (f"stored as assessment 1 (TR-0007, 2026-11-20, version 1) "
+    assert result.stderr == (f"new record store made: database {db}\n"
+                             f"stored as assessment 1 (TR-0007, 2026-11-20, version 1) "
                              f"in database {db}\n")
     again = ok("assess", str(CLASSIC), "--store", "--db", str(db))
     assert again.stderr.startswith("already stored as assessment 1 (TR-0007, 2026-11-20, "
@@ -76,6 +78,7 @@ def test_clients_lists_each_client_with_screenings_and_last_date(db: Path, follo
 
 
 def test_clients_on_an_empty_store_says_so(db: Path) -> None:
+    open_store(db).close()
     assert ok("clients").stdout == f"no clients yet in database {db}\n"
 
 
@@ -201,6 +204,7 @@ def test_export_to_a_path_that_cannot_be_written_names_it_and_the_reason(db: Pat
 ], ids=["unknown-client", "unknown-assessment", "bad-export-suffix"])
 def test_unknown_ids_and_bad_options_exit_2_naming_the_value(db: Path, args: list[str],
                                                              line: str) -> None:
+    open_store(db).close()
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert result.stderr == line.format(db=db) + "\n"

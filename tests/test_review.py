@@ -393,6 +393,8 @@ def test_report_of_a_stored_id_writes_both_audiences_as_pdf_and_html(db: Path,
 
 
 def test_report_of_an_unknown_id_is_one_line_and_exit_2(db: Path, tmp_path: Path) -> None:
+    with open_store(str(db)):  # a store made, nothing stored in it
+        pass
     result = runner.invoke(app, ["report", "12", "--audience", "client", "--html",
                                  str(tmp_path / "r.html")])
     assert (result.exit_code, result.stderr) == (2, (

@@ -1,4 +1,5 @@
-"""The record store on real SQLite files: permissions, immutability, versions, drafts, failures."""
+"""The record store on a real SQLite file and a real PostgreSQL server (``store_at`` in
+conftest.py runs a test on each): permissions, immutability, versions, drafts, failures."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 
 from engine.errors import InputError, StoreError
@@ -23,7 +25,7 @@ from engine.visits import case_changes
 from storage.casefile import load_case, parse_case
 from storage.schema import SCHEMA_VERSION
 from storage.store import location_url, open_store
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, StoreAt
 
 CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
 
@@ -53,6 +55,13 @@ SAME_SCREENING = (
     "assessment_json, trace_json) SELECT client_id, assessed_on, version, created_at, "
     "knowledge_version, 'referral', '{}', '{}', '[]' FROM assessments"
 )
+
+
+def where(store_at: StoreAt) -> str:
+    """How the store names itself in a message (a URL without its password)."""
+    if store_at.kind == "sqlite":
+        return f"database {store_at.location}"
+    return f"database {location_url(store_at.location).render_as_string(hide_password=True)}"
 
 
 def mode(path: Path) -> int:
@@ -113,15 +122,15 @@ class TestOpening:
         assert info.value.__context__ is None or info.value.__suppress_context__
 
     def test_schema_version_is_recorded_and_reopening_keeps_the_records(
-            self, tmp_path: Path, classic: tuple[Case, Assessment]) -> None:
-        path = tmp_path / "t.db"
-        with open_store(path) as store:
+            self, store_at: StoreAt, classic: tuple[Case, Assessment]) -> None:
+        with open_store(store_at.location) as store:
             store.add_assessment(*classic)
-        with open_store(path) as store:
+        with open_store(store_at.location) as store:
             assert [c.id for c in store.clients()] == ["TR-0007"]
-        with sqlite3.connect(path) as raw:
+        with store_at.raw() as raw:
             version = raw.execute("SELECT max(version) FROM tripod_schema").fetchone()
-        assert version == (SCHEMA_VERSION,)
+            revision = raw.execute("SELECT version_num FROM tripod_revision").fetchone()
+        assert (version, revision) == ((SCHEMA_VERSION,), (f"{SCHEMA_VERSION:04d}",))
 
 
 class TestRefusals:
@@ -135,29 +144,32 @@ class TestRefusals:
             "database, or a new path given with --db or TRIPOD_DB")
         assert path.read_text().startswith("these are my notes")
 
-    def test_another_programs_sqlite_database_is_refused_and_left_untouched(self,
-                                                                            tmp_path: Path) -> None:
-        path = tmp_path / "other.db"
-        with sqlite3.connect(path) as raw:
+    def test_another_programs_database_is_refused_and_left_untouched(self,
+                                                                     store_at: StoreAt) -> None:
+        if store_at.kind == "sqlite":
+            Path(store_at.location).parent.mkdir()
+        with store_at.raw() as raw:
             raw.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
         with pytest.raises(StoreError) as info:
-            open_store(path)
-        assert str(info.value) == (
-            f"database {path}: holds tables Tripod does not know (invoices); allowed a Tripod "
-            "database, or a new path given with --db or TRIPOD_DB")
-        with sqlite3.connect(path) as raw:
-            tables = [r[0] for r in raw.execute("SELECT name FROM sqlite_master "
-                                                "WHERE type = 'table'")]
-        assert tables == ["invoices"]
+            open_store(store_at.location)
+        assert str(info.value).endswith(
+            ": holds tables Tripod does not know (invoices); allowed a Tripod database, or a new "
+            "path given with --db or TRIPOD_DB")
+        with store_at.raw() as raw:
+            assert raw.execute("SELECT count(*) FROM invoices").fetchone() == (0,)
 
-    def test_a_database_from_a_newer_tripod_is_refused(self, tmp_path: Path) -> None:
-        path = tmp_path / "t.db"
-        open_store(path).close()
-        with sqlite3.connect(path) as raw:
-            raw.execute("INSERT INTO tripod_schema VALUES (?, 'later')", (SCHEMA_VERSION + 1,))
+    @pytest.mark.parametrize("table", ["tripod_schema", "tripod_revision"])
+    def test_a_database_from_a_newer_tripod_is_refused_in_one_line(self, store_at: StoreAt,
+                                                                    table: str) -> None:
+        open_store(store_at.location).close()
+        with store_at.raw() as raw:
+            if table == "tripod_schema":
+                raw.execute(f"INSERT INTO tripod_schema VALUES ({SCHEMA_VERSION + 1}, 'later')")
+            else:
+                raw.execute(f"UPDATE tripod_revision SET version_num = '{SCHEMA_VERSION + 1:04d}'")
         with pytest.raises(StoreError) as info:
-            open_store(path)
-        assert str(info.value) == (f"database {path}: schema version {SCHEMA_VERSION + 1} is newer "
+            open_store(store_at.location)
+        assert str(info.value) == (f"{where(store_at)}: schema version {SCHEMA_VERSION + 1} is newer "
                                    f"than this Tripod knows ({SCHEMA_VERSION}); upgrade Tripod to "
                                    "open it")
 
@@ -208,9 +220,9 @@ class TestRefusals:
 
 class TestAssessments:
     def test_an_assessment_is_kept_with_its_case_json_trace_knowledge_version_and_time(
-            self, tmp_path: Path, classic: tuple[Case, Assessment]) -> None:
+            self, store_at: StoreAt, classic: tuple[Case, Assessment]) -> None:
         case, assessment = classic
-        with open_store(tmp_path / "t.db") as store:
+        with open_store(store_at.location) as store:
             stored = store.add_assessment(case, assessment)
             again = store.assessment(stored.id)
         assert again == stored
@@ -220,23 +232,24 @@ class TestAssessments:
         assert (again.knowledge_version, again.status, again.root_cause) == (
             assessment.knowledge_version, "complete", "ascending_foot_chain")
         assert again.created_at.endswith("+00:00")
-        with sqlite3.connect(tmp_path / "t.db") as raw:
+        assert again.signed_by is None  # stored without the service: signed by no one
+        with store_at.raw() as raw:
             (trace,) = raw.execute("SELECT trace_json FROM assessments").fetchone()
         assert [s["rule"] for s in json.loads(trace)] == [s.rule for s in assessment.trace]
 
-    def test_storing_the_same_case_again_adds_no_version(self, tmp_path: Path,
+    def test_storing_the_same_case_again_adds_no_version(self, store_at: StoreAt,
                                                          classic: tuple[Case, Assessment]) -> None:
-        with open_store(tmp_path / "t.db") as store:
+        with open_store(store_at.location) as store:
             first = store.add_assessment(*classic)
             second = store.add_assessment(*classic)
             assert (second.id, second.created) == (first.id, False)
             assert len(store.history("TR-0007")) == 1
 
     def test_a_correction_is_a_new_version_and_the_old_one_stays(
-            self, tmp_path: Path, classic: tuple[Case, Assessment]) -> None:
+            self, store_at: StoreAt, classic: tuple[Case, Assessment]) -> None:
         case, assessment = classic
         fixed = changed(case, hips__left__ir_deg=40)
-        with open_store(tmp_path / "t.db") as store:
+        with open_store(store_at.location) as store:
             first = store.add_assessment(case, assessment)
             second = store.add_assessment(fixed, assess(fixed))
             rows = store.history("TR-0007")
@@ -245,15 +258,20 @@ class TestAssessments:
         assert rows[0].case["hips"]["left"]["ir_deg"] == 22
         assert rows[1].case["hips"]["left"]["ir_deg"] == 40
 
-    def test_the_database_refuses_to_update_or_delete_an_assessment(
-            self, tmp_path: Path, classic: tuple[Case, Assessment]) -> None:
-        path = tmp_path / "t.db"
-        with open_store(path) as store:
+    @pytest.mark.parametrize("sql", ["UPDATE assessments SET status = 'referral'",
+                                     "DELETE FROM assessments", "TRUNCATE assessments",
+                                     "TRUNCATE assessments CASCADE"])
+    def test_the_database_refuses_to_update_delete_or_truncate_an_assessment(
+            self, store_at: StoreAt, classic: tuple[Case, Assessment], sql: str) -> None:
+        if sql.startswith("TRUNCATE") and store_at.kind == "sqlite":
+            sql = "DELETE FROM assessments WHERE true"  # SQLite's truncate optimisation
+        with open_store(store_at.location) as store:
             store.add_assessment(*classic)
-        with sqlite3.connect(path) as raw:
-            for sql in ("UPDATE assessments SET status = 'referral'", "DELETE FROM assessments"):
-                with pytest.raises(sqlite3.IntegrityError, match="assessments are immutable"):
-                    raw.execute(sql)
+        with store_at.raw() as raw:
+            # a plain TRUNCATE is refused for the drafts' foreign key first, before the trigger
+            with pytest.raises(Exception, match="assessments are immutable|cannot truncate a "
+                                                "table referenced in a foreign key"):
+                raw.execute(sql)
             assert raw.execute("SELECT status FROM assessments").fetchall() == [("complete",)]
 
     @pytest.mark.parametrize("sql", [
@@ -284,19 +302,19 @@ class TestAssessments:
             assert raw.execute("SELECT * FROM assessments").fetchall() == before
 
     def test_a_database_made_before_the_replace_guard_gets_it_when_opened(
-            self, tmp_path: Path, classic: tuple[Case, Assessment],
-            monkeypatch: pytest.MonkeyPatch) -> None:
-        import storage.schema as store_module
+            self, tmp_path: Path, classic: tuple[Case, Assessment]) -> None:
+        from storage import migrations
 
         path = tmp_path / "t.db"
-        with monkeypatch.context() as first_release:
-            first_release.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
-            first_release.setattr(store_module, "SCHEMA_VERSION", 1)
-            with open_store(path) as store:
-                store.add_assessment(*classic)
-        with sqlite3.connect(path) as raw:  # as made by the first release: REPLACE got through
+        engine = sa.create_engine(f"sqlite:///{path}")  # a database as the first release made it
+        with engine.begin() as conn:
+            migrations.upgrade(conn, 0, target=1)
+            conn.exec_driver_sql("DROP TABLE tripod_revision")  # the first release had no Alembic
+        engine.dispose()
+        with sqlite3.connect(path) as raw:
             assert raw.execute("SELECT max(version) FROM tripod_schema").fetchone() == (1,)
-        open_store(path).close()
+        with open_store(path) as store:
+            store.add_assessment(*classic)
         with sqlite3.connect(path) as raw:
             assert raw.execute("SELECT max(version) FROM tripod_schema").fetchone() == (
                 SCHEMA_VERSION,)
@@ -304,11 +322,11 @@ class TestAssessments:
                 raw.execute("REPLACE INTO assessments SELECT * FROM assessments")
 
     def test_clients_count_screenings_not_corrections_and_give_the_last_date(
-            self, tmp_path: Path, classic: tuple[Case, Assessment]) -> None:
+            self, store_at: StoreAt, classic: tuple[Case, Assessment]) -> None:
         case, _ = classic
         later = changed(case, assessed_on="2026-11-22")
         corrected = changed(later, notes="corrected")
-        with open_store(tmp_path / "t.db") as store:
+        with open_store(store_at.location) as store:
             for each in (case, later, corrected):
                 store.add_assessment(each, assess(each))
             (summary,) = store.clients()
@@ -316,10 +334,10 @@ class TestAssessments:
         assert (summary.id, summary.name, summary.assessments,
                 summary.last_assessed_on.isoformat()) == ("TR-0007", "Sam Carter", 2, "2026-11-22")
 
-    def test_two_processes_writing_at_once_lose_nothing(self, tmp_path: Path) -> None:
-        """2 x 50 corrections of one screening, written concurrently by two real processes."""
-        path = tmp_path / "t.db"
-        open_store(path).close()
+    def test_four_processes_writing_at_once_lose_nothing(self, store_at: StoreAt) -> None:
+        """4 x 25 corrections of one screening, written concurrently by four real processes."""
+        location = store_at.location
+        open_store(location).close()
         script = textwrap.dedent(f"""
             import sys
             from storage.casefile import load_case, parse_case
@@ -328,44 +346,45 @@ class TestAssessments:
             tag = sys.argv[1]
             document = load_case({str(CLASSIC)!r}).model_dump(mode="json", exclude_none=True)
             engine = build_engine()
-            with open_store({str(path)!r}) as store:
+            with open_store({location!r}, timeout=30) as store:
                 print("ready", flush=True)
                 sys.stdin.readline()
-                for i in range(50):
+                for i in range(25):
                     document["notes"] = f"{{tag}} {{i}}"
                     case = parse_case("w", document)
                     store.add_assessment(case, assess(case, engine))
         """)
+        tags = "abcd"
         workers = [subprocess.Popen([sys.executable, "-c", script, tag], cwd=ROOT, text=True,
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE) for tag in ("a", "b")]
+                                    stderr=subprocess.PIPE) for tag in tags]
         for worker in workers:
             assert worker.stdout is not None and worker.stdout.readline() == "ready\n"
-        for worker in workers:  # both start writing only once both are ready
+        for worker in workers:  # all start writing only once all are ready
             assert worker.stdin is not None
             worker.stdin.write("go\n")
             worker.stdin.flush()
         for worker in workers:
-            _, err = worker.communicate(timeout=120)
+            _, err = worker.communicate(timeout=180)
             assert worker.returncode == 0, err
-        with open_store(path) as store:
+        with open_store(location) as store:
             rows = store.history("TR-0007")
         assert [r.version for r in rows] == list(range(1, 101))
         assert sorted(r.case["notes"] for r in rows) == sorted(
-            f"{tag} {i}" for tag in "ab" for i in range(50))
+            f"{tag} {i}" for tag in tags for i in range(25))
         assert [r.supersedes for r in rows[1:]] == [r.id for r in rows[:-1]]
 
 
 class TestDrafts:
     def test_each_answer_is_committed_when_given_and_survives_reopening(self,
-                                                                        tmp_path: Path) -> None:
-        path = tmp_path / "t.db"
+                                                                        store_at: StoreAt) -> None:
+        path = store_at.location
         with open_store(path) as store:
             draft = store.new_draft(source="case.yaml")
             store.save_answers(draft, {"client.id": "TR-0099"})
             store.save_answers(draft, {"hips.left.ir_deg": 22, "pelvis.sacrum": None})
             store.save_answers(draft, {"hips.left.ir_deg": 24})
-        with sqlite3.connect(path) as raw:  # committed: another connection sees every answer
+        with store_at.raw() as raw:  # committed: another connection sees every answer
             assert raw.execute("SELECT count(*) FROM draft_answers").fetchone() == (3,)
         with open_store(path) as store:
             answers = {k: a.value for k, a in store.draft_answers(draft).items()}
@@ -374,8 +393,8 @@ class TestDrafts:
         assert (listed.id, listed.client_id, listed.answered, listed.source) == (
             draft, "TR-0099", 3, "case.yaml")
 
-    def test_prefilled_values_are_kept_apart_from_answers(self, tmp_path: Path) -> None:
-        with open_store(tmp_path / "t.db") as store:
+    def test_prefilled_values_are_kept_apart_from_answers(self, store_at: StoreAt) -> None:
+        with open_store(store_at.location) as store:
             draft = store.new_draft()
             store.save_answers(draft, {"client.id": "TR-0099", "client.age": 30}, prefill=True)
             store.save_answers(draft, {"client.age": 31})
@@ -385,8 +404,8 @@ class TestDrafts:
         assert listed.answered == 1
 
     def test_storing_the_assessment_finishes_the_draft_which_then_takes_no_answers(
-            self, tmp_path: Path, classic: tuple[Case, Assessment]) -> None:
-        with open_store(tmp_path / "t.db") as store:
+            self, store_at: StoreAt, classic: tuple[Case, Assessment]) -> None:
+        with open_store(store_at.location) as store:
             draft = store.new_draft()
             store.save_answers(draft, {"client.id": "TR-0007"})
             stored = store.add_assessment(*classic, draft_id=draft)

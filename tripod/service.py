@@ -13,17 +13,26 @@ command that needs none of them (``tripod --help``) loads none of them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from engine.history import Change, History
+    from pathlib import Path
+
+    from engine.history import History
     from engine.inference import TripodEngine
     from engine.intake import Case
     from engine.trace import Assessment
     from engine.whatif import WhatIf
-    from storage.records import AssessmentRecord, ClientSummary, StoredAssessment
+    from storage.records import (
+        AssessmentRecord,
+        AuditEntry,
+        ClientSummary,
+        Erased,
+        StoredAssessment,
+        User,
+    )
     from storage.store import Store
 
 ReportFormat = Literal["html", "pdf"]
@@ -171,24 +180,60 @@ def record(screening: Screening) -> AssessmentRecord:
 
 def keep(records: Store, screening: Screening | AssessmentRecord,
          draft_id: int | None = None) -> StoredAssessment:
-    """Store a screening (or its record) in ``records``; see :meth:`Store.add_record`."""
+    """Store a screening (or its record) in ``records``, signed by the account acting, and
+    recorded in the audit trail (``store``, or ``amend`` for a correction); see
+    :meth:`Store.add_record` and ``tripod/acting.py``."""
+    from tripod.acting import actor
+
     made = record(screening) if isinstance(screening, Screening) else screening
-    return records.add_record(made, draft_id=draft_id)
+    return records.add_record(made, draft_id=draft_id, signed_by=actor(records, change=True))
 
 
-# -- a client's history ----------------------------------------------------------------------------
+# -- the audit trail: what is recorded, here for every front end ---------------------------------
+# A stored assessment read for a person (tripod show, history, export, a report of a stored id)
+# is a ``view`` or an ``export``; storing is recorded by keep(), erasing by erase(). Ids only.
+
+
+def look_up(records: Store, assessment_id: int, action: str = "view") -> StoredAssessment | None:
+    """A stored assessment by id, its reading recorded as ``action`` (``view`` or ``export``)."""
+    from tripod.acting import actor
+
+    who = actor(records, change=False)
+    stored = records.assessment(assessment_id)
+    if stored is not None:
+        _read(records, who, action, stored.client_id, stored.id)
+    return stored
 
 
 def client_history(records: Store, client_id: str) -> History | None:
-    """Every visit of ``client_id`` in ``records`` judged one against the next (``tripod-history/1``);
-    None when the store holds no such client. A corrected screening is one visit: its latest version."""
+    """Every visit of ``client_id`` in ``records`` judged one against the next (``tripod-history/1``),
+    recorded as a ``view``; None when the store holds no such client. A corrected screening is one
+    visit: its latest version."""
     from engine.history import Visit, history
+    from tripod.acting import actor
 
+    who = actor(records, change=False)
     rows = [row for row in records.history(client_id) if row.superseded_by is None]
     if not rows:
         return None
+    _read(records, who, "view", client_id, None)
     return history(client_id, [Visit(row.id, row.version, row.case, row.intake(), row.assessment())
                                for row in rows])
+
+
+def history_text(found: History) -> str:
+    """The judged history as ``tripod history`` prints it (``reports/history_text.py``)."""
+    from reports.history_text import history_text as text
+
+    return text(found)
+
+
+def client_list(records: Store) -> list[ClientSummary]:
+    """The store's clients (:meth:`Store.clients`), for an account of the store."""
+    from tripod.acting import actor
+
+    actor(records, change=False)
+    return records.clients()
 
 
 def clients_document(rows: list[ClientSummary]) -> dict[str, object]:
@@ -200,136 +245,88 @@ def clients_document(rows: list[ClientSummary]) -> dict[str, object]:
         for row in rows]}
 
 
-def _say(key: str, **values: object) -> str:
-    from knowledge.catalog import messages
+def _read(records: Store, who: str, action: str, client_id: str,
+          assessment_id: int | None) -> None:
+    if records.read_only:  # read-only media: nothing can be written there, an entry neither
+        if records.say is not None:
+            from knowledge.catalog import messages
 
-    return messages().say(f"history.{key}", **values)
-
-
-def _number(value: object) -> str:
-    from reports.shown import shown
-
-    return shown(value)
-
-
-def _signed(value: float) -> str:
-    return f"+{_number(value)}" if value > 0 else _number(value)
+            records.say(messages().say("clinic.view_not_audited", where=records.where))
+        return
+    records.record_action(who, action, client_id=client_id, assessment_id=assessment_id)
 
 
-def history_text(found: History) -> str:
-    """The judged history as ``tripod history`` prints it: each visit, then each change with its
-    outcomes, observations beyond error, findings, root cause, confidence, notes and verdict."""
-    from knowledge.catalog import catalog
+def audit_trail(records: Store, client_id: str | None = None) -> list[AuditEntry]:
+    """The audit trail (an admin's), oldest first; with ``client_id``, that client's entries."""
+    from tripod.acting import actor
 
-    texts = catalog().texts
-    lines = [_say("head", client=found.client_id, count=len(found.visits),
-                  s="s" if len(found.visits) != 1 else "")]
-    number = {visit.assessment_id: visit for visit in found.visits}
-    for visit in found.visits:
-        lines.append(_say("visit", id=visit.assessment_id, date=visit.assessed_on,
-                          visit=visit.visit, version=visit.version,
-                          corrected=_say("corrected") if visit.version > 1 else ""))
-        status = texts.statuses[visit.status].title
-        rc = visit.root_cause
-        lines.append(_say("root", status=status) if rc is None else _say(
-            "root_cause", status=status, title=texts.root_causes[rc.id].title,
-            sides=f" ({', '.join(rc.sides)})" if rc.sides else "", confidence=rc.confidence))
-        if visit.outcomes:
-            lines.append(_say("outcomes", values=", ".join(
-                f"{name} {_number(value)}" for name, value in visit.outcomes.items())))
-    for change in found.changes:
-        days = (number[change.to].assessed_on - number[change.from_].assessed_on).days
-        lines.extend(_change_lines(change, days))
-    return "\n".join(lines) + "\n"
+    actor(records, change=False, admin=True)
+    return records.audit_entries(client_id)
 
 
-def _change_lines(change: Change, days: int) -> list[str]:
-    from knowledge.catalog import catalog
+def erase(records: Store, client_id: str, reason: str,
+          confirmed: Callable[[], bool]) -> Erased | None:
+    """Erase a client's assessments and intakes (an admin's act), leaving an audit entry with the
+    client id, who erased it and ``reason``; ``confirmed()`` is asked once the admin and the reason
+    are checked (None, and nothing erased, when it says no)."""
+    from engine.errors import InputError, Problem, show_value
+    from tripod.acting import actor
 
-    words = catalog().follow_up.verdicts[change.hypothesis]
-    lines = [_say("change", first=change.from_, then=change.to, days=days)]
-    for outcome in change.outcomes:
-        lines.append(_say("outcome", measure=outcome.measure, before=_number(outcome.before),
-                          after=_number(outcome.after), change=_signed(outcome.change),
-                          threshold=_number(outcome.threshold),
-                          judgement=_say(f"judged_{outcome.judgement}")))
-    if not change.outcomes:
-        lines.append(_say("no_outcome"))
-    if change.psfs_activities is not None:
-        for activity in change.psfs_activities.new:
-            lines.append(_say("psfs_new", activity=activity))
-        for activity in change.psfs_activities.dropped:
-            lines.append(_say("psfs_dropped", activity=activity))
-    counted: dict[str, int] = {}
-    carried = []
-    for seen in change.observations:
-        counted[seen.judgement] = counted.get(seen.judgement, 0) + 1
-        if seen.judgement == "not_reassessed":
-            carried.append(seen.path)
-            continue
-        if seen.judgement in ("within_error", "no_error_figure") and seen.before == seen.after \
-                and not seen.note:
-            continue
-        extra = _say("error", error=_number(seen.error), status=seen.error_status) \
-            if seen.error is not None else ""
-        lines.append(_say("observation", path=seen.path, before=_value(seen.before),
-                          after=_value(seen.after), error=extra,
-                          judgement=_say(f"judged_{seen.judgement}")))
-        if seen.note:
-            lines.append(_say("observation_note", note=seen.note))
-    still = sum(1 for seen in change.observations if seen.before == seen.after)
-    if still:
-        lines.append(_say("unmoved", count=still))
-    if carried:
-        lines.append(_say("not_reassessed", first=change.from_, paths=", ".join(carried)))
-    for key, found in (("resolved", change.findings_resolved), ("new", change.findings_new),
-                       ("not_reassessed", change.findings_not_reassessed)):
-        if found:
-            lines.append(_say(f"findings_{key}", findings=", ".join(found)))
-    if change.root_cause_changed:
-        lines.append(_say("root_changed"))
-        lines.extend(_say("because", reason=reason) for reason in change.because)
-    else:
-        lines.append(_say("root_unchanged"))
-    confidence = change.confidence
-    if confidence is not None:
-        key = "confidence_fell_improved" if confidence.fell_because_improved else "confidence_moved"
-        lines.append(_say(key, before=confidence.before, after=confidence.after,
-                          findings=", ".join(confidence.findings_resolved)))
-    lines.extend(_say("note", note=note) for note in change.notes)
-    lines.append(_say("hypothesis", title=words.title, text=words.text))
-    for step in change.hypothesis_trace:
-        lines.append(_say("hypothesis_step", rule=step.rule, claims=", ".join(step.claims),
-                          sources=", ".join(step.sources) or "-"))
-        lines.extend(_say("hypothesis_fact", fact=_reason(fact)) for fact in step.used)
-    return lines
+    if not reason.strip() or len(reason) > 500 or not reason.isprintable():
+        raise InputError([Problem("erase", "--reason", show_value(reason[:40]),
+                                  "allowed 1 to 500 printable characters on one line")])
+    who = actor(records, change=True, admin=True)
+    if not records.client_exists(client_id):
+        raise InputError([Problem("erase", "CLIENT", show_value(client_id),
+                                  f"no such client in {records.where}; allowed an id that tripod "
+                                  "clients lists")])
+    if not confirmed():
+        return None
+    return records.erase_client(client_id, who, reason)
 
 
-def _reason(fact: str) -> str:
-    """A fact behind the verdict (as its trace names it, ``engine/verdict_facts.py``) in words,
-    followed by its name."""
-    from knowledge.catalog import catalog
+def backup(records: Store, path: Path) -> None:
+    """A consistent copy of a SQLite store (an admin's act), recorded as ``backup``."""
+    from tripod.acting import actor
 
-    kind, _, rest = fact.partition(":")
-    if kind == "since_last_visit.adherence":
-        said = _say("reason_adherence", level=rest)
-    elif kind == "elapsed_days":
-        said = _say("reason_elapsed", days=rest, needed=catalog().follow_up.verdict.min_days)
-    elif kind == "first_visit":
-        said = _say("reason_first_visit")
-    elif kind == "outcome":
-        measure, judgement = rest.split(":")
-        said = _say("reason_outcome", measure=measure, judgement=_say(f"judged_{judgement}"))
-    else:  # finding:<id>[:<side>]:<state>
-        finding, state = rest.rsplit(":", 1)
-        said = _say(f"reason_finding_{state}", finding=finding)
-    return _say("reason", said=said, fact=fact)
+    records.backup_to(path, actor(records, change=True, admin=True))
 
 
-def _value(value: object) -> str:
-    from reports.shown import shown
+def accounts(records: Store) -> list[User]:
+    """The store's accounts (an admin's view)."""
+    from tripod.acting import actor
 
-    return shown(value, unknown=_say("not_assessed"), brackets=True)
+    actor(records, change=False, admin=True)
+    return records.users()
+
+
+def add_account(records: Store, name: str, role: str, password: Callable[[], str]) -> User:
+    """Add an account; the first of a store must be an admin, added by whoever has the store (its
+    owner, ``local:NAME``); any later one by an admin. ``password()`` gives the new password."""
+    import re
+
+    from engine.errors import InputError, Problem, show_value
+    from tripod.acting import actor, password_hash
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", name):
+        raise InputError([Problem("users add", "NAME", show_value(name),
+                                  "allowed 1 to 64 lower-case letters, digits, '.', '_' or '-', "
+                                  "starting with a letter or digit")])
+    first = not records.has_users()
+    if first and role != "admin":
+        raise InputError([Problem("users add", "--role", show_value(role),
+                                  "allowed admin for the first account of a store")])
+    who = actor(records, change=True, admin=True)
+    return records.add_user(name, role, password_hash(password(), "users add: password"), who)
+
+
+def disable_account(records: Store, name: str) -> bool:
+    """Disable an account (an admin's act); False when there is none of that name."""
+    from tripod.acting import actor
+
+    return records.disable_user(name, actor(records, change=True, admin=True))
+
+
 def amend(records: Store, original_id: int, case: Case,
           draft_id: int | None = None) -> StoredAssessment:
     """Store ``case``, the reviewed correction of stored assessment ``original_id``, as its next

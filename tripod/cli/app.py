@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from tripod.cli import cases, records
+from tripod.cli import cases, clinic, records
 from tripod.cli import intake as intake_command
 
 app = typer.Typer(
@@ -53,11 +53,19 @@ def _tripod(
     _: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True,
         help="Print Tripod's version and its knowledge base's, then exit.")] = False,
+    user: Annotated[str | None, typer.Option(
+        "--user", envvar="TRIPOD_USER", show_default=False,
+        help="The account acting, in a store that has accounts (tripod users).")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read passwords from standard input, one line each, instead "
+        "of a prompt.")] = False,
 ) -> None:
     """Tripod: a screening aid built on one practitioner's model, not a diagnosis.
 
     Run with no command at a terminal, it starts a new intake (tripod intake).
     """
+    _sign_in(user, password_stdin)
+    ctx.call_on_close(_sign_out)  # an in-process caller (a test, a host) starts from no one
     if ctx.invoked_subcommand is not None:
         return
     if sys.stdin.isatty() and sys.stdout.isatty():
@@ -78,6 +86,28 @@ app.command()(cases.whatif)
 app.command()(cases.report)
 app.command()(intake_command.intake)
 app.command()(intake_command.amend)
+app.add_typer(clinic.users)
+app.command()(clinic.audit)
+app.command()(clinic.erase)
+app.command()(clinic.backup)
+
+
+def _sign_in(user: str | None, password_stdin: bool) -> None:
+    """Tell the service who is acting and how to ask a password (tripod/acting.py)."""
+    from tripod.acting import sign_in_with
+
+    def password(prompt: str, new: bool) -> str:
+        if password_stdin:
+            return sys.stdin.readline().rstrip("\r\n")
+        return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=new, err=True))
+
+    sign_in_with(user or None, password)
+
+
+def _sign_out() -> None:
+    from tripod.acting import sign_in_with
+
+    sign_in_with(None, None)
 
 
 def main() -> None:

@@ -43,9 +43,10 @@ def clients(fmt: Annotated[str, _format_option(
     with reported():
         _format("clients", fmt)
         from storage.store import open_store
+        from tripod.service import client_list
 
         with open_store(db, read_only=True, say=err) as records:
-            rows = records.clients()
+            rows = client_list(records)
         if fmt == "json":
             from tripod.service import clients_document
 
@@ -100,8 +101,9 @@ def history(
 
 def stored_or_fail(records: Store, assessment_id: int, command: str) -> StoredAssessment:
     from engine.errors import InputError, Problem
+    from tripod.service import look_up
 
-    stored = records.assessment(assessment_id)
+    stored = look_up(records, assessment_id, "export" if command in ("export", "report") else "view")
     if stored is None:
         raise InputError([Problem(command, "ASSESSMENT", str(assessment_id),
                                   f"no such assessment in {records.where}; "
