@@ -118,6 +118,10 @@ def test_show_prints_the_stored_assessment_as_assess_does_then_the_notes(db: Pat
     shown = ok("show", "1").stdout
     head, rest = shown.split("\n", 1)
     assert head.startswith("assessment 1: TR-0007, 2026-11-20, version 1, stored 20")
+    import getpass
+
+    # A store without accounts: signed by whoever ran Tripod with it (tripod/acting.py).
+    assert head.endswith(f", signed by local:{getpass.getuser()}")
     notes = yaml.safe_load(CLASSIC.read_text())["notes"]
     assert rest == f"{printed}\nNOTES\n  {notes}\n"
     assert ok("show", "1", "--format", "json").stdout == ok("assess", str(CLASSIC), "--format",

@@ -128,6 +128,8 @@ def show(assessment: AssessmentArg, fmt: Annotated[Format, typer.Option(
 
         head = say("cli.show_head", id=stored.id, client=for_terminal(stored.client_id),
                    date=stored.assessed_on, version=stored.version, stored=stored.created_at)
+        if stored.signed_by is not None:  # stores made before accounts did not record it
+            head += say("cli.show_signed_by", who=for_terminal(stored.signed_by))
         if stored.superseded_by is not None:
             head += say("cli.show_corrected_by", id=stored.superseded_by)
         typer.echo(head)
