@@ -86,11 +86,13 @@ class Terminal:
         return output, self.child.exitstatus
 
 
-def stored(db: Path) -> list[tuple[int, int, int | None, int | None, dict[str, Any]]]:
-    """Every stored assessment: id, version, what it supersedes, what supersedes it, its case."""
+def stored(db: Path, client: str = "TR-0007"
+           ) -> list[tuple[int, int, int | None, int | None, dict[str, Any]]]:
+    """Every stored assessment of ``client``: id, version, what it supersedes, what supersedes it,
+    its case."""
     with open_store(db) as store:
         return [(s.id, s.version, s.supersedes, s.superseded_by, s.case)
-                for s in store.history("TR-0007")]
+                for s in store.history(client)]
 
 
 def draft_answers(db: Path) -> dict[str, Any]:
@@ -180,6 +182,32 @@ class TestFirstVisit:
         assert "ASSESS NEXT  nothing left unassessed" in result
         ((_, version, _, _, case),) = stored(db)
         assert (version, case["hips"]["left"]["ir_deg"]) == (1, 24)
+
+    def test_a_first_visit_with_history_and_outcomes_changed_at_review_and_signed(
+            self, db: Path) -> None:
+        first_visit = EXAMPLES / "first_visit_with_outcomes.yaml"
+        expected = load_case(first_visit)
+        assert expected.outcomes is not None and expected.subjective is not None
+        pain = number_of("outcomes.nprs_now")
+        term = Terminal(db, "intake", "--from", str(first_visit))
+        review = term.to_review()
+        assert f"{pain} {expected.outcomes.nprs_now}" in review
+        assert stored(db, expected.client.id) == []  # nothing stored before signing
+        term.review(pain)
+        asked = term.at("\n> ", "7")
+        assert "Pain now" in asked
+        term.child.expect_exact("review> ")
+        assert f"{pain} Pain now" in term.review_shown() or f"{pain} 7" in term.review_shown()
+        term.review("s")
+        result = term.at("result> ", "")
+        _, status = term.finish()
+        assert status == 0
+        assert "SIGNED · stored as assessment 1" in result
+        assert "ROOT CAUSE" in result and "CONSTRAINTS" in result
+        ((_, _, _, _, case),) = stored(db, expected.client.id)
+        assert case["outcomes"]["nprs_now"] == 7
+        assert case["subjective"]["complaint"] == expected.subjective.complaint
+        assert case["outcomes"]["psfs"] == [a.model_dump() for a in expected.outcomes.psfs or []]
 
     def test_bad_input_at_review_is_one_line_and_the_review_again(self, db: Path) -> None:
         total = len(questions())
