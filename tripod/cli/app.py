@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from tripod.cli import cases, records
+from tripod.cli import cases, questionnaire, records
 from tripod.cli import intake as intake_command
 
 app = typer.Typer(
@@ -73,6 +73,7 @@ app.command()(records.clients)
 app.command()(records.history)
 app.command()(records.show)
 app.command()(records.export)
+app.command()(questionnaire.questionnaire)
 app.command()(cases.whatif)
 app.command()(cases.report)
 app.command()(intake_command.intake)
