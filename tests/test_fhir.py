@@ -134,18 +134,20 @@ class TestDeliberateErrors:
         self.hip(bundle)["status"] = "bogus"
         assert [] == model_problems(bundle)
         assert any("'bogus' is not one of" in p for p in schema_problems(bundle))
-        assert [f"Observation/{self.hip(bundle)['id']}: status = 'bogus': allowed registered | "
-                "preliminary | final | amended | corrected | cancelled | entered-in-error | "
-                "unknown"] == problems(bundle, load_case(CLASSIC))
+        expected = (f"Observation/{self.hip(bundle)['id']}: status = 'bogus': allowed registered | "
+                    "preliminary | final | amended | corrected | cancelled | entered-in-error | "
+                    "unknown")
+        assert [expected] == problems(bundle, load_case(CLASSIC))
 
     def test_a_dangling_reference_is_caught_by_tripods_check_alone(self) -> None:
         bundle = bundle_of("classic")
         self.hip(bundle)["subject"] = {"reference": "urn:uuid:00000000-0000-0000-0000-000000000000"}
         assert [] == model_problems(bundle)
         assert [] == schema_problems(bundle)
-        assert [f"Observation/{self.hip(bundle)['id']}: subject = "
-                "'urn:uuid:00000000-0000-0000-0000-000000000000': allowed a fullUrl of this "
-                "Bundle"] == problems(bundle, load_case(CLASSIC))
+        expected = (f"Observation/{self.hip(bundle)['id']}: subject = "
+                    "'urn:uuid:00000000-0000-0000-0000-000000000000': allowed a fullUrl of this "
+                    "Bundle")
+        assert [expected] == problems(bundle, load_case(CLASSIC))
 
     def test_a_missing_observation_is_caught_by_tripods_check_alone(self) -> None:
         bundle = bundle_of("classic")

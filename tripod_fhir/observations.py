@@ -17,7 +17,6 @@ from engine.intake import Case, instrument_of
 from engine.paths import field_at, flattened, instrument_for
 from engine.visits import observed
 from knowledge.catalog import catalog, fhir_codes
-from storage.casefile import case_to_document
 from tripod_fhir.common import Made, Resource, coding, concept, number, standard
 
 GENDER = {"female": "female", "male": "male", "intersex": "other", "undisclosed": "unknown"}
@@ -30,15 +29,21 @@ def questionnaire_url() -> str:
     return f"{fhir_codes().base}/{QUESTIONNAIRE}"
 
 
+def _values(case: Case) -> dict[str, Any]:
+    """The case's values as the case file holds them (not-assessed fields left out)."""
+    document: dict[str, Any] = case.model_dump(mode="json", exclude_none=True)
+    return document
+
+
 def observation_paths(case: Case) -> list[str]:
     """The case's assessed observations by path, in case-file order (what the Bundle must hold)."""
-    flat = flattened(case_to_document(case))
+    flat = flattened(_values(case))
     return [p for p in flat if observed(p) and not p.startswith("red_flags.")
             and p not in NOT_OBSERVATIONS]
 
 
 def outcome_paths(case: Case) -> list[str]:
-    return [p for p in flattened(case_to_document(case)) if p.startswith("outcomes.")]
+    return [p for p in flattened(_values(case)) if p.startswith("outcomes.")]
 
 
 def side_of(path: str) -> str | None:
@@ -125,7 +130,7 @@ def _choices(path: str) -> tuple[Any, ...]:
 def questionnaire_response(made: Made, case: Case, subject: dict[str, str],
                            visit: dict[str, str]) -> dict[str, str]:
     """Every value of the case as an item whose linkId is its case path (the Questionnaire's)."""
-    flat = flattened(case_to_document(case))
+    flat = flattened(_values(case))
     items = [_item(path, value) for path, value in flat.items() if path != "format"]
     return made.add("QuestionnaireResponse", {
         "resourceType": "QuestionnaireResponse", "questionnaire": questionnaire_url(),
@@ -191,7 +196,7 @@ def observation(made: Made, case: Case, path: str, value: Any, refs: dict[str, d
 
 def observations(made: Made, case: Case, refs: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """Every assessed observation and outcome measure, by path, as a reference to its Observation."""
-    flat = flattened(case_to_document(case))
+    flat = flattened(_values(case))
     out = {path: observation(made, case, path, flat[path], refs) for path in observation_paths(case)}
     out.update({path: observation(made, case, path, flat[path], refs, outcome=True)
                 for path in outcome_paths(case)})
