@@ -327,3 +327,11 @@ class TestCommands:
         result = runner.invoke(app, ["questionnaire", "--format", "fhir"])
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout) == questionnaire(questions())
+
+
+def test_every_answer_of_an_exported_response_has_its_questionnaire_item() -> None:
+    """The fields the intake does not ask (heel contact, notes...) are items too."""
+    links = {item["linkId"] for item in questionnaire(questions())["item"]}
+    for name in GOLDEN:
+        response = resources(bundle_of(name), "QuestionnaireResponse")[0]
+        assert [] == [i["linkId"] for i in response["item"] if i["linkId"] not in links]

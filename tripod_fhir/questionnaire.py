@@ -10,9 +10,14 @@ as anything shaped like ``Question``: this layer never imports a front end.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import typing
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
+from pydantic import BaseModel
+
+from engine.intake import Case, instrument_of, literal_values, sub_model
+from engine.paths import field_at
 from knowledge.catalog import catalog, fhir_codes
 from tripod_fhir.common import coding, parsed
 from tripod_fhir.observations import QUESTIONNAIRE, questionnaire_url
@@ -132,9 +137,50 @@ def _item(question: QuestionLike) -> list[dict[str, Any]]:
     return [out]
 
 
+def _leaves(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
+    """Every case-file field's path (a list of entries, such as the PSFS, is one field)."""
+    for name, info in model.model_fields.items():
+        inner = sub_model(info.annotation)
+        if inner is not None:
+            yield from _leaves(inner, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}"
+
+
+def _unasked(path: str) -> dict[str, Any]:
+    """An item for a case-file field the intake does not ask (heel contact, notes...), so that
+    every answer of a response has its item."""
+    held = field_at(path)
+    assert held is not None
+    model, name = held
+    annotation = model.model_fields[name].annotation
+    choices = tuple(str(c) for c in literal_values(annotation))
+    instrument = instrument_of(model, name)
+    out: dict[str, Any] = {"linkId": path, "text": path}
+    if path == "assessed_on":
+        out["type"] = "date"
+    elif choices:
+        out.update(type="choice", answerOption=_options(choices))
+        if any(typing.get_origin(a) is list for a in (annotation, *typing.get_args(annotation))):
+            out["repeats"] = True
+    elif instrument is not None:
+        kind = catalog().instrument(instrument).kind
+        out.update(type="integer" if kind == "integer" else "decimal",
+                   text=catalog().instrument(instrument).label,
+                   **_measure(instrument, "integer" if kind == "integer" else "number"))
+    else:
+        out["type"] = "text" if path == "notes" else "string"
+    return out
+
+
 def questionnaire(questions: Iterable[QuestionLike]) -> dict[str, Any]:
-    """The intake's questions as a Questionnaire (version: the knowledge base's)."""
+    """The intake's questions as a Questionnaire (version: the knowledge base's), then the case
+    fields it does not ask."""
     items = [item for question in questions for item in _item(question)]
+    asked = {item["linkId"] for item in items}
+    items += [_unasked(path) for path in _leaves(Case) if path not in asked
+              and path != "format" and not path.startswith("red_flags.")
+              and not any(path.startswith(f"{link}.") for link in asked)]
     return parsed({
         "resourceType": "Questionnaire", "id": QUESTIONNAIRE.split("/")[1],
         "meta": {"profile": [SDC]}, "url": questionnaire_url(),
