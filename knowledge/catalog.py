@@ -31,6 +31,7 @@ from knowledge.clinical import (
     _num,
     _Strict,
 )
+from knowledge.fhir_codes import FhirCodes
 from knowledge.follow_up import FollowUp
 from knowledge.links import _broken_links
 from knowledge.wording import Messages, Questions, ReportTexts, Texts
@@ -194,3 +195,9 @@ def _with_numbers(value: Any, data: dict[str, Any], file: str, where: str = "") 
 def messages() -> Messages:
     """Load and check knowledge/data/messages.yaml once per process."""
     return Messages.model_validate(_read("messages")[0])
+
+
+@cache
+def fhir_codes() -> FhirCodes:
+    """Load and check knowledge/data/fhir_codes.yaml once per process (outside the version)."""
+    return FhirCodes.model_validate(_read("fhir_codes")[0])

@@ -268,6 +268,7 @@ class Messages(_Strict):
     intake: dict[str, str]
     history: dict[str, str] = {}  # noqa: RUF012
     review: dict[str, str]
+    fhir: dict[str, str] = {}  # noqa: RUF012
 
     def say(self, key: str, **values: Any) -> str:
         """The sentence ``key`` (``cli.version``, ``intake.paused``...) with ``values`` filled in."""

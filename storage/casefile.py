@@ -33,6 +33,7 @@ from engine.errors import (
 )
 from engine.intake import FORMAT, Case
 from storage.caseyaml import CaseDumper, CaseLoader, DuplicateKey, Unbuildable, digit_limit
+from storage.fhir_response import case_document, is_response
 
 MAX_BYTES = 1024 * 1024
 _AT_MOST = f"allowed at most {MAX_BYTES} bytes (1 MiB)"
@@ -227,7 +228,8 @@ def _kind_of(document: Any) -> str:
 
 
 def parse_case(where: str, document: Any) -> Case:
-    """Validate a parsed document as a case; all problems at once."""
+    """Validate a parsed document as a case (or a FHIR QuestionnaireResponse of Tripod's
+    Questionnaire, ``storage/fhir_response.py``); all problems at once."""
     oversized = _oversized(document)
     if oversized is not None:
         raise _fail(where, FILE, *oversized)
@@ -235,6 +237,8 @@ def parse_case(where: str, document: Any) -> Case:
         # Its kind, never its content: a file that is not a case (/etc/passwd) is not ours to quote.
         raise _fail(where, "(document)", f"({_kind_of(document)})",
                     "allowed a mapping that starts with format: tripod-case/1")
+    if is_response(document):  # a FHIR QuestionnaireResponse of Tripod's Questionnaire
+        document = case_document(where, document)
     try:
         return Case.model_validate(document)
     except ValidationError as exc:

@@ -18,11 +18,12 @@ from tests.conftest import ROOT
 
 # Each layer, and the top-level packages its modules may never bring in.
 FORBIDDEN = {
-    "knowledge.catalog": ("engine", "storage", "reports", "tripod"),
-    "knowledge.rules": ("storage", "reports", "tripod"),
-    "engine": ("storage", "reports", "tripod"),
-    "storage": ("reports", "tripod"),
-    "reports": ("storage", "tripod"),
+    "knowledge.catalog": ("engine", "storage", "reports", "tripod_fhir", "tripod"),
+    "knowledge.rules": ("storage", "reports", "tripod_fhir", "tripod"),
+    "engine": ("storage", "reports", "tripod_fhir", "tripod"),
+    "storage": ("reports", "tripod_fhir", "tripod"),
+    "reports": ("storage", "tripod_fhir", "tripod"),
+    "tripod_fhir": ("storage", "reports", "tripod"),
 }
 
 PROBE = """
@@ -59,4 +60,5 @@ def test_the_command_line_starts_without_the_engine_or_the_store() -> None:
     """``tripod --help`` stays fast: the application's entry module loads no rule engine, no SQL."""
     _, loaded = loaded_by("tripod.cli.app")
     assert [] == [name for name in loaded if name.split(".")[0] in ("experta", "sqlalchemy",
-                                                                   "weasyprint", "storage")]
+                                                                   "weasyprint", "storage",
+                                                                   "fhir", "tripod_fhir")]

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         User,
     )
     from storage.store import Store
+    from tripod_fhir.questionnaire import QuestionLike
 
 ReportFormat = Literal["html", "pdf"]
 REPORT_FORMATS: tuple[ReportFormat, ...] = ("html", "pdf")
@@ -350,3 +351,32 @@ def amend(records: Store, original_id: int, case: Case,
     if problems:
         raise InputError(problems)
     return keep(records, screen(case), draft_id=draft_id)
+
+
+# -- FHIR ------------------------------------------------------------------------------------------
+
+
+def tripod_version() -> str:
+    """The installed package's version (``unknown`` when run from a tree that is not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tripod")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def fhir_bundle(screening: Screening, *, with_name: bool = False) -> str:
+    """A screening as a FHIR R4B Bundle's JSON (``tripod_fhir/bundle.py``); the client's name only
+    ``with_name``."""
+    from tripod_fhir.bundle import bundle_json
+
+    return bundle_json(screening.case, screening.assessment, tripod_version=tripod_version(),
+                       with_name=with_name)
+
+
+def fhir_questionnaire(questions: Iterable[QuestionLike]) -> str:
+    """The intake's questions (``tripod/intake/questions.py``) as an SDC Questionnaire's JSON."""
+    from tripod_fhir.questionnaire import questionnaire_json
+
+    return questionnaire_json(questions)

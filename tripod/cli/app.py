@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from tripod.cli import cases, clinic, records
+from tripod.cli import cases, clinic, questionnaire, records
 from tripod.cli import intake as intake_command
 
 app = typer.Typer(
@@ -82,6 +82,7 @@ app.command()(records.clients)
 app.command()(records.history)
 app.command()(records.show)
 app.command()(records.export)
+app.command()(questionnaire.questionnaire)
 app.command()(cases.whatif)
 app.command()(cases.report)
 app.command()(intake_command.intake)

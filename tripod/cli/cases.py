@@ -45,10 +45,27 @@ def validate(cases: CaseArgs) -> None:
         raise typer.Exit(code=code)
 
 
+class AssessFormat(str, Enum):
+    text = "text"
+    json = "json"
+    fhir = "fhir"
+
+
 def assess(
-    case: Annotated[Path, typer.Argument(help="A case file (tripod-case/1 or /2).", show_default=False)],
-    fmt: Annotated[Format, typer.Option("--format", help="text for a person, json for tools "
-                                        "(tripod-assessment/1).")] = Format.text,
+    case: Annotated[Path, typer.Argument(
+        help="A case file (tripod-case/1 or /2), or a FHIR QuestionnaireResponse (.json) of "
+             "Tripod's Questionnaire.", show_default=False)],
+    fmt: Annotated[AssessFormat, typer.Option("--format", help="text for a person, json for tools "
+                                              "(tripod-assessment/1), fhir for a FHIR R4B Bundle."
+                                              )] = AssessFormat.text,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write the result to this file (owner-only) instead of printing it.",
+        show_default=False)] = None,
+    with_name: Annotated[bool, typer.Option(
+        "--with-name", help="fhir: put the client's name in the Patient (left out otherwise).")
+        ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out file.")
+                     ] = False,
     store: Annotated[bool, typer.Option(
         "--store", help="Also keep the assessment in the record store.")] = False,
     db: DbOption = None,
@@ -59,15 +76,46 @@ def assess(
     from tripod import service
 
     with reported():
+        if out is not None:
+            _may_write("assess", out, force)
         loaded = load_case(case)
         with guarded(str(case), "assessing"):
             screening = service.screen(loaded)
-        if fmt is Format.json:
-            typer.echo(screening.assessment.to_json())
+        if fmt is AssessFormat.fhir:
+            _emit(service.fhir_bundle(screening, with_name=with_name), out, "assess")
+        elif fmt is AssessFormat.json:
+            _emit(screening.assessment.to_json() + "\n", out, "assess")
+        elif out is not None:
+            _emit(service.as_text(screening.assessment), out, "assess")
         else:
             typer.echo(service.as_text(screening.assessment), nl=False)
         if store:
             _store(screening, db)
+
+
+def _may_write(command: str, out: Path, force: bool) -> None:
+    from engine.errors import InputError
+    from storage.safe_output import output_problem
+
+    refused = output_problem(command, "--out", out, force)
+    if refused is not None:
+        raise InputError([refused])
+
+
+def _emit(text: str, out: Path | None, command: str) -> None:
+    """``text`` on stdout, or into ``out`` (owner-only, atomic) and a line saying so on stderr."""
+    from engine.errors import TripodError
+    from storage.safe_output import write_atomic
+
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        write_atomic(out, text)
+    except OSError as exc:
+        raise TripodError(f"{command}: --out = {str(out)!r}: cannot be written "
+                          f"({exc.strerror})") from None
+    err(say("fhir.saved", path=out))
 
 
 def _store(screening: Screening, db: str | None) -> None:

@@ -5,6 +5,7 @@ They open it read-only, so they work on read-only media; stored text is shown th
 from __future__ import annotations
 
 import json
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -140,32 +141,49 @@ def show(assessment: AssessmentArg, fmt: Annotated[Format, typer.Option(
         typer.echo(for_terminal(visit_text(stored.intake()), lines=True), nl=False)
 
 
+class ExportFormat(str, Enum):
+    case = "case"
+    fhir = "fhir"
+
+
 def export(
     assessment: AssessmentArg,
     out: Annotated[Path, typer.Option("--out", show_default=False,
-                                      help="The case file to write (.yaml, .yml or .json).")],
+                                      help="The file to write (.yaml, .yml or .json; fhir: .json).")],
+    fmt: Annotated[ExportFormat, typer.Option(
+        "--format", help="case: the case file (tripod-case/2); fhir: the screening as a FHIR R4B "
+                         "Bundle.")] = ExportFormat.case,
+    with_name: Annotated[bool, typer.Option(
+        "--with-name", help="fhir: put the client's name in the Patient (left out otherwise).")
+        ] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Write the case a stored assessment was made from as a case file (tripod-case/2)."""
+    """Write the case a stored assessment was made from as a case file (tripod-case/2), or the
+    screening as a FHIR Bundle."""
     from engine.errors import InputError, Problem, TripodError
     from storage.casefile import SUFFIXES, dump_case
     from storage.safe_output import output_problem, write_atomic
     from storage.store import open_store
+    from tripod import service
 
     with reported():
-        fmt = SUFFIXES.get(out.suffix.lower())
-        if fmt is None:
-            raise InputError([Problem("export", "--out", repr(str(out)),
-                                      "allowed a .yaml, .yml or .json file name")])
+        suffix = SUFFIXES.get(out.suffix.lower())
+        if suffix is None or (fmt is ExportFormat.fhir and suffix != "json"):
+            allowed = ("allowed a .json file name" if fmt is ExportFormat.fhir
+                       else "allowed a .yaml, .yml or .json file name")
+            raise InputError([Problem("export", "--out", repr(str(out)), allowed)])
         refused = output_problem("export", "--out", out, force)
         if refused is not None:
             raise InputError([refused])
         with open_store(db, read_only=True, say=err) as records:
             stored = stored_or_fail(records, assessment, "export")
+            screening = service.from_store(stored) if fmt is ExportFormat.fhir else None
             case = stored.intake()
+        text = (service.fhir_bundle(screening, with_name=with_name) if screening is not None
+                else dump_case(case, suffix))
         try:
-            write_atomic(out, dump_case(case, fmt))
+            write_atomic(out, text)
         except OSError as exc:
             raise TripodError(f"export: --out = {str(out)!r}: cannot be written "
                               f"({exc.strerror})") from None
