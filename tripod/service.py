@@ -191,6 +191,13 @@ def client_history(records: Store, client_id: str) -> History | None:
                                for row in rows])
 
 
+def last_visit(records: Store, client_id: str) -> StoredAssessment | None:
+    """The client's last stored visit (the latest date; of a corrected one, its latest version), the
+    one a follow-up starts from; None when the store holds no visit of ``client_id``."""
+    rows = [row for row in records.history(client_id) if row.superseded_by is None]
+    return rows[-1] if rows else None
+
+
 def clients_document(rows: list[ClientSummary]) -> dict[str, object]:
     """``tripod clients --format json`` (``tripod-clients/1``, ARCHITECTURE.md): every client with its
     number of screenings and the date of the last one."""
