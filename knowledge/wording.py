@@ -207,6 +207,9 @@ class QuestionSection(_Strict):
     how: str | None = None
     shared: tuple[SharedFlagQuestion, ...] = ()
     reworded: dict[str, str] = {}  # noqa: RUF012 - pydantic copies it (see Wording.client_when)
+    examination: bool = False  # a referral ends the questions before it; a follow-up picks it
+    follow_up: Literal["ask", "carry", "skip"] = "ask"  # what a follow-up does with it
+    when: Unless | None = None  # the section's own question (remeasure) asked only then
 
 
 class ItemHelper(_Strict):
@@ -269,6 +272,7 @@ class Messages(_Strict):
     history: dict[str, str] = {}  # noqa: RUF012
     review: dict[str, str]
     fhir: dict[str, str] = {}  # noqa: RUF012
+    follow_up: dict[str, str] = {}  # noqa: RUF012 - tripod intake --follow-up
 
     def say(self, key: str, **values: Any) -> str:
         """The sentence ``key`` (``cli.version``, ``intake.paused``...) with ``values`` filled in."""

@@ -114,6 +114,17 @@ def test_with_accounts_every_command_names_an_active_account_and_its_password(
         assert [u.active for u in store.users()] == [False, True]
 
 
+def test_an_intake_on_a_store_with_accounts_saves_no_answer_before_the_account_is_checked(
+        clinic: StoreAt) -> None:
+    nobody = run("intake", "--from", str(CLASSIC), stdin="\n" * 5, code=1)
+    assert nobody.stderr.startswith("tripod: --user/TRIPOD_USER = (none): database ")
+    wrong = run("--user", "alice", "--password-stdin", "intake", "--from", str(CLASSIC),
+                stdin="not-her-password\n" + "\n" * 5, code=1)
+    assert "'alice': wrong password" in wrong.stderr
+    with open_store(clinic.location) as store:
+        assert store.drafts() == []  # not even a draft was written
+
+
 def test_the_first_account_is_an_admin_and_no_account_is_named_before_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRIPOD_DB", str(tmp_path / "t.db"))

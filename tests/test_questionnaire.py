@@ -41,7 +41,6 @@ from tripod.intake.questions import (
     plan,
     prefill_from,
     progress,
-    question_paths,
     questions,
     referral_tier,
     show,
@@ -55,7 +54,7 @@ runner = CliRunner()
 SIGN = "s\n"  # the review's answer that signs and stores the intake
 
 # What a case file may hold that the questionnaire never asks: the rules do not use it.
-NOT_ASKED = ("heel", "fifth_met", "er_deg", "notes")
+NOT_ASKED = ("heel", "fifth_met", "er_deg")
 
 
 def question(key: str) -> Question:
@@ -94,7 +93,6 @@ def answer_keys(case: Case) -> list[str]:
 def asked_only(case: Case) -> dict[str, Any]:
     """The case document without the fields the questionnaire does not ask."""
     document = case_to_document(case)
-    document.pop("notes", None)
     for section in ("movements",):
         for movement in document.get(section, {}).values():
             for side in ("left", "right"):
@@ -113,7 +111,8 @@ def stored_cases(db: Path) -> list[dict[str, Any]]:
 
 VISIT = {"visit", "subjective.complaint", "subjective.goals", "subjective.symptom_weeks",
          "outcomes.nprs_now", "outcomes.nprs_worst_week", "outcomes.psfs", "outcomes.lefs_total",
-         "outcomes.groc"}
+         "outcomes.groc", "since_last_visit.constraints_followed", "since_last_visit.adherence",
+         "notes", "remeasure"}  # remeasure: a follow-up's pick of the sections to measure again
 
 
 def flags_of(answers: dict[str, Any]) -> dict[str, Any]:
@@ -130,8 +129,9 @@ class TestWhatIsAsked:
 
     def test_the_order_is_the_clinicians_history_outcomes_red_flags_then_positions(self) -> None:
         sections = list(dict.fromkeys(q.section.id for q in questions()))
-        assert sections == ["client", "history", "programme", "outcomes", "red_flags", "standing",
-                            "lifts", "seated", "hips", "prone", "side_lying"]
+        assert sections == ["client", "history", "programme", "outcomes", "since_last_visit",
+                            "red_flags", "remeasure", "standing", "lifts", "seated", "hips",
+                            "prone", "side_lying", "notes"]
         keys = [q.key for q in questions()]
         assert keys[keys.index("visit") + 1:keys.index("subjective.symptom_weeks") + 1] == [
             "subjective.complaint", "subjective.goals", "subjective.symptom_weeks"]
@@ -213,18 +213,22 @@ class TestWhatIsAsked:
     def test_groc_is_asked_on_a_follow_up_only(self) -> None:
         assert "outcomes.groc" in [q.key for q in plan({"visit": "follow_up"})]
         assert "outcomes.groc" not in [q.key for q in plan({"visit": "initial"})]
-        assert not any(key.startswith("since_last_visit") for key in question_paths())
+        for visit, asked in (("initial", False), ("follow_up", True)):
+            keys = [q.key for q in plan({"visit": visit})]
+            assert asked == any(key.startswith("since_last_visit") for key in keys)
+            assert asked == ("remeasure" in keys)
 
     def test_an_urgent_red_flag_asks_the_other_red_flags_and_nothing_after(self) -> None:
         asked = plan({"red_flags.rf_cancer_history": "yes"})
-        assert asked[-1].group == "pregnancy"
+        assert asked[-2].group == "pregnancy"
+        assert asked[-1].key == "notes"  # the notes can say why the client was referred
         assert not any(q.key.startswith("feet.") for q in asked)
         assert "outcomes.nprs_now" in [q.key for q in asked]  # the history stays asked
 
     def test_an_emergency_red_flag_ends_the_questions_at_once(self) -> None:
         given = {f"red_flags.{f}": "no" for f in question("red_flags:cauda_equina").flags}
         given["red_flags.rf_ces_saddle"] = "yes"
-        assert plan(given)[-1].key == "red_flags:cauda_equina"
+        assert [q.key for q in plan(given)][-2:] == ["red_flags:cauda_equina", "notes"]
 
     def test_diabetes_alone_does_not_stop_the_questions(self) -> None:
         assert any(q.key.startswith("feet.") for q in plan({"red_flags.rf_diabetes": "yes"}))
@@ -440,7 +444,8 @@ class TestOneQuestion:
         typed = Scripted("items", "1", "skip", "7")
         assert typed.ask("feet.right.fpi6_total") == {"feet.right.fpi6_total": 7}
         assert "not scored: type the total" in typed.screen
-        assert typed.screen.count("[27/72] Foot Posture Index (FPI-6) total · right") == 2
+        shown = f"[{number(question('feet.right.fpi6_total'))}/{len(questions())}]"
+        assert typed.screen.count(f"{shown} Foot Posture Index (FPI-6) total · right") == 2
 
     def test_the_lefs_is_a_total_or_twenty_numbered_items(self) -> None:
         assert Scripted("61").ask("outcomes.lefs_total") == {"outcomes.lefs_total": 61}
@@ -468,7 +473,7 @@ class TestOneQuestion:
 
     def test_an_emergency_referral_says_what_happened_not_every_question_answered(self) -> None:
         case = load_case(CLASSIC)
-        typed = Scripted("3", "yes", answers=until("red_flags:cauda_equina", case))
+        typed = Scripted("3", "yes", "", answers=until("red_flags:cauda_equina", case))
         typed.interview.fast_forward = True
         document = typed.interview.run()
         assert document["red_flags"]["rf_fever"] == "unknown"
@@ -551,7 +556,7 @@ class TestInProcess:
         assert stored == asked_only(case)
         assert stored["outcomes"]["psfs"] == case_to_document(case)["outcomes"]["psfs"]
         screen = result.stdout
-        order = ["[7/72] Visit", "Presenting complaint", "How long the problem has lasted",
+        order = [f"[7/{len(questions())}] Visit", "Presenting complaint", "How long the problem has lasted",
                  "Pain now", "Worst pain in the last 7 days", "Patient-Specific Functional Scale",
                  "Lower Extremity Functional Scale total", "Cauda equina syndrome",
                  "Standing ──", "Foot Posture Index", "Lifts ──", "Seated or long-sitting ──",
@@ -578,7 +583,7 @@ class TestInProcess:
         assert "not confirmed: nothing was recorded for this group" in refused.stdout
         assert stored_cases(db) == []
         confirmed = runner.invoke(app, ["intake", "--from", str(REFERRAL)],
-                                  input="\n" * (before + 1) + "yes\n" + SIGN + "\n")
+                                  input="\n" * (before + 1) + "yes\n\n" + SIGN + "\n")
         assert confirmed.exit_code == 0, confirmed.output
         (stored,) = stored_cases(db)
         assert stored["red_flags"]["rf_ces_saddle"] == "yes"
@@ -800,13 +805,13 @@ class TestInATerminal:
         at = answer_keys(case).index("feet.left.fpi6_total")
         clinician = Clinician(db)  # bare `tripod` at a terminal starts an intake
         clinician.type(*answers[:at])
-        assert ("[26/72] Foot Posture Index (FPI-6) total · left (-12 to 12 score; or items: "
+        assert ("[29/76] Foot Posture Index (FPI-6) total · left (-12 to 12 score; or items: "
                 "score the 6 items)") in " ".join(clinician.prompt().split())
         assert answers[at] == "8"
         clinician.child.sendline("items")
         clinician.type("2", "2", "1", "1", "1", "1")  # eight, as the case file says
         assert "= 8 (items: +2 +2 +1 +1 +1 +1)" in clinician.prompt()
-        assert "[27/72] Foot Posture Index (FPI-6) total · right" in clinician.seen
+        assert "[30/76] Foot Posture Index (FPI-6) total · right" in clinician.seen
         clinician.child.sendline(answers[at + 1])
         clinician.type(*answers[at + 2:])
         printed = clinician.decline_reports()
@@ -824,7 +829,9 @@ class TestInATerminal:
         clinician.type("3")  # saddle numbness: an emergency
         assert "Emergency (same day): a yes refers the client out." in " ".join(
             clinician.confirm("yes").split())
-        printed = clinician.decline_reports()
+        printed = clinician.prompt()  # the notes, asked after a referral too
+        clinician.child.sendline("")
+        printed += clinician.decline_reports()
         _, status = clinician.finish()
         assert status == 0
         assert "An emergency red flag was answered yes. The screening stops here" in printed
@@ -847,9 +854,9 @@ class TestInATerminal:
         assert "3. Any numbness, pins and needles" in shown
         assert "Emergency (same day)" in shown
         assert "not confirmed: nothing was recorded for this group" in clinician.prompt()
-        assert "[19/72] Cauda equina syndrome" in clinician.seen  # the group again
+        assert "[21/76] Cauda equina syndrome" in clinician.seen  # the group again
         clinician.child.sendline("n")
-        assert "[20/72] Spinal or pelvic malignancy" in clinician.prompt()
+        assert "[22/76] Spinal or pelvic malignancy" in clinician.prompt()
         clinician.child.sendintr()
         _, status = clinician.finish()
         assert status == 130
@@ -873,13 +880,13 @@ class TestInATerminal:
         assert "✗ client.age = 300: allowed 5 to 100 years" in clinician.prompt()
         clinician.child.sendline("31")
         clinician.type("female", "back")
-        assert "[4/72] Sex" in clinician.prompt() and "[female]" in clinician.seen
+        assert "[4/76] Sex" in clinician.prompt() and "[female]" in clinician.seen
         clinician.child.sendline("intersex")
         clinician.type("2026-11-20", "", *HISTORY_SKIPPED)
         clinician.type(*["n"] * 7)
         clinician.type("skip", "5")  # FPI left not assessed, right 5
         clinician.type("back")
-        assert "[27/72] Foot Posture Index (FPI-6) total · right" in clinician.prompt()
+        assert "[30/76] Foot Posture Index (FPI-6) total · right" in clinician.prompt()
         assert "[5]" in clinician.seen
         clinician.child.sendline("")  # Enter keeps 5
         clinician.prompt()

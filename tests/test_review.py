@@ -261,6 +261,9 @@ class TestFirstVisit:
         term.at("\n> ", "follow_up")
         asked = term.at("\n> ", "3")  # the GROC, asked only on a follow-up
         assert "Global Rating of Change since the last visit" in asked
+        term.at("\n> ", "")  # the constraints followed: not assessed
+        term.at("\n> ", "")  # how well
+        assert "Examination sections to measure again" in term.at("\n> ", "all")
         term.child.expect_exact("review> ")
         assert "✗" not in term.review_shown().split("REVIEW · ")[-1]  # no problem line
         term.review("s")

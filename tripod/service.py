@@ -195,6 +195,14 @@ def keep(records: Store, screening: Screening | AssessmentRecord,
 # is a ``view`` or an ``export``; storing is recorded by keep(), erasing by erase(). Ids only.
 
 
+def may_change(records: Store) -> str:
+    """The account acting, checked (its password asked once) as one that may change records:
+    an intake calls it before its first answer is saved, so no one unknown writes even a draft."""
+    from tripod.acting import actor
+
+    return actor(records, change=True)
+
+
 def look_up(records: Store, assessment_id: int, action: str = "view") -> StoredAssessment | None:
     """A stored assessment by id, its reading recorded as ``action`` (``view`` or ``export``)."""
     from tripod.acting import actor
@@ -235,6 +243,19 @@ def client_list(records: Store) -> list[ClientSummary]:
 
     actor(records, change=False)
     return records.clients()
+
+
+def last_visit(records: Store, client_id: str) -> StoredAssessment | None:
+    """The client's last stored visit (the latest date; of a corrected one, its latest version), the
+    one a follow-up starts from; None when the store holds no visit of ``client_id``. Read for a
+    person, so recorded as a ``view``."""
+    from tripod.acting import actor
+
+    who = actor(records, change=False)
+    rows = [row for row in records.history(client_id) if row.superseded_by is None]
+    if rows:
+        _read(records, who, "view", client_id, rows[-1].id)
+    return rows[-1] if rows else None
 
 
 def clients_document(rows: list[ClientSummary]) -> dict[str, object]:

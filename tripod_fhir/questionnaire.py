@@ -176,7 +176,10 @@ def _unasked(path: str) -> dict[str, Any]:
 def questionnaire(questions: Iterable[QuestionLike]) -> dict[str, Any]:
     """The intake's questions as a Questionnaire (version: the knowledge base's), then the case
     fields it does not ask."""
-    items = [item for question in questions for item in _item(question)]
+    # The pick of the sections a follow-up measures again is a step of the intake, not a case
+    # field: a response holds the sections' own answers, or leaves them out (not re-assessed).
+    items = [item for question in questions if question.kind in TYPES or question.group
+             for item in _item(question)]
     asked = {item["linkId"] for item in items}
     items += [_unasked(path) for path in _leaves(Case) if path not in asked
               and path != "format" and not path.startswith("red_flags.")

@@ -83,6 +83,11 @@ def intake(
     from_: Annotated[Path | None, typer.Option(
         "--from", show_default=False,
         help="Pre-fill the answers from a case file; Enter keeps each one.")] = None,
+    follow_up: Annotated[str | None, typer.Option(
+        "--follow-up", show_default=False, metavar="CLIENT",
+        help="A follow-up of CLIENT's last stored visit: its client details carried over, the "
+        "outcome measures (the same PSFS activities), the GROC, what was done since, the red flags, "
+        "then only the examination sections you pick.")] = None,
     db: DbOption = None,
 ) -> None:
     """Screen a client by answering questions in the terminal; each answer is saved as it is given.
@@ -93,7 +98,7 @@ def intake(
     leave it for --resume. Nothing is stored before signing; then the result is shown on one screen,
     with the full reasoning and the reports (HTML or PDF, practitioner or client) on request.
     """
-    from engine.errors import InputError, Problem
+    from engine.errors import InputError, Problem, show_value
     from storage.casefile import load_case
     from tripod.intake.questions import progress
     from tripod.intake.session import Session
@@ -104,6 +109,12 @@ def intake(
         if resume and from_ is not None:
             raise InputError([Problem("intake", "--from", repr(str(from_)),
                                       "allowed only for a new intake, not with --resume")])
+        if follow_up is not None and (resume or from_ is not None):
+            other = "--resume" if resume else "--from"
+            raise InputError([Problem("intake", "--follow-up", show_value(follow_up),
+                                      f"allowed only for a new intake, not with {other} (a "
+                                      "follow-up starts from the client's last stored visit; "
+                                      "--resume continues one)")])
         prefill = load_case(from_) if from_ is not None else None
 
     def begin(records: Store, console: Console) -> Session:
@@ -113,6 +124,8 @@ def intake(
             done, total = progress(session.answers)
             typer.echo(say("intake.resuming", id=chosen, done=done, total=total))
             return session
+        if follow_up is not None:
+            return _following(records, follow_up, console)
         if prefill is not None:
             return Session.prefilled(records, prefill, str(from_), console)
         unfinished = records.drafts()
@@ -123,6 +136,38 @@ def intake(
         return Session(records, console)
 
     _run(begin, db)
+
+
+def _following(records: Store, client: str, console: Console) -> Session:
+    """The follow-up of ``client``'s last stored visit; a one-line problem when the store holds no
+    visit of that client, when it is dated today (a second visit on one date would be a
+    correction of it), or when a follow-up of it is already under way."""
+    import datetime as dt
+
+    from engine.errors import InputError, Problem, show_value
+    from tripod import service
+    from tripod.intake.follow_up import SOURCE
+    from tripod.intake.session import Session
+    from tripod.terminal import for_terminal
+
+    last = service.last_visit(records, client)
+    if last is None:
+        raise InputError([Problem("intake", "--follow-up", show_value(client),
+                                  f"no such client in {records.where}; allowed a client with a "
+                                  "stored visit (tripod clients lists them)")])
+    today = dt.date.today()
+    if last.assessed_on >= today:
+        raise InputError([Problem("intake", "--follow-up", show_value(client), say(
+            "follow_up.same_date", date=last.assessed_on, id=last.id))])
+    source = SOURCE.format(client=client, id=last.id)
+    for item in records.drafts():
+        if item.source == source:
+            raise InputError([Problem("intake", "--follow-up", show_value(client),
+                                      say("follow_up.open", draft=item.id, id=last.id))])
+    status = last.status
+    typer.echo(_fit(say("follow_up.starting", client=for_terminal(client), date=last.assessed_on,
+                        id=last.id, status=status, today=today), 100))
+    return Session.following(records, last, console)
 
 
 def amend(assessment: AssessmentArg, db: DbOption = None) -> None:
@@ -169,6 +214,9 @@ def _run(begin: Callable[[Store, Console], Session], db: str | None) -> None:
         if sys.stdin.isatty():
             import readline  # noqa: F401 - line editing and history for input()
         with open_store(db, say=err) as records:
+            from tripod.service import may_change
+
+            may_change(records)  # a store with accounts: who is acting, before any answer is saved
             try:
                 session = begin(records, console)
                 stored = session.run()
@@ -182,10 +230,14 @@ def _run(begin: Callable[[Store, Console], Session], db: str | None) -> None:
             if stored is None:
                 err(say("review.left_draft", id=session.draft_id, where=where))
                 return
+            from tripod import service
+
+            history = service.client_history(records, stored.client_id) \
+                if stored.case.get("visit") == "follow_up" else None
         width = shutil.get_terminal_size().columns
         try:
             Result(stored, console, fit=(lambda text: _fit(text, width)) if sys.stdout.isatty()
-                   else str).run()
+                   else str, history=history).run()
         except KeyboardInterrupt:
             typer.echo()
             err(say("intake.stopped_after", id=stored.id))

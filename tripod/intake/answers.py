@@ -67,6 +67,28 @@ def _activities(question: Question, text: str) -> list[dict[str, Any]]:
     return out
 
 
+ALL, NONE = "all", "none"
+
+
+def _sections(question: Question, text: str) -> list[str]:
+    """Examination sections picked by position (``1 3 4``), ``all`` or ``none``, in their order."""
+    tokens = text.replace(",", " ").lower().split()
+    if tokens == [ALL]:
+        return list(question.choices)
+    if tokens == [NONE]:
+        return []
+    count = len(question.choices)
+    chosen: set[int] = set()
+    for token in tokens:
+        if not (token.isascii() and token.isdigit() and 1 <= int(token) <= count):
+            shown_token = token if token.isascii() and token.isdigit() and len(token) < 6 \
+                else "(not a section number)"
+            raise Unreadable(f"{question.key} = {shown_token}: allowed section numbers 1 to "
+                             f"{count} separated by spaces, {ALL} or {NONE}")
+        chosen.add(int(token))
+    return [question.choices[i - 1] for i in sorted(chosen)]
+
+
 def parse(question: Question, text: str) -> Any:
     """The typed value of a non-empty answer, as a case file would hold it (not yet checked).
 
@@ -88,6 +110,8 @@ def parse(question: Question, text: str) -> Any:
                 if token.strip()]
     if question.kind == "activities":
         return _activities(question, text)
+    if question.kind == "sections":
+        return _sections(question, text)
     if question.kind == "date" and text.lower() == "today":
         return dt.date.today().isoformat()
     return text
@@ -99,6 +123,14 @@ def check(question: Question, value: Any) -> list[str]:
     The answer is validated inside a case document by the intake model; only the problems at this
     field are kept (the rest of the document is not written yet). ``None`` means skipped.
     """
+    if question.kind == "sections":  # no case-file field: the pick is checked by its choices
+        if value is None:
+            return [(f"{question.key} = skip: required, cannot be skipped; allowed section "
+                     f"numbers, {ALL} or {NONE}")]
+        unknown = [v for v in value if v not in question.choices] if isinstance(value, list) \
+            else [value]
+        return [f"{question.key} = {v}: allowed one of {', '.join(question.choices)}"
+                for v in unknown]
     document = nested({question.key: value})
     if value is None:  # skipped: the field is left out, its section stays (client.age, not client)
         *parents, leaf = question.key.split(".")

@@ -47,6 +47,8 @@ def allowed(question: Question, instrument: str | None) -> str:
                    range=spec.range_text())
     if question.kind == "date":
         return "YYYY-MM-DD or today"
+    if question.kind == "sections":
+        return question.section.keys or ""
     return "text" if question.required else "text, Enter for none"
 
 
@@ -60,6 +62,13 @@ def field_line(question: Question, number: int, total: int, label: str, allowed_
     if default is not None:
         line.append(f"  [{default}]", style="green")
     return line
+
+
+def sections_list(question: Question) -> list[Text]:
+    """The examination sections a follow-up picks from, numbered by position."""
+    titles = {s.id: s.title for s in catalog().questions.sections}
+    return [Text(f"{index} {titles[section]}")
+            for index, section in enumerate(question.choices, start=1)]
 
 
 def _tier_style(tier: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.padding import Padding
@@ -49,6 +49,9 @@ from tripod.intake.questions import (
     show_flags,
 )
 
+if TYPE_CHECKING:
+    from tripod.intake.follow_up import FollowUp
+
 # -- the terminal loop ---------------------------------------------------------------------------
 
 
@@ -62,6 +65,7 @@ class Interview:
     console: Console
     read: Callable[[str], str] = input
     fast_forward: bool = False
+    follow_up: FollowUp | None = None  # the last visit a follow-up bounds its answers by
     _section: str | None = field(default=None, init=False)
 
     def run(self) -> dict[str, Any]:
@@ -158,6 +162,9 @@ class Interview:
         """One question until a valid answer (returned as draft keys) or ``back`` (None). A red
         flag answered yes counts only once confirmed; anything else asks its group again."""
         self._header(question)
+        if self.follow_up is not None and self.follow_up.asks(question):
+            self._show(question, number, total)
+            return self.follow_up.ask_psfs(self, question)
         self._show(question, number, total)
         while True:
             text = self.read("> ").strip()
@@ -190,6 +197,11 @@ class Interview:
         self.console.print(shown_help.field_line(
             question, number, total, label, self._allowed(question),
             None if default is MISSING else show(default)))
+        if question.kind == "sections":
+            for line in shown_help.sections_list(question):
+                self.console.print(Padding(line, (0, 0, 0, 3)))
+        for line in self.follow_up.lines(question) if self.follow_up else ():
+            self.console.print(line)
 
     def _confirmed(self, question: Question, text: str) -> bool:
         """True when no question was answered yes, or the practitioner typed yes to confirm."""
@@ -207,7 +219,7 @@ class Interview:
         if lowered == BACK:
             return None
         if lowered == HELP:
-            self._help(question)
+            self.help(question)
             return []
         if lowered == ITEMS and question.helper:
             total = score_items(question, self.read, self.console)
@@ -219,7 +231,8 @@ class Interview:
             if default is not MISSING and question.group:
                 text = default
             elif default is not MISSING:
-                problems = check(question, default)
+                problems = (self.follow_up.problems(question, default) if self.follow_up
+                            else []) or check(question, default)
                 return problems or {question.key: default}
             elif question.kind == "text" and not question.required:
                 return {question.key: None}
@@ -229,13 +242,17 @@ class Interview:
             flags = parse_flags(question, text)
             return [flags] if isinstance(flags, str) else dict(flags)
         try:
-            value = None if lowered == SKIP else parse(question, text)
+            value = None if lowered == SKIP else (
+                self.follow_up.parse(question, text) if self.follow_up else parse(question, text))
         except TooLong:
             shown = text if len(text) <= 60 else text[:57] + "..."
             return [f"{question.key} = {shown}: allowed {self._allowed(question)}"]
         except Unreadable as exc:
             return [str(exc)]
-        problems = check(question, value)
+        # A follow-up's own bound says more than the case file's check (the constraints the last
+        # visit gave, not every constraint there is).
+        problems = (self.follow_up.problems(question, value) if self.follow_up else []) \
+            or check(question, value)
         if problems:
             return [p.replace(" = (missing): required", " = skip: required, cannot be skipped")
                     for p in problems]
@@ -249,9 +266,10 @@ class Interview:
         return instrument_for(question.key, question.instrument, str(method) if method else None)
 
     def _allowed(self, question: Question) -> str:
-        return shown_help.allowed(question, self._instrument(question))
+        bounded = self.follow_up.allowed(question) if self.follow_up else None
+        return bounded or shown_help.allowed(question, self._instrument(question))
 
-    def _help(self, question: Question) -> None:
+    def help(self, question: Question) -> None:
         if question.group:
             lines = shown_help.group_help(question)
         else:

@@ -42,17 +42,21 @@ from tripod.intake.flags import (
     top_tier,
 )
 
-Kind = Literal["integer", "number", "enum", "multi", "text", "date", "activities"]
+Kind = Literal["integer", "number", "enum", "multi", "text", "date", "activities", "sections"]
 BACK = "back"
 HELP = "?"
 ITEMS = "items"  # typed at a total that has a helper: score it item by item
+# A follow-up's pick of the examination sections to measure again: a draft key, no case-file field.
+REMEASURE = "remeasure"
+# Its choices are the constraint ids (constraints.yaml); a follow-up narrows them to the last visit's.
+CONSTRAINTS_FOLLOWED = "since_last_visit.constraints_followed"
 # tripod/intake/flags.py holds the red-flag questions and answers.py how an answer is read and
 # checked; these names are the intake's interface too.
-__all__ = ["BACK", "ENTRY", "HELP", "ITEMS", "MISSING", "RED_FLAGS", "SCORE", "SKIP", "Question",
-           "TooLong",
-           "Unreadable", "answered", "build_document", "check", "finish", "number", "parse",
-           "parse_flags", "plan", "prefill_from", "pregnant", "progress", "question_paths",
-           "questions", "referral_tier", "settled", "show", "show_flags"]
+__all__ = ["BACK", "CONSTRAINTS_FOLLOWED", "ENTRY", "HELP", "ITEMS", "MISSING", "RED_FLAGS",
+           "REMEASURE", "SCORE", "SKIP", "Question", "TooLong", "Unreadable", "answered",
+           "build_document", "check", "examination", "finish", "follow_up", "number", "parse",
+           "parse_flags", "picked", "picked_from", "plan", "prefill_from", "pregnant", "progress",
+           "question_paths", "questions", "referral_tier", "settled", "show", "show_flags"]
 
 
 class _Missing:
@@ -136,6 +140,8 @@ def _question(section: QuestionSection, spec: QuestionField, side: str | None) -
     info = models[-1].model_fields[name]
     instrument = instrument_of(models[-1], name)
     choices = tuple(str(v) for v in literal_values(info.annotation))
+    if path == CONSTRAINTS_FOLLOWED:
+        choices = tuple(catalog().constraints)
     kind: Kind
     if path == "assessed_on":
         kind = "date"
@@ -198,6 +204,12 @@ def questions() -> tuple[Question, ...]:
                                     group=group, flags=group_flags(items), prompt=section.prompt,
                                     how=section.how, items=items))
             continue
+        if section.id == REMEASURE:
+            out.append(Question(key=REMEASURE, section=section, kind="sections",
+                                choices=tuple(sorted(examination(), key=_position)),
+                                prompt=section.prompt, how=section.how, required=True,
+                                when=_condition(section.when, None)))
+            continue
         out.extend(_section_questions(section))
     return tuple(out)
 
@@ -239,15 +251,21 @@ def plan(answers: Mapping[str, Any]) -> list[Question]:
 
     A referral ends the questions after the red flags (at once for the top tier, which nothing can
     raise); pregnancy items are not asked of a male client; pelvic items are not asked during
-    pregnancy; GROC only on a follow-up; a question whose ``unless`` answer holds (on both sides),
+    pregnancy; GROC, since_last_visit and the pick of sections to measure again only on a
+    follow-up, whose examination is the sections picked and which skips the history of the
+    problem (``follow_up: skip``); a question whose ``unless`` answer holds (on both sides),
     or whose section's required field (hips.method) was skipped, is not asked.
     """
     top = top_tier()
-    examination = _examination()
+    sections = examination()
     pelvic = _pelvic_paths()
+    following = follow_up(answers)
+    chosen = picked(answers)
     tier = referral_tier(answers)
     out: list[Question] = []
     for question in questions():
+        if question.kind == "sections" and tier is not None:
+            continue  # a referral ends the questions: nothing is measured again
         if question.group is not None:
             if question.group == "pregnancy" and answers.get("client.sex") == "male":
                 continue
@@ -255,8 +273,11 @@ def plan(answers: Mapping[str, Any]) -> list[Question]:
                 continue
             out.append(question)
             continue
-        if question.section.id in examination and tier is not None:
-            break
+        if question.section.id in sections and (tier is not None or question.section.id
+                                                  not in chosen):
+            continue
+        if following and question.section.follow_up == "skip":
+            continue
         if question.key in pelvic and pregnant(answers):
             continue
         if _settles(question, answers):
@@ -270,10 +291,35 @@ def plan(answers: Mapping[str, Any]) -> list[Question]:
 
 
 @cache
-def _examination() -> frozenset[str]:
-    """The sections after the red flags: a referral ends the questions before them."""
-    ids = [s.id for s in catalog().questions.sections]
-    return frozenset(ids[ids.index(RED_FLAGS) + 1:])
+def examination() -> frozenset[str]:
+    """The examination's sections (``examination: true``): a referral ends the questions before
+    them, and a follow-up asks only those picked (``REMEASURE``)."""
+    return frozenset(s.id for s in catalog().questions.sections if s.examination)
+
+
+def _position(section: str) -> int:
+    return [s.id for s in catalog().questions.sections].index(section)
+
+
+def follow_up(answers: Mapping[str, Any]) -> bool:
+    return answers.get("visit") == FOLLOW_UP
+
+
+def picked(answers: Mapping[str, Any]) -> frozenset[str]:
+    """The examination sections this visit measures: all of them on a first visit, the ones picked
+    on a follow-up (all until the pick is made)."""
+    chosen = answers.get(REMEASURE)
+    if not follow_up(answers) or not isinstance(chosen, list):
+        return examination()
+    return frozenset(chosen) & examination()
+
+
+def picked_from(values: Mapping[str, Any]) -> list[str]:
+    """The examination sections a case's values (draft keys) hold a value of, in order: the pick
+    of a follow-up read from its case (``tripod amend``, ``--from``)."""
+    held = {q.section.id for q in questions() if q.section.id in examination()
+            and any(values.get(key) is not None for key in q.keys)}
+    return sorted(held, key=_position)
 
 
 def answered(question: Question, answers: Mapping[str, Any]) -> bool:
@@ -306,10 +352,15 @@ def build_document(answers: Mapping[str, Any], prefill: Mapping[str, Any]) -> di
     planned = plan(answers)
     flat: dict[str, Any] = {}
     asked_anywhere = question_paths()
+    # A follow-up does not ask the history of the problem; a case it was pre-filled from keeps it.
+    kept = {q.key for q in questions() if q.section.follow_up == "skip"} \
+        if follow_up(answers) else set()
     for path, value in prefill.items():
-        if path not in asked_anywhere and path != "format":
+        if (path not in asked_anywhere or path in kept) and path != "format":
             flat[path] = value
     for question in planned:
+        if question.kind == "sections":
+            continue  # the pick decides what is asked; the case holds what was measured
         for key in question.keys:
             if answers.get(key) is not None:
                 flat[key] = answers[key]

@@ -22,6 +22,7 @@ from tripod.intake.questions import questions
 from tripod.intake.review import label
 
 if TYPE_CHECKING:
+    from engine.history import History
     from engine.intake import Case
     from engine.trace import Assessment
     from storage.records import StoredAssessment
@@ -106,6 +107,20 @@ def summary(stored: StoredAssessment, case: Case, assessment: Assessment) -> lis
     return [head, Text(_say("aid"), style="dim"), table]
 
 
+def verdict(stored: StoredAssessment, history: History | None) -> list[Text]:
+    """A follow-up's verdict on the last visit's hypothesis, from the client's history, and where
+    its reasons are; nothing for a visit no change leads to (a first visit)."""
+    change = next((c for c in history.changes if c.to == stored.id), None) if history else None
+    if change is None:
+        return []
+    words = catalog().follow_up.verdicts[change.hypothesis]
+    say = messages().say
+    first = next(v for v in history.visits if v.assessment_id == change.from_) if history else None
+    return [Text(say("follow_up.verdict", title=words.title, first=change.from_,
+                     date=first.assessed_on if first else "-"), style="bold"),
+            Text(say("follow_up.verdict_where", client=stored.client_id), style="dim")]
+
+
 @dataclass
 class Result:
     """The result of one signed intake on screen, and what may follow it until Enter."""
@@ -114,6 +129,7 @@ class Result:
     console: Console
     read: Callable[[str], str] = input
     fit: Callable[[str], str] = str
+    history: History | None = None  # the client's judged history, for a follow-up's verdict
     _screening: Screening | None = field(default=None, init=False)
     _judged: bool = field(default=False, init=False)
 
@@ -126,6 +142,8 @@ class Result:
         self.console.print()
         for part in summary(self.stored, screening.case, screening.assessment):
             self.console.print(part)
+        for line in verdict(self.stored, self.history):
+            self.console.print(line)
         while True:
             self.console.print(Text(_say("result_keys"), style="dim"))
             try:

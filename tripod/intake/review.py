@@ -20,10 +20,14 @@ from engine.paths import instrument_for
 from knowledge.catalog import catalog, messages
 from tripod.intake.questionnaire import Interview
 from tripod.intake.questions import (
+    REMEASURE,
     Question,
     answered,
     build_document,
+    examination,
+    follow_up,
     number,
+    picked,
     plan,
     questions,
     referral_tier,
@@ -63,6 +67,7 @@ class _Row:
 
     label: str
     cells: tuple[tuple[int, Question] | None, ...]  # one cell, or (left, right)
+    note: str = ""  # a row without an answer: what the review states (not re-assessed)
 
 
 @dataclass(frozen=True)
@@ -106,8 +111,30 @@ def value_text(question: Question, answers: Mapping[str, Any]) -> Text:
     return Text(show(value), style="bold")
 
 
-def _rows(steps: list[Question], answers: Mapping[str, Any]) -> list[tuple[str, list[_Row]]]:
-    """The planned questions as rows by section; the two sides of one measure share a row."""
+def _statements(answers: Mapping[str, Any],
+                notes: Mapping[str, list[str]]) -> dict[str, list[_Row]]:
+    """Rows that state without asking, by section: a follow-up's examination sections not picked
+    (left out of its case: not re-assessed), and what ``notes`` adds (PSFS activities not rated
+    again, or new)."""
+    out: dict[str, list[_Row]] = {
+        section: [_Row(text, (None,), note=" ") for text in lines]
+        for section, lines in notes.items() if lines}
+    if follow_up(answers) and isinstance(answers.get(REMEASURE), list):
+        chosen = picked(answers)
+        out.setdefault(REMEASURE, []).extend(
+            _Row(s.title, (None,), note=_say_follow_up("not_reassessed"))
+            for s in catalog().questions.sections if s.id in examination() and s.id not in chosen)
+    return out
+
+
+def _say_follow_up(key: str) -> str:
+    return messages().say(f"follow_up.{key}")
+
+
+def _rows(steps: list[Question], answers: Mapping[str, Any],
+          notes: Mapping[str, list[str]] | None = None) -> list[tuple[str, list[_Row]]]:
+    """The planned questions as rows by section; the two sides of one measure share a row; then
+    each section's statements (``_statements``)."""
     sections: dict[str, dict[str, list[tuple[int, Question] | None]]] = {}
     titles: dict[str, str] = {}
     for place, question in numbered(steps):
@@ -119,13 +146,14 @@ def _rows(steps: list[Question], answers: Mapping[str, Any]) -> list[tuple[str, 
         shared = question.key.replace(f".{question.side}.", ".{side}.", 1)
         cells = rows.setdefault(shared, [None, None])
         cells[0 if question.side == "left" else 1] = (place, question)
+    stated = _statements(answers, notes or {})
     out = []
     for section, rows in sections.items():
         built = []
         for cells in rows.values():
             first = next(cell for cell in cells if cell is not None)
             built.append(_Row(label(first[1], answers), tuple(cells)))
-        out.append((titles[section], built))
+        out.append((titles[section], built + stated.get(section, [])))
     return out
 
 
@@ -155,6 +183,13 @@ def _section_lines(sections: list[tuple[str, list[_Row]]], answers: Mapping[str,
             head.append(_fit(Text(pad + _say("right"), style="bold"), cell))
         lines.append(_Line(head, title=title, section=title))
         for row in rows:
+            if row.note:  # a statement: its words over the row, dim
+                text = Text(row.label, style="dim") if row.note == " " else Text(row.label)
+                if row.note != " ":
+                    text = _fit(text, label_width)
+                    text.append(" " + " " * (numbers + 1) + row.note, style="dim")
+                lines.append(_Line(_fit(text, width), section=title))
+                continue
             line = _fit(Text(row.label), label_width)
             line.append(" ")
             room = width - label_width - 1
@@ -209,14 +244,15 @@ def _flags(steps: list[Question], answers: Mapping[str, Any], width: int) -> lis
 
 
 def screen(steps: list[Question], answers: Mapping[str, Any], what: str, draft: int | None,
-           width: int, height: int) -> list[RenderableType]:
+           width: int, height: int,
+           notes: Mapping[str, list[str]] | None = None) -> list[RenderableType]:
     """The review as lines for a terminal ``width`` by ``height``: one pane when it fits, else two."""
     client, date = answers.get("client.id"), answers.get("assessed_on")
     head = [_fit(Text(_say("title", client=show(client), date=show(date), what=what),
                       style="bold"), width)]
     head += _flags(steps, answers, width)
     keys = Text(_say("keys", draft=draft if draft is not None else "-"), style="dim")
-    sections = _rows(steps, answers)
+    sections = _rows(steps, answers, notes)
     chrome = len(head) + 4  # the keys, a note or problem, the prompt, a blank line
     single = _section_lines(sections, answers, min(width, 110))
     if len(single) + chrome <= height or width < _PANES_FROM:
@@ -246,8 +282,10 @@ class Review:
         while True:
             steps = plan(self.answers)
             self.console.print()
+            visit = self.interview.follow_up
+            notes = {"outcomes": visit.review_notes(self.answers)} if visit else None
             for line in screen(steps, self.answers, self.what, self.draft(), self.console.width,
-                               self.console.height):
+                               self.console.height, notes):
                 self.console.print(line, soft_wrap=False, overflow="ellipsis", no_wrap=True)
             for line in note:
                 self.console.print(line)

@@ -1,5 +1,6 @@
 """One intake against the record store (``tripod intake``, ``tripod amend``): new, pre-filled from a
-case file, the correction of a stored visit, or a resumed draft; asked, reviewed, then signed. The questions are asked by :class:`~tripod.intake.questionnaire.Interview`; every
+case file, the correction of a stored visit, the follow-up of a client's last visit
+(``tripod/intake/follow_up.py``), or a resumed draft; asked, reviewed, then signed. The questions are asked by :class:`~tripod.intake.questionnaire.Interview`; every
 accepted answer is committed to the store's draft at once, so Ctrl-C, a closed terminal or
 ``kill -9`` loses nothing, and ``--resume`` continues where it stopped. Assessing and storing go
 through the screening service (``tripod/service.py``).
@@ -7,6 +8,7 @@ through the screening service (``tripod/service.py``).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import typing
 from collections.abc import Callable, Mapping
@@ -18,10 +20,14 @@ from rich.console import Console
 from engine.intake import Case
 from engine.paths import flattened, nested
 from knowledge.catalog import messages
+from tripod.intake.follow_up import FollowUp, follows
 from tripod.intake.questionnaire import Interview
 from tripod.intake.questions import (
+    REMEASURE,
     answered,
     finish,
+    follow_up,
+    picked_from,
     plan,
     prefill_from,
     question_paths,
@@ -55,6 +61,7 @@ class Session:
     resumed: bool = False
     source: str | None = None
     stored: StoredAssessment | None = None
+    follow_up: FollowUp | None = None  # the last visit, when this intake is a follow-up of it
 
     @classmethod
     def resume(cls, store: Store, draft_id: int, console: Console,
@@ -62,8 +69,26 @@ class Session:
         found = store.draft(draft_id)
         session = cls(store, console, read, draft_id=draft_id, resumed=True,
                       source=found.source if found else None)
+        last = follows(session.source)
+        while last is not None and (visit := store.assessment(last)) is not None:
+            if visit.superseded_by is None:  # a visit corrected since: its latest version
+                session.follow_up = FollowUp.of(visit)
+                break
+            last = visit.superseded_by
         for key, answer in store.draft_answers(draft_id).items():
             (session.prefill if answer.prefill else session.answers)[key] = answer.value
+        return session
+
+    @classmethod
+    def following(cls, store: Store, last: StoredAssessment, console: Console,
+                  read: Callable[[str], str] = input) -> Session:
+        """The follow-up of the client's last visit: what it carries over answered (shown at the
+        review), saved in a new draft whose source names the visit, so --resume finds it again."""
+        visit = FollowUp.of(last)
+        session = cls(store, console, read, source=visit.source, follow_up=visit, resumed=True)
+        session.answers = visit.answers(dt.date.today())
+        session.draft_id = store.new_draft(session.source)
+        store.save_answers(session.draft_id, session.answers)
         return session
 
     @classmethod
@@ -72,6 +97,8 @@ class Session:
         """An intake that corrects a stored visit: its case as the answers, kept in a new draft,
         so that the review opens at once and ``--resume`` finds it again."""
         values = prefill_from(stored.intake())
+        if follow_up(values):  # the sections it measured again, read from its case
+            values[REMEASURE] = picked_from(values)
         session = cls(store, console, read, prefill=values, source=AMENDS_SOURCE.format(id=stored.id))
         asked = question_paths()
         # Every answer the visit holds, asked now or not (the red flags after an emergency one).
@@ -92,6 +119,8 @@ class Session:
     def prefilled(cls, store: Store, case: Case, source: str, console: Console,
                   read: Callable[[str], str] = input) -> Session:
         session = cls(store, console, read, prefill=prefill_from(case), source=source)
+        if follow_up(session.prefill):
+            session.prefill[REMEASURE] = picked_from(session.prefill)
         session.draft_id = store.new_draft(source)
         store.save_answers(session.draft_id, session.prefill, prefill=True)
         return session
@@ -114,6 +143,9 @@ class Session:
             original = self.store.assessment(self.amends)
             version = original.version if original else "?"
             return messages().say("review.what_amend", id=self.amends, version=version)
+        if self.follow_up is not None:
+            return messages().say("follow_up.what", id=self.follow_up.id,
+                                  date=self.follow_up.assessed_on)
         return messages().say("review.what_new", id=self.draft_id if self.draft_id else "-")
 
     def run(self) -> StoredAssessment | None:
@@ -121,7 +153,7 @@ class Session:
         (finishing the draft in the same transaction). None when left at the review: nothing is
         stored, and the draft keeps every answer."""
         interview = Interview(self.answers, self.prefill, self.save, self.console, self.read,
-                              fast_forward=self.resumed)
+                              fast_forward=self.resumed, follow_up=self.follow_up)
         if not self.resumed or any(not answered(q, self.answers) for q in plan(self.answers)):
             interview.run()
         review = Review(interview, self.save, self.console, self.read, self.what,
@@ -136,6 +168,8 @@ class Session:
         if self.amends is not None:
             case = finish(self._kept(document))
             return service.amend(self.store, self.amends, case, draft_id=self.draft_id)
+        if self.follow_up is not None:
+            self.follow_up.signing_problems(document)
         return service.keep(self.store, service.screen(finish(document)), draft_id=self.draft_id)
 
     def _kept(self, document: dict[str, Any]) -> dict[str, Any]:
