@@ -72,15 +72,19 @@ def plain(value: float) -> int | float:
 
 
 def _judge(measure: str, before: float, after: float) -> OutcomeJudged:
+    """The change judged on the exact values (a PSFS mean of 5.25 is not 5.2: rounded first, a
+    +2.25 would pass for the +2.3 that counts); shown to two decimals at most."""
     spec = catalog().follow_up.measures[measure]
-    change = round(after - before, 1)
-    better = -change if spec.better == "lower" else change
+    exact = after - before
+    change = round(exact, 2)
+    better = -exact if spec.better == "lower" else exact
     judgement: OutcomeJudgement = "no_clear_change"
     if better >= spec.threshold - _TOLERANCE:
         judgement = "improved"
     elif -better >= spec.threshold - _TOLERANCE:
         judgement = "worse"
-    return OutcomeJudged(measure=measure, before=plain(before), after=plain(after),
+    return OutcomeJudged(measure=measure, before=plain(round(before, 2)),
+                         after=plain(round(after, 2)),
                          change=plain(change), threshold=plain(spec.threshold), judgement=judgement)
 
 
@@ -91,7 +95,8 @@ def _text(activity: str) -> str:
 def judged_outcomes(before: Outcomes | None,
                     after: Outcomes | None) -> tuple[list[OutcomeJudged], PsfsActivities | None]:
     """Each outcome measure both visits took, judged; the PSFS on the mean of the activities both
-    rate (each visit's mean over those, to one decimal), with its activities matched."""
+    rate (each visit's mean over those, judged exact and shown to two decimals at most), with its
+    activities matched."""
     if before is None or after is None:
         return [], None
     judged = [_judge(name, getattr(before, name), getattr(after, name)) for name in _SCALAR
@@ -106,8 +111,8 @@ def judged_outcomes(before: Outcomes | None,
             new=tuple(a.activity for key, a in later.items() if key not in earlier),
             dropped=tuple(a.activity for key, a in earlier.items() if key not in later))
         if both:
-            mean_before = round(sum(earlier[key].score for key in both) / len(both), 1)
-            mean_after = round(sum(later[key].score for key in both) / len(both), 1)
+            mean_before = sum(earlier[key].score for key in both) / len(both)
+            mean_after = sum(later[key].score for key in both) / len(both)
             judged.insert(sum(1 for j in judged if j.measure.startswith("nprs")),
                           _judge("psfs", mean_before, mean_after))
     return judged, activities

@@ -58,5 +58,7 @@ class FollowUp(_Strict):
         if error is None:
             return None
         if error.kind == "SEM":
-            return round(self.derived_error.factor * error.value, 1), self.derived_error.status
+            # Not rounded to the figure shown: 2.77 x 2.5 mm is 6.925, and a change of 6.92 is within
+            # it (only float noise is rounded off).
+            return round(self.derived_error.factor * error.value, 6), self.derived_error.status
         return error.value, error.status

@@ -201,3 +201,22 @@ def test_clients_as_json_lists_each_client_with_screenings_and_last_date(tmp_pat
         pass
     empty = json.loads(run("clients", "--format", "json", "--db", str(tmp_path / "e.db")).stdout)
     assert empty == {"format": "tripod-clients/1", "clients": []}
+
+
+@pytest.mark.parametrize(("after", "judgement"), [((7, 7, 8, 8), "no_clear_change"),
+                                                   ((7, 7, 8, 9), "improved")])
+def test_the_psfs_is_judged_on_its_exact_mean_never_a_rounded_one(
+        after: tuple[int, ...], judgement: str) -> None:
+    """5, 5, 5, 6 (mean 5.25) to 7, 7, 8, 8 (7.5) is +2.25, under the 2.3 that counts, though the
+    means rounded to one decimal first (5.2, 7.5) would make it +2.3; to 7, 7, 8, 9 it is +2.5."""
+    from engine.judged import judged_outcomes
+    from engine.visit import Outcomes
+
+    names = ("deadlift", "lunges", "stairs", "running")
+
+    def rated(scores: tuple[int, ...]) -> Outcomes:
+        return Outcomes.model_validate(
+            {"psfs": [{"activity": n, "score": s} for n, s in zip(names, scores, strict=True)]})
+
+    (psfs,), _ = judged_outcomes(rated((5, 5, 5, 6)), rated(after))
+    assert (psfs.measure, psfs.before, psfs.judgement) == ("psfs", 5.25, judgement)
