@@ -23,11 +23,24 @@ if TYPE_CHECKING:
     from engine.intake import Case
     from engine.trace import Assessment
     from engine.whatif import WhatIf
+    from reports.progress import Progress
+    from storage.clinic_config import Clinic
     from storage.records import AssessmentRecord, ClientSummary, StoredAssessment
     from storage.store import Store
 
 ReportFormat = Literal["html", "pdf"]
 REPORT_FORMATS: tuple[ReportFormat, ...] = ("html", "pdf")
+
+
+AUDIENCES = ("practitioner", "client")
+
+
+def report_name(client_id: str, assessed_on: str, audience: str, fmt: str, version: int = 1) -> str:
+    """The one file name of a report, shared by the intake, ``tripod batch`` and anything else that
+    names one: ``<client id>_<assessed on>[_v<version>]_<audience>.<format>`` (a corrected visit's
+    later version carries its number)."""
+    again = f"_v{version}" if version > 1 else ""
+    return f"{client_id}_{assessed_on}{again}_{audience}.{fmt}"
 
 
 def report_formats(names: Iterable[str]) -> tuple[ReportFormat, ...]:
@@ -38,11 +51,13 @@ def report_formats(names: Iterable[str]) -> tuple[ReportFormat, ...]:
 @dataclass(frozen=True)
 class Screening:
     """One case and what Tripod made of it; ``solidity`` only once it has been judged (and None
-    when that analysis failed: an optional section never costs a report)."""
+    when that analysis failed: an optional section never costs a report); ``progress`` only for a
+    stored follow-up whose client has earlier visits (:func:`with_progress`)."""
 
     case: Case
     assessment: Assessment
     solidity: WhatIf | None = None
+    progress: Progress | None = None
 
 
 class Screener:
@@ -124,13 +139,35 @@ def whatif_text(analysis: WhatIf) -> str:
     return render_whatif_text(analysis)
 
 
-def reports(screening: Screening, audience: str,
-            formats: tuple[ReportFormat, ...]) -> dict[ReportFormat, str | bytes]:
-    """The report of ``screening`` for ``audience`` in each of ``formats``: the HTML is rendered
-    once, and the PDF is laid out from it. WeasyPrint's OSError (no Pango, no font) is raised."""
+def clinic() -> Clinic:
+    """The clinic's details printed on every report (``clinic.yaml`` in the user's config folder;
+    ``storage/clinic_config.py``); InputError, one line, for a bad file."""
+    from storage.clinic_config import read_clinic
+
+    return read_clinic()
+
+
+def with_progress(records: Store, stored: StoredAssessment, screening: Screening) -> Screening:
+    """``screening`` of the stored visit ``stored`` with its client's progress up to that visit
+    (every earlier visit's outcome measures, the judged change and the verdict) when the client has
+    earlier visits; as it is otherwise."""
+    from reports.progress import progress
+
+    found = client_history(records, stored.client_id)
+    made = None if found is None else progress(found, stored.id, _reason)
+    return dataclasses.replace(screening, progress=made)
+
+
+def reports(screening: Screening, audience: str, formats: tuple[ReportFormat, ...],
+            details: Clinic | None = None) -> dict[ReportFormat, str | bytes]:
+    """The report of ``screening`` for ``audience`` in each of ``formats``, with the clinic's
+    ``details`` (read from the config folder when not given): the HTML is rendered once, and the
+    PDF is laid out from it. WeasyPrint's OSError (no Pango, no font) is raised."""
     from reports.render import render_report
 
-    html = render_report(screening.assessment, screening.case, audience, screening.solidity)
+    html = render_report(screening.assessment, screening.case, audience, screening.solidity,
+                         progress=screening.progress,
+                         clinic=clinic() if details is None else details)
     out: dict[ReportFormat, str | bytes] = {}
     for fmt in formats:
         if fmt == "html":

@@ -88,6 +88,12 @@ class SummaryFormat(str, Enum):
     both = "both"
 
 
+class ReportReaders(str, Enum):
+    practitioner = "practitioner"
+    client = "client"
+    both = "both"
+
+
 def batch(
     paths: Annotated[list[Path], typer.Argument(
         help="Case files, or folders walked recursively (sorted; hidden files skipped).",
@@ -98,6 +104,9 @@ def batch(
         "--format", help="Summary table: summary.csv, summary.json, or both.")] = SummaryFormat.both,
     reports: Annotated[str, typer.Option(
         "--reports", help="Reports beside each assessment, comma-separated: html,pdf.")] = "",
+    readers: Annotated[ReportReaders, typer.Option(
+        "--audience", help="Whose reports --reports writes: practitioner, client or both."
+    )] = ReportReaders.practitioner,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", help="Worker processes; one per CPU when left out.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the results of an earlier batch.")
@@ -144,7 +153,9 @@ def batch(
                 if service.keep(records, record).created:
                     stored.append(record.client_id)
 
+            audiences = service.AUDIENCES if readers is ReportReaders.both else (readers.value,)
             result = run_batch(paths, out, formats=formats, reports=report_formats(wanted),
+                               audiences=audiences,
                                jobs=workers, force=force, resume=resume, progress=progress,
                                store=keep if records is not None else None, say=err)
     rate = result.finished / result.seconds if result.seconds else 0.0
@@ -281,5 +292,6 @@ def _stored_screening(assessment_id: int, judge: bool, db: str | None) -> Screen
 
     with open_store(db, read_only=True, say=err) as records:
         stored = stored_or_fail(records, assessment_id, "report")
-    screening = service.from_store(stored)
+        # A follow-up's reports chart its client's visits so far and say the verdict.
+        screening = service.with_progress(records, stored, service.from_store(stored))
     return service.judged_today(stored, screening) if judge else screening

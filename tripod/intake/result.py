@@ -180,11 +180,11 @@ class Result:
             self._screening = service.judged_today(self.stored, self._screening)
             self._judged = True
         stored = self.stored
-        version = f"_v{stored.version}" if stored.version > 1 else ""
         for audience in audiences:
             files = service.reports(self._screening, audience, formats)
             for fmt, content in files.items():
-                path = folder / f"{stored.client_id}_{stored.assessed_on}{version}_{audience}.{fmt}"
+                path = folder / service.report_name(stored.client_id, str(stored.assessed_on),
+                                                    audience, fmt, stored.version)
                 try:
                     write_atomic(path, content)
                 except OSError as exc:
