@@ -88,6 +88,7 @@ class ClientReport(_Strict):
     # Findings that look fine, told in one line (a phrase each), and how many others the client reads.
     fine: dict[str, str]
     most_findings: int
+    always: tuple[str, ...]
     # A follow-up in plain words: each outcome's judgement, and what comes next after each verdict.
     progress: dict[str, str]
     next: dict[str, str]

@@ -2,7 +2,7 @@
 ones that look fine (said in one line), and the take-home handout's card for each constraint.
 
 It chooses by id from the knowledge texts (``report_texts.yaml``: which findings look fine and how
-many others the client reads; ``handouts.yaml``: the cards); it decides nothing clinical. Findings
+many others the client reads, and the safety notes always told first; ``handouts.yaml``: the cards); it decides nothing clinical. Findings
 the root cause rests on come first, in the engine's order; the rest follow it.
 """
 
@@ -32,9 +32,12 @@ def findings_that_matter(assessment: Assessment) -> Matter:
     fine = tuple(words.fine[fid] for fid, _ in grouped if fid in words.fine)
     rest = [(fid, sides) for fid, sides in grouped if fid not in words.fine]
     key = set(assessment.root_cause.supported_by) if assessment.root_cause else set()
-    ordered = [item for item in rest if item[0] in key] + [item for item in rest if item[0] not in key]
-    shown = tuple(ordered[: words.most_findings])
-    return Matter(shown=shown, more=len(ordered) - len(shown), fine=fine)
+    always = [item for item in rest if item[0] in words.always]
+    others = [item for item in rest if item[0] not in words.always]
+    ordered = [item for item in others if item[0] in key] + [item for item in others
+                                                              if item[0] not in key]
+    shown = (*always, *ordered[: max(words.most_findings - len(always), 0)])
+    return Matter(shown=shown, more=len(rest) - len(shown), fine=fine)
 
 
 def cards(assessment: Assessment) -> dict[str, HandoutCard]:

@@ -73,7 +73,7 @@ def _text(where: str, field: str, value: Any) -> str | None:
 def logo_uri(where: str, value: str, base: Path) -> str:
     """The logo file ``value`` (relative to ``base``) as a ``data:`` URI; a URL, a missing or
     special file, another type or a file over the size limit is a one-line problem."""
-    allowed = f"a local PNG or SVG file of at most {LOGO_MAX_BYTES // 1024} kB"
+    allowed = f"allowed a local PNG or SVG file of at most {LOGO_MAX_BYTES // 1024} kB"
     if _URL.match(value) and not re.match(r"^[A-Za-z]:[\\/]", value):
         raise _problem(where, "logo", value, f"{allowed}; a URL is never fetched")
     path = (base / Path(value).expanduser()).resolve()
