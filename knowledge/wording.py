@@ -162,6 +162,8 @@ class PictureWords(_Strict):
     legend: str
     chain: ChainPictureWords
     tripod: TripodPictureWords
+    # The same picture in the client report, in plain words.
+    client_tripod: TripodPictureWords
 
 
 class ReportTexts(_Strict):

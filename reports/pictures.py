@@ -311,9 +311,11 @@ def _words(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
-def tripods(case: Case) -> TripodPicture:
-    """Heel, 1st and 5th metatarsal-head contact per side and per movement, as entered."""
-    words = catalog().report_texts.pictures.tripod
+def tripods(case: Case, audience: str = "practitioner") -> TripodPicture:
+    """Heel, 1st and 5th metatarsal-head contact per side and per movement, as entered; in the
+    client's plain words for the client report."""
+    pictures = catalog().report_texts.pictures
+    words = pictures.client_tripod if audience == "client" else pictures.tripod
     top = 24.0
     headers = [
         (LABEL_W + CELL_W * (i + 0.5), label)

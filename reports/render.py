@@ -234,8 +234,7 @@ def render_report(assessment: Assessment, case: Case, audience: str, solidity: A
         extra["findings"] = grouped_findings(assessment)
         extra["matter"] = handout.findings_that_matter(assessment)
         extra["cards"] = handout.cards(assessment)
-        extra["chain"] = pictures.chain(assessment, case)
-        extra["tripods"] = pictures.tripods(case)
+        extra["tripods"] = pictures.tripods(case, audience)
     else:
         extra["chain"] = pictures.chain(assessment, case)
         extra["tripods"] = pictures.tripods(case)
