@@ -23,7 +23,7 @@ CHARTED = (("nprs_now", "nprs_now"), ("psfs", "psfs_score"), ("lefs_total", "lef
 
 # Layout of one chart, in SVG user units (1 unit = 1 CSS px); mechanism, not wording.
 WIDTH = 210
-HEIGHT = 150
+HEIGHT = 130
 LEFT = 30
 RIGHT = 14
 TOP = 30
