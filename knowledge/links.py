@@ -92,6 +92,10 @@ def _broken_links(kb: Catalog) -> list[str]:
         problems += _unknown("handouts", f"cards.{key}.sources", card.sources, sources,
                              "allowed a source of sources.yaml")
     chain = kb.report_texts.pictures.chain
+    drawn = [segment.id for segment in chain.segments]
+    simple = kb.report_texts.pictures.client_chain.segments
+    problems += _unknown("report_texts", "pictures.client_chain.segments", drawn, simple,
+                         "allowed: a plain word for every segment of pictures.chain")
     problems += _unknown("report_texts", "pictures.chain.marks", chain.marks, findings,
                          "allowed a finding of texts.yaml")
     problems += _unknown("report_texts", "pictures.chain.links", chain.links, findings,

@@ -158,12 +158,25 @@ class TripodPictureWords(_Strict):
     movement_not_assessed: str
 
 
+class ClientChainWords(_Strict):
+    """The client's simplified chain picture (report_texts.yaml, pictures.client_chain)."""
+
+    title: str
+    caption: str
+    side_left: str
+    side_right: str
+    origin: str
+    segments: dict[str, str]
+    states: dict[Literal["concern", "ok", "unassessed"], str]
+
+
 class PictureWords(_Strict):
     legend: str
     chain: ChainPictureWords
     tripod: TripodPictureWords
-    # The same picture in the client report, in plain words.
+    # The same picture in the client report, in plain words, and their chain simplified.
     client_tripod: TripodPictureWords
+    client_chain: ClientChainWords
 
 
 class ReportTexts(_Strict):

@@ -224,6 +224,7 @@ def render_report(assessment: Assessment, case: Case, audience: str, solidity: A
     ``clinic`` holds the clinic's name, address, phone and logo (a ``data:`` URI), printed on both.
     """
     from reports import handout, pictures
+    from reports.client_picture import client_chain
 
     if audience not in AUDIENCES:
         raise ValueError(f"audience {audience!r}: allowed one of {', '.join(AUDIENCES)}")
@@ -235,6 +236,7 @@ def render_report(assessment: Assessment, case: Case, audience: str, solidity: A
         extra["matter"] = handout.findings_that_matter(assessment)
         extra["cards"] = handout.cards(assessment)
         extra["tripods"] = pictures.tripods(case, audience)
+        extra["own_chain"] = client_chain(assessment, case)
     else:
         extra["chain"] = pictures.chain(assessment, case)
         extra["tripods"] = pictures.tripods(case)

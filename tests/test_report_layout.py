@@ -154,6 +154,33 @@ class TestClinic:
         assert html_to_pdf(html).startswith(b"%PDF")
 
 
+@pytest.mark.slow
+class TestClinicOption:
+    def test_report_and_batch_print_the_clinic_of_clinic_option(self, tmp_path: Path) -> None:
+        config = tmp_path / "clinic.yaml"
+        config.write_text("name: Westside Clinic\nphone: '555 0199'\n", encoding="utf-8")
+        html = tmp_path / "c.html"
+        done = _tripod("report", str(CLASSIC), "--audience", "client", "--html", str(html),
+                       "--clinic", str(config))
+        assert done.returncode == 0, done.stderr
+        assert "Westside Clinic" in html.read_text(encoding="utf-8")
+        out = tmp_path / "out"
+        done = _tripod("batch", str(CLASSIC), "--out", str(out), "--jobs", "1", "--reports", "html",
+                       "--audience", "client", "--clinic", str(config))
+        assert done.returncode == 0, done.stderr
+        written = (out / service.report_name("TR-0007", "2026-11-20", "client", "html"))
+        assert "555 0199" in written.read_text(encoding="utf-8")
+
+    def test_a_remote_logo_stops_the_report_with_one_line_and_exit_2(self, tmp_path: Path) -> None:
+        config = tmp_path / "clinic.yaml"
+        config.write_text("logo: http://example.com/logo.svg\n", encoding="utf-8")
+        done = _tripod("report", str(CLASSIC), "--audience", "client", "--html",
+                       str(tmp_path / "c.html"), "--clinic", str(config))
+        assert done.returncode == 2
+        assert done.stderr.strip().count("\n") == 0 and "a URL is never fetched" in done.stderr
+        assert not (tmp_path / "c.html").exists()
+
+
 def _tripod(*args: str) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).with_name("tripod")
     return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120,

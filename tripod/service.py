@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -139,12 +140,18 @@ def whatif_text(analysis: WhatIf) -> str:
     return render_whatif_text(analysis)
 
 
-def clinic() -> Clinic:
-    """The clinic's details printed on every report (``clinic.yaml`` in the user's config folder;
-    ``storage/clinic_config.py``); InputError, one line, for a bad file."""
+def clinic(path: Path | None = None) -> Clinic:
+    """The clinic's details printed on every report: from ``path`` (``--clinic``), else
+    ``clinic.yaml`` in the user's config folder (``storage/clinic_config.py``); InputError, one
+    line, for a bad file, or for a ``path`` that does not exist."""
     from storage.clinic_config import read_clinic
 
-    return read_clinic()
+    if path is not None and not path.exists():
+        from engine.errors import InputError, Problem, show_value
+
+        raise InputError([Problem("report", "--clinic", show_value(str(path)),
+                                  "no such file; allowed a clinic YAML file")])
+    return read_clinic(path)
 
 
 def with_progress(records: Store, stored: StoredAssessment, screening: Screening) -> Screening:

@@ -43,8 +43,10 @@ from types import FrameType
 from typing import Any, Self
 
 from engine.errors import InputError, Problem, TripodError, show_value
+from storage.clinic_config import Clinic
 from storage.records import AssessmentRecord
 from storage.safe_output import make_private_folder, remove_leftovers, tighten, write_atomic
+from tripod import service
 from tripod.batch import pool
 from tripod.batch.discovery import find_case_files
 from tripod.batch.sink import ERRORS, SUMMARY_CSV, SUMMARY_FORMATS, SUMMARY_JSON, Sink
@@ -159,6 +161,7 @@ def run_batch(
     formats: Sequence[str] = SUMMARY_FORMATS,
     reports: Sequence[ReportFormat] = (),
     audiences: Sequence[str] = ("practitioner",),
+    clinic: Clinic | None = None,
     jobs: int = 1,
     force: bool = False,
     resume: bool = False,
@@ -173,7 +176,8 @@ def run_batch(
     output cannot be written; a case file that fails is listed in errors.txt and counted, not raised.
     ``reports``: each case's report for each of ``audiences`` (practitioner, client) in these
     formats (html, pdf), rendered in the worker by the screening service and named by
-    ``service.report_name``.
+    ``service.report_name``, with ``clinic``'s details (else those of the user's config folder,
+    read once here: a bad clinic file stops the batch before any case, as a bad option does).
     ``store`` is called with the record of each case assessed in this run (not
     with those ``resume`` keeps: they were stored when they were assessed), before its JSON is
     written, so a case stored but interrupted before its JSON is assessed and offered again.
@@ -184,6 +188,8 @@ def run_batch(
         raise InputError([Problem("batch", "--force/--resume", "both given",
                                   "allowed one of them: --force redoes every case, --resume keeps "
                                   "finished ones")])
+    if reports and clinic is None:
+        clinic = service.clinic()
     _check_out(out, force, resume)
     sources = find_case_files(paths, skip=[out])
     if not sources:
@@ -200,7 +206,7 @@ def run_batch(
         raise _unwritable(out, exc) from None
     progress = progress or NoProgress()
     settings = Settings(out=str(out), resume=resume, reports=tuple(reports),
-                        audiences=tuple(audiences),
+                        audiences=tuple(audiences), clinic=clinic,
                         with_case=store is not None)
     result = BatchResult(total=len(sources))
     claimed: dict[str, str] = {}

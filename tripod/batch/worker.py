@@ -22,6 +22,7 @@ from engine.errors import (
     show_value,
 )
 from storage.casefile import load_case, read_regular
+from storage.clinic_config import Clinic
 from storage.records import AssessmentRecord
 from tripod import service
 from tripod.batch.discovery import output_name
@@ -36,6 +37,7 @@ class Settings:
     resume: bool
     reports: tuple[ReportFormat, ...] = ()  # the reports, in these formats
     audiences: tuple[str, ...] = ("practitioner",)  # for these readers
+    clinic: Clinic | None = None  # the clinic's details on every report, read once by the batch
     with_case: bool = False  # send the case document back too (for the record store)
     parent: int = field(default_factory=os.getpid)  # the batch; its workers end with it
 
@@ -121,7 +123,7 @@ def _assess_file(source: str, settings: Settings, screener: Screener) -> Outcome
         reports: dict[str, bytes] = {}
         judged = screener.judge(screening) if settings.reports else screening
         for audience in settings.audiences if settings.reports else ():
-            rendered = service.reports(judged, audience, settings.reports)
+            rendered = service.reports(judged, audience, settings.reports, settings.clinic)
             reports.update({service.report_name(client_id, assessed_on, audience, fmt):
                             _bytes(content) for fmt, content in rendered.items()})
     except Exception as exc:  # noqa: BLE001 - one failing case must not stop the batch
