@@ -44,12 +44,17 @@ def _render(path: Path, audience: str, details: Clinic | None = None) -> tuple[s
 
 @pytest.mark.slow
 class TestPractitionerFirstPage:
-    def test_page_one_holds_the_status_the_root_cause_and_every_constraint(self) -> None:
+    @pytest.mark.parametrize("path", [p for p in sorted(EXAMPLES.glob("*.yaml"))
+                                      if "referral" not in p.stem], ids=lambda p: p.stem)
+    def test_page_one_holds_the_status_the_root_cause_and_every_constraint(self, path: Path) -> None:
+        """With the clinic's details above the title too."""
         from storage.casefile import load_case
 
-        html, pdf = _render(CLASSIC, "practitioner")
+        html, pdf = _render(path, "practitioner", Clinic(name="Northside", address="12 Harbour Road",
+                                                         phone="0131 555 0100"))
         first = _pages(pdf)[0]
-        assessment = service.screen(load_case(CLASSIC)).assessment
+        assert "Northside" in first
+        assessment = service.screen(load_case(path)).assessment
         texts = catalog().texts
         assert assessment.root_cause is not None
         assert "Screening complete" in first
@@ -66,8 +71,11 @@ class TestPractitionerFirstPage:
 
 @pytest.mark.slow
 class TestClientReport:
-    def test_a_complete_screening_is_two_pages_with_its_picture_on_page_one(self) -> None:
-        html, pdf = _render(CLASSIC, "client")
+    @pytest.mark.parametrize("path", [p for p in sorted(EXAMPLES.glob("*.yaml"))
+                                      if "referral" not in p.stem], ids=lambda p: p.stem)
+    def test_a_complete_screening_is_two_pages_with_its_picture_on_page_one(self, path: Path
+                                                                          ) -> None:
+        html, pdf = _render(path, "client", Clinic(name="Northside", address="12 Harbour Road"))
         reader = pypdf.PdfReader(BytesIO(pdf))
         assert len(reader.pages) <= 2
         assert '<svg class="tripod"' in html
