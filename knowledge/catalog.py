@@ -34,7 +34,7 @@ from knowledge.clinical import (
 from knowledge.fhir_codes import FhirCodes
 from knowledge.follow_up import FollowUp
 from knowledge.links import _broken_links
-from knowledge.wording import Messages, Questions, ReportTexts, Texts
+from knowledge.wording import Handouts, Messages, Questions, ReportTexts, Texts
 
 
 class Catalog(_Strict):
@@ -50,6 +50,7 @@ class Catalog(_Strict):
     questions: Questions
     report_texts: ReportTexts
     follow_up: FollowUp
+    handouts: Handouts
     version: str = Field(description="Hash of the knowledge files, stored with every assessment")
 
     def threshold(self, key: str) -> Threshold:
@@ -73,6 +74,7 @@ _FILES = (
     "questions",
     "report_texts",
     "follow_up",
+    "handouts",
 )
 
 
@@ -136,7 +138,7 @@ def catalog() -> Catalog:
     return kb
 
 
-_WORDED = ("texts", "instruments", "questions", "report_texts", "red_flags")
+_WORDED = ("texts", "instruments", "questions", "report_texts", "red_flags", "handouts")
 _NUMBER = re.compile(r"\{(cut|error):([a-z0-9_]+)\}")
 
 

@@ -84,7 +84,18 @@ def _broken_links(kb: Catalog) -> list[str]:
                              "allowed a claim of claims.yaml")
         problems += _unknown("constraints", f"{key}.sources", constraint.sources, sources,
                              "allowed a key of sources.yaml")
+    problems += _unknown("handouts", "cards", kb.handouts.cards, kb.constraints,
+                         "allowed a constraint of constraints.yaml")
+    for key, card in kb.handouts.cards.items():
+        problems += _unknown("handouts", f"cards.{key}.claims", card.claims, claims,
+                             "allowed a claim of claims.yaml")
+        problems += _unknown("handouts", f"cards.{key}.sources", card.sources, sources,
+                             "allowed a source of sources.yaml")
     chain = kb.report_texts.pictures.chain
+    drawn = [segment.id for segment in chain.segments]
+    simple = kb.report_texts.pictures.client_chain.segments
+    problems += _unknown("report_texts", "pictures.client_chain.segments", drawn, simple,
+                         "allowed: a plain word for every segment of pictures.chain")
     problems += _unknown("report_texts", "pictures.chain.marks", chain.marks, findings,
                          "allowed a finding of texts.yaml")
     problems += _unknown("report_texts", "pictures.chain.links", chain.links, findings,

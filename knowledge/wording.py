@@ -85,6 +85,13 @@ class ClientReport(_Strict):
     why: dict[str, str]
     steps: dict[str, str]
     seek_help: SeekHelp
+    # Findings that look fine, told in one line (a phrase each), and how many others the client reads.
+    fine: dict[str, str]
+    most_findings: int
+    always: tuple[str, ...]
+    # A follow-up in plain words: each outcome's judgement, and what comes next after each verdict.
+    progress: dict[str, str]
+    next: dict[str, str]
 
 
 class PageWords(_Strict):
@@ -151,10 +158,25 @@ class TripodPictureWords(_Strict):
     movement_not_assessed: str
 
 
+class ClientChainWords(_Strict):
+    """The client's simplified chain picture (report_texts.yaml, pictures.client_chain)."""
+
+    title: str
+    caption: str
+    side_left: str
+    side_right: str
+    origin: str
+    segments: dict[str, str]
+    states: dict[Literal["concern", "ok", "unassessed"], str]
+
+
 class PictureWords(_Strict):
     legend: str
     chain: ChainPictureWords
     tripod: TripodPictureWords
+    # The same picture in the client report, in plain words, and their chain simplified.
+    client_tripod: TripodPictureWords
+    client_chain: ClientChainWords
 
 
 class ReportTexts(_Strict):
@@ -166,6 +188,32 @@ class ReportTexts(_Strict):
     client: ClientReport
     page: PageWords
     pictures: PictureWords
+
+
+class HandoutCard(_Strict):
+    """One constraint on the client's take-home handout (handouts.yaml)."""
+
+    lifts: str
+    change: str
+    check: str
+    stop: str
+    claims: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+class HandoutLabels(_Strict):
+    lifts: str
+    change: str
+    check: str
+    stop: str
+
+
+class Handouts(_Strict):
+    """The client's take-home handout: a card per constraint (handouts.yaml)."""
+
+    intro: str
+    labels: HandoutLabels
+    cards: dict[str, HandoutCard]
 
 
 class Unless(_Strict):

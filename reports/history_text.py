@@ -118,11 +118,11 @@ def _change_lines(change: Change, days: int) -> list[str]:
     for step in change.hypothesis_trace:
         lines.append(_say("hypothesis_step", rule=step.rule, claims=", ".join(step.claims),
                           sources=", ".join(step.sources) or "-"))
-        lines.extend(_say("hypothesis_fact", fact=_reason(fact)) for fact in step.used)
+        lines.extend(_say("hypothesis_fact", fact=fact_in_words(fact)) for fact in step.used)
     return lines
 
 
-def _reason(fact: str) -> str:
+def fact_in_words(fact: str) -> str:
     """A fact behind the verdict (as its trace names it, ``engine/verdict_facts.py``) in words,
     followed by its name."""
     from knowledge.catalog import catalog

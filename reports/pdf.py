@@ -2,8 +2,10 @@
 
 WeasyPrint is imported inside the functions that use it: it loads Pango and its fonts, which costs
 more than the rest of ``tripod`` together, and only the ``report`` command needs it. The reports are
-self-contained (inline CSS and SVG), so WeasyPrint never fetches anything: its URL fetcher refuses
-every URL, which also keeps a crafted case file from making it read local files.
+self-contained (inline CSS and SVG, the clinic's logo as a ``data:`` URI), so WeasyPrint never
+fetches anything: its URL fetcher takes ``data:`` URIs, which hold their content, and refuses every
+other URL (http, https, ftp, file...), which also keeps a crafted case file from making it read
+local files.
 
 WeasyPrint's log is not for the clinician. experta calls ``logging.basicConfig()`` when it is
 imported, so every library's warning would reach stderr as ``WARNING:weasyprint:...``; the
@@ -54,23 +56,36 @@ def _weasyprint() -> Any:
     return weasyprint
 
 
+# The one kind of URL a report may hold: a data: URI carries its content, so nothing is fetched.
+LOCAL_PROTOCOLS = ("data",)
+
+
 def _refuse(url: str, *args: Any, **kwargs: Any) -> NoReturn:
     raise ValueError(f"reports are self-contained; refused to fetch {url[:40]!r}")
 
 
-def _no_fetcher() -> Any:
-    """A WeasyPrint URL fetcher that fetches nothing: a report never links outside itself."""
+def _local_only(url: str, *args: Any, **kwargs: Any) -> Any:
+    from weasyprint import urls
+
+    if url.lower().startswith("data:"):
+        return urls.default_url_fetcher(url, *args, **kwargs)
+    _refuse(url)
+
+
+def local_fetcher() -> Any:
+    """A WeasyPrint URL fetcher that fetches nothing: ``data:`` URIs are read in place, every other
+    URL is refused (ValueError): a report never links outside itself."""
     from weasyprint import urls
 
     if hasattr(urls, "URLFetcher"):  # WeasyPrint 68 and later take a fetcher object
-        return urls.URLFetcher(allowed_protocols=())
-    return _refuse
+        return urls.URLFetcher(allowed_protocols=LOCAL_PROTOCOLS)
+    return _local_only
 
 
 def html_to_pdf(html: str) -> bytes:
     """Lay out a self-contained HTML report as PDF bytes."""
     weasyprint = _weasyprint()
-    document = weasyprint.HTML(string=html, url_fetcher=_no_fetcher(), base_url=None)
+    document = weasyprint.HTML(string=html, url_fetcher=local_fetcher(), base_url=None)
     return document.write_pdf()  # type: ignore[no-any-return]
 
 

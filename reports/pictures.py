@@ -303,6 +303,7 @@ class TripodPicture:
     rows: list[TripodRow]
     path: str = FOOT_PATH
     foot_w: float = FOOT_W
+    compact: bool = False  # the client's: each lift's name above its feet, no label column
 
 
 def _words(value: Any) -> str:
@@ -311,12 +312,18 @@ def _words(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
-def tripods(case: Case) -> TripodPicture:
-    """Heel, 1st and 5th metatarsal-head contact per side and per movement, as entered."""
-    words = catalog().report_texts.pictures.tripod
+def tripods(case: Case, audience: str = "practitioner") -> TripodPicture:
+    """Heel, 1st and 5th metatarsal-head contact per side and per movement, as entered; in the
+    client's plain words for the client report."""
+    pictures = catalog().report_texts.pictures
+    compact = audience == "client"
+    words = pictures.client_tripod if compact else pictures.tripod
+    # The client's picture has no label column (a narrower drawing, so larger on the page): each
+    # lift's name goes above its feet, without the practitioner's details.
+    label_w, lift_head, row_h = (0.0, 18.0, ROW_H + 4) if compact else (LABEL_W, 0.0, ROW_H)
     top = 24.0
     headers = [
-        (LABEL_W + CELL_W * (i + 0.5), label)
+        (label_w + CELL_W * (i + 0.5), label)
         for i, label in enumerate(
             (
                 catalog().report_texts.pictures.chain.side_left,
@@ -326,7 +333,7 @@ def tripods(case: Case) -> TripodPicture:
     ]
     rows: list[TripodRow] = []
     for index, (movement, label) in enumerate(words.movements.items()):
-        y = top + index * ROW_H
+        y = top + index * row_h + lift_head
         lift = value_at(case, f"movements.{movement}")
         details = []
         if lift is not None and lift.felt_in is not None:
@@ -335,10 +342,12 @@ def tripods(case: Case) -> TripodPicture:
             details.append(f"{words.reps_finish}: {_words(lift.reps_finish)}")
         if lift is None:
             details.append(words.movement_not_assessed)
+        if compact:
+            details = details[-1:] if lift is None else []
         feet = []
         for column, side in enumerate(SIDES):
             contact = value_at(lift, side) if lift is not None else None
-            x = LABEL_W + CELL_W * column + (CELL_W - FOOT_W) / 2
+            x = label_w + CELL_W * column + (CELL_W - FOOT_W) / 2
             mirrored = side == "left"
             points = []
             for name, (px, py) in POINTS.items():
@@ -366,5 +375,6 @@ def tripods(case: Case) -> TripodPicture:
             TripodRow(label, y, [part for d in details for part in _wrap(d, DETAIL_CHARS)], feet)
         )
     return TripodPicture(
-        width=LABEL_W + 2 * CELL_W, height=top + ROW_H * len(rows) - 8, headers=headers, rows=rows
+        width=label_w + 2 * CELL_W, height=top + row_h * len(rows) - 8, headers=headers, rows=rows,
+        compact=compact,
     )

@@ -214,20 +214,29 @@ def grouped_findings(assessment: Assessment) -> list[tuple[str, tuple[str, ...]]
     return [(finding_id, tuple(found)) for finding_id, found in sides.items()]
 
 
-def render_report(assessment: Assessment, case: Case, audience: str, solidity: Any = None) -> str:
+def render_report(assessment: Assessment, case: Case, audience: str, solidity: Any = None, *,
+                  progress: Any = None, clinic: Any = None) -> str:
     """A self-contained HTML report for ``audience`` (practitioner or client) of one assessment.
 
     ``solidity`` is the what-if analysis of the same case (engine.whatif.WhatIf); when given, the
-    practitioner report has a "How solid is this?" section.
+    practitioner report has a "How solid is this?" section. ``progress`` (reports.progress.Progress)
+    is a follow-up's history up to this visit: both reports chart it, and say the verdict.
+    ``clinic`` holds the clinic's name, address, phone and logo (a ``data:`` URI), printed on both.
     """
-    from reports import pictures
+    from reports import handout, pictures
+    from reports.client_picture import client_chain
 
     if audience not in AUDIENCES:
         raise ValueError(f"audience {audience!r}: allowed one of {', '.join(AUDIENCES)}")
     extra: dict[str, Any] = {"case": case, "rt": catalog().report_texts, "w": solidity,
-                             "path_label": lambda path: path_label(path, case)}
+                             "path_label": lambda path: path_label(path, case),
+                             "progress": progress, "clinic": clinic}
     if audience == "client":
         extra["findings"] = grouped_findings(assessment)
+        extra["matter"] = handout.findings_that_matter(assessment)
+        extra["cards"] = handout.cards(assessment)
+        extra["tripods"] = pictures.tripods(case, audience)
+        extra["own_chain"] = client_chain(assessment, case)
     else:
         extra["chain"] = pictures.chain(assessment, case)
         extra["tripods"] = pictures.tripods(case)

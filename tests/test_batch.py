@@ -582,18 +582,37 @@ class TestReports:
                        "--jobs", "1", "--reports", "pdf,html")
         assert result.exit_code == 0, result.output
         assert sorted(p.name for p in out.glob("TR-*")) == [
-            "TR-0007_2026-11-20.json", "TR-0007_2026-11-20.practitioner.html",
-            "TR-0007_2026-11-20.practitioner.pdf", "TR-0044_2026-11-21.json",
-            "TR-0044_2026-11-21.practitioner.html", "TR-0044_2026-11-21.practitioner.pdf"]
+            "TR-0007_2026-11-20.json", "TR-0007_2026-11-20_practitioner.html",
+            "TR-0007_2026-11-20_practitioner.pdf", "TR-0044_2026-11-21.json",
+            "TR-0044_2026-11-21_practitioner.html", "TR-0044_2026-11-21_practitioner.pdf"]
         case = load_case(classic)
-        html = (out / "TR-0007_2026-11-20.practitioner.html").read_text(encoding="utf-8")
+        html = (out / "TR-0007_2026-11-20_practitioner.html").read_text(encoding="utf-8")
         # The practitioner's report, as `tripod report` writes it, "How solid is this?" included.
         assert html == render_report(assess(case), case, "practitioner", analyse(case))
         assert "How solid is this?" in html
-        pdf = PdfReader(out / "TR-0007_2026-11-20.practitioner.pdf")
+        pdf = PdfReader(out / "TR-0007_2026-11-20_practitioner.pdf")
         text = "".join(page.extract_text() for page in pdf.pages)
         assert "TR-0007" in text and "How solid is this?" in text
         assert all(p.stat().st_mode & 0o777 == 0o600 for p in out.iterdir())
+
+    def test_audience_both_writes_client_reports_named_as_the_intake_names_them(
+            self, tmp_path: Path) -> None:
+        from tripod.service import report_name
+
+        out = tmp_path / "out"
+        classic = EXAMPLES / "classic_compensatory_pronation.yaml"
+        result = batch(str(classic), "--out", str(out), "--jobs", "1", "--reports", "html",
+                       "--audience", "both")
+        assert result.exit_code == 0, result.output
+        names = [report_name("TR-0007", "2026-11-20", audience, "html")
+                 for audience in ("client", "practitioner")]
+        assert names == ["TR-0007_2026-11-20_client.html", "TR-0007_2026-11-20_practitioner.html"]
+        assert sorted(p.name for p in out.glob("TR-*")) == ["TR-0007_2026-11-20.json", *names]
+        client = (out / names[0]).read_text(encoding="utf-8")
+        assert "How solid is this?" not in client and "What we think" in client
+        refused = batch(str(classic), "--out", str(tmp_path / "o2"), "--reports", "html",
+                        "--audience", "nobody")
+        assert refused.exit_code == 2 and "nobody" in refused.output
 
     def test_a_failing_what_if_analysis_costs_the_report_its_section_not_the_case(
             self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -607,7 +626,7 @@ class TestReports:
         classic = EXAMPLES / "classic_compensatory_pronation.yaml"
         result = run_batch([classic], out, reports=("html",), jobs=1)
         assert (result.assessed, result.failed) == (1, 0)
-        html = (out / "TR-0007_2026-11-20.practitioner.html").read_text(encoding="utf-8")
+        html = (out / "TR-0007_2026-11-20_practitioner.html").read_text(encoding="utf-8")
         assert "How solid" not in html and "Ascending foot chain" in html
         assert json.loads((out / "TR-0007_2026-11-20.json").read_text())["status"] == "complete"
 
@@ -618,7 +637,7 @@ class TestReports:
         assert batch(classic, "--out", str(out), "--jobs", "1", "--reports", "html").exit_code == 0
         # Interrupted between the report and the assessment: the report is there, the JSON is not.
         (out / "TR-0007_2026-11-20.json").unlink()
-        report = out / "TR-0007_2026-11-20.practitioner.html"
+        report = out / "TR-0007_2026-11-20_practitioner.html"
         whole = report.read_text()
         report.write_text(whole[:100])
         refused = batch(classic, "--out", str(out), "--jobs", "1", "--reports", "html")

@@ -235,7 +235,9 @@ class TestHtml:
 
     def test_missing_observations_keep_unsure_apart_from_not_assessed(self) -> None:
         text = html_text(report(PARTLY, "practitioner"))
-        states = catalog().report_texts.practitioner.missing_states
+        practitioner = catalog().report_texts.practitioner
+        text = text[text.index(practitioner.headings["missing"]):]  # page 1 names the first few too
+        states = practitioner.missing_states
         unsure = text.index(states["unsure"])
         not_assessed = text.index(states["not_assessed"])
         assert unsure < text.index("feet.left.calcaneal_eversion") < not_assessed
@@ -297,8 +299,13 @@ class TestHtml:
         practitioner = html_text(render_report(assessment, case, "practitioner"))
         assert words.practitioner.headings["findings_provisional"] in practitioner
         assert words.pictures.chain.provisional in practitioner
-        unknown = practitioner.index(words.practitioner.missing_states["unknown"])
-        assert unknown < practitioner.index(catalog().red_flags.flags["rf_fever"].question)
+        question = catalog().red_flags.flags["rf_fever"].question
+        missing = practitioner.index(words.practitioner.headings["missing"])
+        # First on page 1's "What to assess next", then under its state with every other one.
+        assert practitioner.index(words.practitioner.headings["next_assess"]) < practitioner.index(
+            question) < missing
+        unknown = practitioner.index(words.practitioner.missing_states["unknown"], missing)
+        assert unknown < practitioner.index(question, unknown)
         assert words.practitioner.headings["constraints"] not in practitioner
         client = html_text(render_report(assessment, case, "client"))
         assert words.client.labels["early"] in client
@@ -411,31 +418,41 @@ class TestPictures:
 
 class TestClientReport:
     def test_client_report_uses_the_client_wording_of_findings_and_constraints(self) -> None:
+        """The findings that matter in their client words, those that look fine in one line, and
+        each constraint as a step: its handout card, else its client wording (issue 18)."""
+        from reports.handout import cards, findings_that_matter
+
         _, assessment = assessed(CLASSIC)
         text = html_text(report(CLASSIC, "client"))
         texts = catalog().texts
         client = catalog().report_texts.client
-        for finding in assessment.findings:
-            words = texts.findings[finding.id]
+        matter = findings_that_matter(assessment)
+        assert 0 < len(matter.shown) <= client.most_findings
+        for finding_id, _sides in matter.shown:
+            words = texts.findings[finding_id]
             assert words.client_title and words.client_title in text
             assert words.client in text
+        for phrase in matter.fine:
+            assert phrase in text
+        assert texts.findings["programme_sound"].client_title not in text
+        handed = cards(assessment)
         for constraint in assessment.constraints:
-            assert texts.constraints[constraint.id].client in text
+            if constraint.id == "avoid_pressure_cues":
+                continue
             assert client.steps[constraint.id] in text
-        assert client.why["ascending_foot_chain"] in text
+            card = handed.get(constraint.id)
+            assert (card.change if card else texts.constraints[constraint.id].client) in text
         assert texts.findings["compensatory_pronation"].practitioner not in text
-        # Pressure cues appear under "what not to chase", after the steps.
-        assert text.index(client.headings["not_chase"]) < text.index(
-            texts.constraints["avoid_pressure_cues"].client
-        )
-        assert text.index(client.headings["do"]) < text.index(client.headings["not_chase"])
+        # Pressure cues are said once, after the steps.
+        assert text.index(client.headings["handout"]) < text.index(
+            texts.constraints["avoid_pressure_cues"].client)
         assert client.seek_help.items[0] in text
 
-    def test_what_not_to_chase_is_left_out_when_pressure_cues_were_not_advised(self) -> None:
+    def test_pressure_cues_are_left_out_when_they_were_not_advised(self) -> None:
         _, assessment = assessed(EXAMPLES / "pelvis_driven_ir_loss.yaml")
         assert "avoid_pressure_cues" not in {c.id for c in assessment.constraints}
         text = html_text(report(EXAMPLES / "pelvis_driven_ir_loss.yaml", "client"))
-        assert catalog().report_texts.client.headings["not_chase"] not in text
+        assert catalog().texts.constraints["avoid_pressure_cues"].client not in text
 
     def test_client_referral_gives_only_the_referral_and_who_to_see_how_soon(self) -> None:
         text = html_text(report(REFERRAL, "client"))
@@ -443,7 +460,7 @@ class TestClientReport:
         urgency = kb.report_texts.urgency["emergency"]
         assert urgency.client_title in text and urgency.client in text
         assert kb.texts.statuses["referral"].client in text
-        for heading in ("do", "not_chase", "found", "why", "cause", "help"):
+        for heading in ("handout", "think", "found", "picture", "help"):
             assert kb.report_texts.client.headings[heading] not in text
         for wording in kb.texts.constraints.values():
             assert wording.client not in text

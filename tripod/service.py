@@ -13,8 +13,9 @@ command that needs none of them (``tripod --help``) loads none of them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -25,19 +26,29 @@ if TYPE_CHECKING:
     from engine.intake import Case
     from engine.trace import Assessment
     from engine.whatif import WhatIf
+    from reports.progress import Progress
+    from storage.clinic_config import Clinic
     from storage.records import (
         AssessmentRecord,
-        AuditEntry,
         ClientSummary,
-        Erased,
         StoredAssessment,
-        User,
     )
     from storage.store import Store
     from tripod_fhir.questionnaire import QuestionLike
 
 ReportFormat = Literal["html", "pdf"]
 REPORT_FORMATS: tuple[ReportFormat, ...] = ("html", "pdf")
+
+
+AUDIENCES = ("practitioner", "client")
+
+
+def report_name(client_id: str, assessed_on: str, audience: str, fmt: str, version: int = 1) -> str:
+    """The one file name of a report, shared by the intake, ``tripod batch`` and anything else that
+    names one: ``<client id>_<assessed on>[_v<version>]_<audience>.<format>`` (a corrected visit's
+    later version carries its number)."""
+    again = f"_v{version}" if version > 1 else ""
+    return f"{client_id}_{assessed_on}{again}_{audience}.{fmt}"
 
 
 def report_formats(names: Iterable[str]) -> tuple[ReportFormat, ...]:
@@ -48,11 +59,13 @@ def report_formats(names: Iterable[str]) -> tuple[ReportFormat, ...]:
 @dataclass(frozen=True)
 class Screening:
     """One case and what Tripod made of it; ``solidity`` only once it has been judged (and None
-    when that analysis failed: an optional section never costs a report)."""
+    when that analysis failed: an optional section never costs a report); ``progress`` only for a
+    stored follow-up whose client has earlier visits (:func:`with_progress`)."""
 
     case: Case
     assessment: Assessment
     solidity: WhatIf | None = None
+    progress: Progress | None = None
 
 
 class Screener:
@@ -134,13 +147,47 @@ def whatif_text(analysis: WhatIf) -> str:
     return render_whatif_text(analysis)
 
 
-def reports(screening: Screening, audience: str,
-            formats: tuple[ReportFormat, ...]) -> dict[ReportFormat, str | bytes]:
-    """The report of ``screening`` for ``audience`` in each of ``formats``: the HTML is rendered
-    once, and the PDF is laid out from it. WeasyPrint's OSError (no Pango, no font) is raised."""
+def clinic(path: Path | None = None) -> Clinic:
+    """The clinic's details printed on every report: from ``path`` (``--clinic``), else
+    ``clinic.yaml`` in the user's config folder (``storage/clinic_config.py``); InputError, one
+    line, for a bad file, or for a ``path`` that does not exist."""
+    from storage.clinic_config import read_clinic
+
+    if path is not None and not path.exists():
+        from engine.errors import InputError, Problem, show_value
+
+        raise InputError([Problem("report", "--clinic", show_value(str(path)),
+                                  "no such file; allowed a clinic YAML file")])
+    return read_clinic(path)
+
+
+def with_progress(records: Store, stored: StoredAssessment, screening: Screening) -> Screening:
+    """``screening`` of the stored visit ``stored`` with its client's progress up to that visit
+    (every earlier visit's outcome measures, the judged change and the verdict) when the client has
+    earlier visits; as it is otherwise."""
+    return with_history(client_history(records, stored.client_id), stored.id, screening)
+
+
+def with_history(found: History | None, stored_id: int, screening: Screening) -> Screening:
+    """``screening`` with the progress that the judged history ``found`` gives up to the visit
+    ``stored_id`` (none without earlier visits)."""
+    from reports.history_text import fact_in_words
+    from reports.progress import progress
+
+    made = None if found is None else progress(found, stored_id, fact_in_words)
+    return dataclasses.replace(screening, progress=made)
+
+
+def reports(screening: Screening, audience: str, formats: tuple[ReportFormat, ...],
+            details: Clinic | None = None) -> dict[ReportFormat, str | bytes]:
+    """The report of ``screening`` for ``audience`` in each of ``formats``, with the clinic's
+    ``details`` (read from the config folder when not given): the HTML is rendered once, and the
+    PDF is laid out from it. WeasyPrint's OSError (no Pango, no font) is raised."""
     from reports.render import render_report
 
-    html = render_report(screening.assessment, screening.case, audience, screening.solidity)
+    html = render_report(screening.assessment, screening.case, audience, screening.solidity,
+                         progress=screening.progress,
+                         clinic=clinic() if details is None else details)
     out: dict[ReportFormat, str | bytes] = {}
     for fmt in formats:
         if fmt == "html":
@@ -276,77 +323,6 @@ def _read(records: Store, who: str, action: str, client_id: str,
             records.say(messages().say("clinic.view_not_audited", where=records.where))
         return
     records.record_action(who, action, client_id=client_id, assessment_id=assessment_id)
-
-
-def audit_trail(records: Store, client_id: str | None = None) -> list[AuditEntry]:
-    """The audit trail (an admin's), oldest first; with ``client_id``, that client's entries."""
-    from tripod.acting import actor
-
-    actor(records, change=False, admin=True)
-    return records.audit_entries(client_id)
-
-
-def erase(records: Store, client_id: str, reason: str,
-          confirmed: Callable[[], bool]) -> Erased | None:
-    """Erase a client's assessments and intakes (an admin's act), leaving an audit entry with the
-    client id, who erased it and ``reason``; ``confirmed()`` is asked once the admin and the reason
-    are checked (None, and nothing erased, when it says no)."""
-    from engine.errors import InputError, Problem, show_value
-    from tripod.acting import actor
-
-    if not reason.strip() or len(reason) > 500 or not reason.isprintable():
-        raise InputError([Problem("erase", "--reason", show_value(reason[:40]),
-                                  "allowed 1 to 500 printable characters on one line")])
-    who = actor(records, change=True, admin=True)
-    if not records.client_exists(client_id):
-        raise InputError([Problem("erase", "CLIENT", show_value(client_id),
-                                  f"no such client in {records.where}; allowed an id that tripod "
-                                  "clients lists")])
-    if not confirmed():
-        return None
-    return records.erase_client(client_id, who, reason)
-
-
-def backup(records: Store, path: Path) -> None:
-    """A consistent copy of a SQLite store (an admin's act), recorded as ``backup``."""
-    from tripod.acting import actor
-
-    records.backup_to(path, actor(records, change=True, admin=True))
-
-
-def accounts(records: Store) -> list[User]:
-    """The store's accounts (an admin's view)."""
-    from tripod.acting import actor
-
-    actor(records, change=False, admin=True)
-    return records.users()
-
-
-def add_account(records: Store, name: str, role: str, password: Callable[[], str]) -> User:
-    """Add an account; the first of a store must be an admin, added by whoever has the store (its
-    owner, ``local:NAME``); any later one by an admin. ``password()`` gives the new password."""
-    import re
-
-    from engine.errors import InputError, Problem, show_value
-    from tripod.acting import actor, password_hash
-
-    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", name):
-        raise InputError([Problem("users add", "NAME", show_value(name),
-                                  "allowed 1 to 64 lower-case letters, digits, '.', '_' or '-', "
-                                  "starting with a letter or digit")])
-    first = not records.has_users()
-    if first and role != "admin":
-        raise InputError([Problem("users add", "--role", show_value(role),
-                                  "allowed admin for the first account of a store")])
-    who = actor(records, change=True, admin=True)
-    return records.add_user(name, role, password_hash(password(), "users add: password"), who)
-
-
-def disable_account(records: Store, name: str) -> bool:
-    """Disable an account (an admin's act); False when there is none of that name."""
-    from tripod.acting import actor
-
-    return records.disable_user(name, actor(records, change=True, admin=True))
 
 
 def amend(records: Store, original_id: int, case: Case,

@@ -64,14 +64,3 @@ def output_name(client_id: str, assessed_on: str) -> str:
     if os.path.basename(name) != name or os.sep in name or (os.altsep and os.altsep in name):
         raise ValueError("allowed a plain file name")  # pragma: no cover - the pattern forbids it
     return name
-
-
-# --------------------------------------------------------------------------------------------------
-
-
-# A batch is a practitioner's tool: its reports are the practitioner's, and say so in their names.
-REPORT_AUDIENCE = "practitioner"
-
-
-def report_name(name: str, fmt: str) -> str:
-    return f"{name}.{REPORT_AUDIENCE}.{fmt}"

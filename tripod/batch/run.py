@@ -12,7 +12,7 @@ What lands in the output folder:
   validated client id only (never from a path inside a case file); an id made of dots alone is
   refused. A later case (in input order) that maps to a name already taken in this batch fails as a
   duplicate; the first keeps the name. Reports asked for go beside it
-  (``<name>.practitioner.html``, ``.pdf``) and are written before the JSON, so a present JSON means
+  (``<name>_practitioner.html``, ``_client.pdf``...: ``service.report_name``) and are written before the JSON, so a present JSON means
   the case is finished, reports included.
 - ``summary.csv`` and/or ``summary.json`` (a JSON array): one row per case file, in input order,
   written row by row to a temporary file that replaces the old one when the batch stops.
@@ -43,14 +43,16 @@ from types import FrameType
 from typing import Any, Self
 
 from engine.errors import InputError, Problem, TripodError, show_value
+from storage.clinic_config import Clinic
 from storage.records import AssessmentRecord
 from storage.safe_output import make_private_folder, remove_leftovers, tighten, write_atomic
+from tripod import service
 from tripod.batch import pool
-from tripod.batch.discovery import REPORT_AUDIENCE, find_case_files, report_name
+from tripod.batch.discovery import find_case_files
 from tripod.batch.sink import ERRORS, SUMMARY_CSV, SUMMARY_FORMATS, SUMMARY_JSON, Sink
 from tripod.batch.worker import Outcome, Settings
 from tripod.progress import NoProgress, Progress
-from tripod.service import REPORT_FORMATS, ReportFormat
+from tripod.service import AUDIENCES, REPORT_FORMATS, ReportFormat
 
 
 class _StopFlag:
@@ -105,7 +107,8 @@ class BatchResult:
 def _ours(name: str) -> bool:
     """Whether a batch writes a file of this name (summaries, errors, assessments, reports)."""
     return (name in (SUMMARY_CSV, SUMMARY_JSON, ERRORS) or name.endswith(".json")
-            or any(name.endswith(f".{REPORT_AUDIENCE}.{fmt}") for fmt in REPORT_FORMATS))
+            or any(name.endswith(f"_{audience}.{fmt}") for audience in AUDIENCES
+                   for fmt in REPORT_FORMATS))
 
 
 def _clear_leftovers(out: Path) -> str | None:
@@ -157,6 +160,8 @@ def run_batch(
     *,
     formats: Sequence[str] = SUMMARY_FORMATS,
     reports: Sequence[ReportFormat] = (),
+    audiences: Sequence[str] = ("practitioner",),
+    clinic: Clinic | None = None,
     jobs: int = 1,
     force: bool = False,
     resume: bool = False,
@@ -169,8 +174,10 @@ def run_batch(
     Raises InputError (exit 2) for bad options or when an output exists and neither ``force`` nor
     ``resume`` is given; TripodError (exit 1) naming the folder and the system's reason when an
     output cannot be written; a case file that fails is listed in errors.txt and counted, not raised.
-    ``reports``: the practitioner's report of each case in these formats (html, pdf), rendered in
-    the worker by the screening service.
+    ``reports``: each case's report for each of ``audiences`` (practitioner, client) in these
+    formats (html, pdf), rendered in the worker by the screening service and named by
+    ``service.report_name``, with ``clinic``'s details (else those of the user's config folder,
+    read once here: a bad clinic file stops the batch before any case, as a bad option does).
     ``store`` is called with the record of each case assessed in this run (not
     with those ``resume`` keeps: they were stored when they were assessed), before its JSON is
     written, so a case stored but interrupted before its JSON is assessed and offered again.
@@ -181,6 +188,8 @@ def run_batch(
         raise InputError([Problem("batch", "--force/--resume", "both given",
                                   "allowed one of them: --force redoes every case, --resume keeps "
                                   "finished ones")])
+    if reports and clinic is None:
+        clinic = service.clinic()
     _check_out(out, force, resume)
     sources = find_case_files(paths, skip=[out])
     if not sources:
@@ -197,6 +206,7 @@ def run_batch(
         raise _unwritable(out, exc) from None
     progress = progress or NoProgress()
     settings = Settings(out=str(out), resume=resume, reports=tuple(reports),
+                        audiences=tuple(audiences), clinic=clinic,
                         with_case=store is not None)
     result = BatchResult(total=len(sources))
     claimed: dict[str, str] = {}
@@ -259,7 +269,7 @@ def _take(outcome: Outcome, out: Path, sink: Sink, claimed: dict[str, str], resu
         sink.row(outcome.row)
         return
     assert outcome.document is not None
-    written = [out / report_name(outcome.name, fmt) for fmt in outcome.reports]
+    written = [out / name for name in outcome.reports]
     if not force:
         for path in [target] if resume else [target, *written]:
             if path.exists():

@@ -22,9 +22,10 @@ from engine.errors import (
     show_value,
 )
 from storage.casefile import load_case, read_regular
+from storage.clinic_config import Clinic
 from storage.records import AssessmentRecord
 from tripod import service
-from tripod.batch.discovery import REPORT_AUDIENCE, output_name
+from tripod.batch.discovery import output_name
 from tripod.service import ReportFormat, Screener
 
 
@@ -34,7 +35,9 @@ class Settings:
 
     out: str
     resume: bool
-    reports: tuple[ReportFormat, ...] = ()  # the practitioner's report, in these formats
+    reports: tuple[ReportFormat, ...] = ()  # the reports, in these formats
+    audiences: tuple[str, ...] = ("practitioner",)  # for these readers
+    clinic: Clinic | None = None  # the clinic's details on every report, read once by the batch
     with_case: bool = False  # send the case document back too (for the record store)
     parent: int = field(default_factory=os.getpid)  # the batch; its workers end with it
 
@@ -48,7 +51,7 @@ class Outcome:
     name: str | None = None
     row: dict[str, Any] | None = None
     document: str | None = None
-    reports: dict[str, bytes] = field(default_factory=dict)
+    reports: dict[str, bytes] = field(default_factory=dict)  # by file name (service.report_name)
     done_before: bool = False
     record: AssessmentRecord | None = None  # what the record store keeps, made in the worker
     internal: bool = False  # the problem is a fault in Tripod, not in the file
@@ -118,9 +121,11 @@ def _assess_file(source: str, settings: Settings, screener: Screener) -> Outcome
         # The practitioner's report says how solid its conclusion is, as `tripod report` does;
         # should that analysis fail, the report goes without it and the assessment is kept.
         reports: dict[str, bytes] = {}
-        if settings.reports:
-            rendered = service.reports(screener.judge(screening), REPORT_AUDIENCE, settings.reports)
-            reports = {fmt: _bytes(content) for fmt, content in rendered.items()}
+        judged = screener.judge(screening) if settings.reports else screening
+        for audience in settings.audiences if settings.reports else ():
+            rendered = service.reports(judged, audience, settings.reports, settings.clinic)
+            reports.update({service.report_name(client_id, assessed_on, audience, fmt):
+                            _bytes(content) for fmt, content in rendered.items()})
     except Exception as exc:  # noqa: BLE001 - one failing case must not stop the batch
         return Outcome(source=source, name=name, problems=_internal(source, exc, "reporting"),
                        internal=True)
@@ -128,7 +133,7 @@ def _assess_file(source: str, settings: Settings, screener: Screener) -> Outcome
         mode="json", include={"status", "referral", "root_cause", "findings"})
     return Outcome(source=source, name=name, document=text, reports=reports,
                    row=_row(source, target.name, client_id, assessed_on, document), record=record,
-                   slow_fonts="pdf" in reports and service.fonts_embedded_slowly())
+                   slow_fonts="pdf" in settings.reports and service.fonts_embedded_slowly())
 
 
 def _bytes(content: str | bytes) -> bytes:

@@ -136,6 +136,18 @@ class SummaryFormat(str, Enum):
     both = "both"
 
 
+ClinicOption = Annotated[Path | None, typer.Option(
+    "--clinic", show_default=False,
+    help="The clinic's details (name, address, phone, logo) from this YAML file instead of "
+    "clinic.yaml in the user's config folder.")]
+
+
+class ReportReaders(str, Enum):
+    practitioner = "practitioner"
+    client = "client"
+    both = "both"
+
+
 def batch(
     paths: Annotated[list[Path], typer.Argument(
         help="Case files, or folders walked recursively (sorted; hidden files skipped).",
@@ -146,6 +158,10 @@ def batch(
         "--format", help="Summary table: summary.csv, summary.json, or both.")] = SummaryFormat.both,
     reports: Annotated[str, typer.Option(
         "--reports", help="Reports beside each assessment, comma-separated: html,pdf.")] = "",
+    readers: Annotated[ReportReaders, typer.Option(
+        "--audience", help="Whose reports --reports writes: practitioner, client or both."
+    )] = ReportReaders.practitioner,
+    clinic: ClinicOption = None,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", help="Worker processes; one per CPU when left out.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the results of an earlier batch.")
@@ -192,7 +208,10 @@ def batch(
                 if service.keep(records, record).created:
                     stored.append(record.client_id)
 
+            audiences = service.AUDIENCES if readers is ReportReaders.both else (readers.value,)
             result = run_batch(paths, out, formats=formats, reports=report_formats(wanted),
+                               audiences=audiences,
+                               clinic=service.clinic(clinic) if clinic and wanted else None,
                                jobs=workers, force=force, resume=resume, progress=progress,
                                store=keep if records is not None else None, say=err)
     rate = result.finished / result.seconds if result.seconds else 0.0
@@ -256,6 +275,7 @@ def report(
     pdf: Annotated[Path | None, typer.Option(
         "--pdf", show_default=False, help="Write the report as an A4 PDF.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    clinic: ClinicOption = None,
     db: DbOption = None,
 ) -> None:
     """Write a practitioner or client report of one case, or of one stored visit, as HTML and/or PDF
@@ -289,13 +309,14 @@ def report(
                 problems.append(refused)
         if problems:
             raise InputError(problems)
+        details = service.clinic(clinic)
         # The practitioner's report says how solid its conclusion is; the client's does not.
         judge = audience is Audience.practitioner
         screening = (_screening_of(case, judge) if stored_id is None
                      else _stored_screening(stored_id, judge, db))
         formats = report_formats(name[2:] for name, _ in outputs)
         try:
-            files = service.reports(screening, audience.value, formats)
+            files = service.reports(screening, audience.value, formats, details)
         except OSError as exc:  # WeasyPrint could not load Pango or a font
             if not pdf:
                 raise
@@ -329,5 +350,6 @@ def _stored_screening(assessment_id: int, judge: bool, db: str | None) -> Screen
 
     with open_store(db, read_only=True, say=err) as records:
         stored = stored_or_fail(records, assessment_id, "report")
-    screening = service.from_store(stored)
+        # A follow-up's reports chart its client's visits so far and say the verdict.
+        screening = service.with_progress(records, stored, service.from_store(stored))
     return service.judged_today(stored, screening) if judge else screening

@@ -35,11 +35,11 @@ def add(name: NameArg,
     """Add an account; its password is asked (twice at a terminal) or read from standard input
     with tripod --password-stdin (after the acting admin's, when the store has accounts)."""
     from storage.store import open_store
-    from tripod import service
+    from tripod import clinic_admin
     from tripod.acting import ask_password
 
     with reported(), open_store(db, say=err) as records:
-        user = service.add_account(records, name, role.value,
+        user = clinic_admin.add_account(records, name, role.value,
                                    lambda: ask_password(say("clinic.new_password", name=name),
                                                         new=True))
         typer.echo(say("clinic.user_added", name=user.name, role=user.role, where=records.where))
@@ -49,10 +49,10 @@ def add(name: NameArg,
 def list_users(db: DbOption = None) -> None:
     """List the accounts, their roles and whether they are active."""
     from storage.store import open_store
-    from tripod import service
+    from tripod import clinic_admin
 
     with reported(), open_store(db, read_only=True, say=err) as records:
-        found = service.accounts(records)
+        found = clinic_admin.accounts(records)
         if not found:
             typer.echo(say("clinic.no_users", where=records.where))
             return
@@ -68,10 +68,10 @@ def disable(name: NameArg, db: DbOption = None) -> None:
     """Disable an account: it can no longer act; what it did stays in the audit trail."""
     from engine.errors import InputError, Problem, show_value
     from storage.store import open_store
-    from tripod import service
+    from tripod import clinic_admin
 
     with reported(), open_store(db, read_only=True, say=err) as records:
-        if not service.disable_account(records, name):
+        if not clinic_admin.disable_account(records, name):
             raise InputError([Problem("users disable", "NAME", show_value(name),
                                       f"no such account in {records.where}; allowed an account "
                                       "that tripod users list shows")])
@@ -86,11 +86,11 @@ def audit(client: Annotated[str | None, typer.Option(
     """The audit trail: who stored, viewed, exported, amended or erased which record, and when
     (ids only). For an admin."""
     from storage.store import open_store
-    from tripod import service
+    from tripod import clinic_admin
     from tripod.terminal import for_terminal
 
     with reported(), open_store(db, read_only=True, say=err) as records:
-        entries = service.audit_trail(records, client)
+        entries = clinic_admin.audit_trail(records, client)
         if fmt is Format.json:
             typer.echo(json.dumps({"format": "tripod-audit/1", "entries": [
                 {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action,
@@ -123,7 +123,7 @@ def erase(client: Annotated[str, typer.Argument(help="The client id to erase.",
     """Erase a client: every assessment, intake and the name, in one transaction. For an admin;
     asks for the client id again to confirm."""
     from storage.store import open_store
-    from tripod import service
+    from tripod import clinic_admin
     from tripod.terminal import for_terminal
 
     def confirmed() -> bool:
@@ -133,7 +133,7 @@ def erase(client: Annotated[str, typer.Argument(help="The client id to erase.",
         return bool(typed == client)
 
     with reported(), open_store(db, read_only=True, say=err) as records:
-        erased = service.erase(records, client, reason, confirmed)
+        erased = clinic_admin.erase(records, client, reason, confirmed)
         if erased is None:
             err(say("clinic.erase_cancelled"))
             raise typer.Exit(code=1)
@@ -150,12 +150,12 @@ def backup(out: Annotated[Path, typer.Argument(help="The copy to write (a new fi
     from engine.errors import InputError
     from storage.safe_output import output_problem
     from storage.store import open_store
-    from tripod import service
+    from tripod import clinic_admin
 
     with reported():
         refused = output_problem("backup", "FILE", out, force)
         if refused is not None:
             raise InputError([refused])
         with open_store(db, read_only=True, say=err) as records:
-            service.backup(records, out)
+            clinic_admin.backup(records, out)
             typer.echo(say("clinic.backed_up", path=out, where=records.where))

@@ -138,7 +138,10 @@ class Result:
         of the input: the assessment is stored either way)."""
         from tripod import service
 
-        screening = self._screening = service.from_store(self.stored)
+        screening = service.from_store(self.stored)
+        if self.history is not None:  # a follow-up: its reports show the client's progress
+            screening = service.with_history(self.history, self.stored.id, screening)
+        self._screening = screening
         self.console.print()
         for part in summary(self.stored, screening.case, screening.assessment):
             self.console.print(part)
@@ -198,11 +201,11 @@ class Result:
             self._screening = service.judged_today(self.stored, self._screening)
             self._judged = True
         stored = self.stored
-        version = f"_v{stored.version}" if stored.version > 1 else ""
         for audience in audiences:
             files = service.reports(self._screening, audience, formats)
             for fmt, content in files.items():
-                path = folder / f"{stored.client_id}_{stored.assessed_on}{version}_{audience}.{fmt}"
+                path = folder / service.report_name(stored.client_id, str(stored.assessed_on),
+                                                    audience, fmt, stored.version)
                 try:
                     write_atomic(path, content)
                 except OSError as exc:
