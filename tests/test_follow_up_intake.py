@@ -142,6 +142,26 @@ class TestASignedFollowUp:
         assert not set(follow_up) & {"feet", "movements", "hips", "tibia", "pelvis"}
 
 
+    def test_a_report_written_from_the_result_shows_the_progress_and_the_verdict(
+            self, db: Path, tmp_path: Path) -> None:
+        from knowledge.catalog import catalog
+
+        term = Terminal(db, "intake", "--follow-up", CLIENT)
+        answer(term, "1", "3", "7", "8", "skip")
+        answer(term, "", "66")
+        answer(term, "5", "none", "some", *["n"] * RED_FLAG_GROUPS, "none", "")
+        term.child.expect_exact("review> ")
+        term.review("s")
+        folder = tmp_path / "reports"
+        term.at("result> ", f"html practitioner {folder}")
+        term.at("result> ", "")
+        assert term.finish()[1] == 0
+        (html,) = (p.read_text(encoding="utf-8") for p in folder.iterdir())
+        headings = catalog().report_texts.practitioner.headings
+        assert headings["verdict"] in html and headings["progress"] in html
+        assert '<svg class="outcome"' in html  # the outcome measures charted over the visits
+
+
 class TestBadInput:
     def test_a_constraint_the_last_visit_did_not_give_is_refused_naming_it_and_the_allowed(
             self, db: Path) -> None:
