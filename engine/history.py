@@ -34,7 +34,7 @@ from engine.paths import value_at
 from engine.trace import Assessment, Confidence, RootCauseId, Side, Status, TraceStep, ref
 from engine.verdict import VerdictEngine, reach_verdict
 from engine.verdict_facts import Adherence, Elapsed, FirstVisit, OutcomeChange, OwnFinding
-from knowledge.catalog import catalog, messages
+from knowledge.catalog import catalog, sayer
 from knowledge.follow_up import Hypothesis
 
 FORMAT: Final = "tripod-history/1"
@@ -130,8 +130,7 @@ class Visit:
     assessment: Assessment
 
 
-def _say(key: str, **values: Any) -> str:
-    return messages().say(f"history.{key}", **values)
+_say = sayer("history")
 
 
 def finding_key(finding_id: str, side: str | None) -> str:

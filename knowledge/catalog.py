@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -197,6 +198,16 @@ def _with_numbers(value: Any, data: dict[str, Any], file: str, where: str = "") 
 def messages() -> Messages:
     """Load and check knowledge/data/messages.yaml once per process."""
     return Messages.model_validate(_read("messages")[0])
+
+
+def sayer(group: str) -> Callable[..., str]:
+    """``say(key, **values)``: the sentence ``group.key`` of messages.yaml with ``values`` filled in,
+    the one way a module that speaks from one group says it (messages are read when first said)."""
+
+    def say(key: str, **values: Any) -> str:
+        return messages().say(f"{group}.{key}", **values)
+
+    return say
 
 
 @cache

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from knowledge.catalog import sayer
+
 if TYPE_CHECKING:
     from engine.history import Change, History
 
 
-def _say(key: str, **values: object) -> str:
-    from knowledge.catalog import messages
-
-    return messages().say(f"history.{key}", **values)
+_say = sayer("history")
 
 
 def _number(value: object) -> str:

@@ -25,7 +25,7 @@ from rich.text import Text
 from engine.errors import InputError, Problem, show_value
 from engine.forms import number_from_text
 from engine.visit import FOLLOW_UP, PSFS_ACTIVITIES
-from knowledge.catalog import catalog, messages
+from knowledge.catalog import catalog, messages, sayer
 from reports.shown import shown
 from tripod.intake.answers import TooLong, Unreadable, parse
 from tripod.intake.questions import (
@@ -50,8 +50,7 @@ PSFS = "outcomes.psfs"
 NONE = "none"
 
 
-def _say(key: str, **values: Any) -> str:
-    return messages().say(f"follow_up.{key}", **values)
+_say = sayer("follow_up")
 
 
 def _same(activity: str) -> str:

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.errors import show_value
-from knowledge.catalog import catalog, messages
+from knowledge.catalog import catalog, messages, sayer
 from tripod.intake.questions import questions
 from tripod.intake.review import label
 
@@ -33,8 +33,7 @@ REASONING = ("r", "reasoning")
 AUDIENCES = ("practitioner", "client")
 
 
-def _say(key: str, **values: Any) -> str:
-    return messages().say(f"review.{key}", **values)
+_say = sayer("review")
 
 
 def _sides(sides: tuple[str, ...]) -> str:

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from engine.errors import TripodError, show_value
 from engine.paths import instrument_for
-from knowledge.catalog import catalog, messages
+from knowledge.catalog import catalog, sayer
 from tripod.intake.questionnaire import Interview
 from tripod.intake.questions import (
     REMEASURE,
@@ -45,8 +45,7 @@ _GAP = 2  # columns between the two panes
 _PANES_FROM = 90  # a terminal this wide shows two panes when one would not fit its height
 
 
-def _say(key: str, **values: Any) -> str:
-    return messages().say(f"review.{key}", **values)
+_say = sayer("review")
 
 
 def numbered(steps: list[Question]) -> list[tuple[int, Question]]:
@@ -127,8 +126,7 @@ def _statements(answers: Mapping[str, Any],
     return out
 
 
-def _say_follow_up(key: str) -> str:
-    return messages().say(f"follow_up.{key}")
+_say_follow_up = sayer("follow_up")
 
 
 def _rows(steps: list[Question], answers: Mapping[str, Any],
