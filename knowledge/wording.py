@@ -321,6 +321,7 @@ class Messages(_Strict):
     review: dict[str, str]
     fhir: dict[str, str] = {}  # noqa: RUF012
     follow_up: dict[str, str] = {}  # noqa: RUF012 - tripod intake --follow-up
+    web: dict[str, str] = {}  # noqa: RUF012 - tripod serve
 
     def say(self, key: str, **values: Any) -> str:
         """The sentence ``key`` (``cli.version``, ``intake.paused``...) with ``values`` filled in."""

@@ -170,7 +170,14 @@ def read_document(path: Path) -> Any:
     if suffix not in SUFFIXES:
         raise _fail(where, FILE, show_value(path.name),
                     "allowed a YAML (.yaml, .yml) or JSON (.json) case file")
-    raw = read_regular(where, path)
+    return parse_document(where, read_regular(where, path), SUFFIXES[suffix])
+
+
+def parse_document(where: str, raw: bytes, fmt: str) -> Any:
+    """The parsed document of ``raw`` bytes, ``fmt`` "json" or "yaml" (a case file's content, or a
+    request's body of at most ``MAX_BYTES``), or a CaseFileError saying why not."""
+    if len(raw) > MAX_BYTES:
+        raise _fail(where, FILE, f"more than {MAX_BYTES} bytes", _AT_MOST)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -178,7 +185,7 @@ def read_document(path: Path) -> Any:
                     "allowed UTF-8 text") from exc
     if not text.strip():
         raise _fail(where, FILE, "(empty)", "allowed a tripod-case/1 document")
-    if SUFFIXES[suffix] == "json":
+    if fmt == "json":
         return _parse_json(where, text)
     return _parse_yaml(where, text)
 

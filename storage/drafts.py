@@ -19,11 +19,12 @@ from storage.schema import draft_answers, drafts
 class Drafts(Database):
     """Intakes in progress in an open database."""
 
-    def new_draft(self, source: str | None = None) -> int:
+    def new_draft(self, source: str | None = None, owner: str | None = None) -> int:
+        """A new open intake; ``owner`` is the account that starts it (None without accounts)."""
         now = schema.now()
         with self._guard(), self._write() as conn:
             inserted = conn.execute(drafts.insert().values(
-                created_at=now, updated_at=now, source=source, status="open"
+                created_at=now, updated_at=now, source=source, status="open", owner=owner
             )).inserted_primary_key
             assert inserted is not None
             draft_id: int = inserted[0]
@@ -59,8 +60,9 @@ class Drafts(Database):
             ).all()
         return {key: DraftAnswer(json.loads(value), bool(prefill)) for key, value, prefill in rows}
 
-    def drafts(self, only_open: bool = True) -> list[Draft]:
-        """Intakes, newest first; by default only the unfinished ones."""
+    def drafts(self, only_open: bool = True, owner: str | None = None) -> list[Draft]:
+        """Intakes, newest first; by default only the unfinished ones; with ``owner``, only those
+        that account started."""
         client_id = (
             sa.select(draft_answers.c.value_json)
             .where(draft_answers.c.draft_id == drafts.c.id, draft_answers.c.key == "client.id")
@@ -74,12 +76,15 @@ class Drafts(Database):
         query = sa.select(drafts, client_id.label("client_json"), answered.label("answered"))
         if only_open:
             query = query.where(drafts.c.status == "open")
+        if owner is not None:
+            query = query.where(drafts.c.owner == owner)
         with self._read() as conn:
             rows = conn.execute(query.order_by(drafts.c.id.desc())).mappings().all()
         return [Draft(id=r["id"], created_at=r["created_at"], updated_at=r["updated_at"],
                       source=r["source"], status=r["status"],
                       client_id=json.loads(r["client_json"]) if r["client_json"] else None,
-                      answered=r["answered"], assessment_id=r["assessment_id"]) for r in rows]
+                      answered=r["answered"], assessment_id=r["assessment_id"],
+                      owner=r["owner"]) for r in rows]
 
     def draft(self, draft_id: int) -> Draft | None:
         return next((d for d in self.drafts(only_open=False) if d.id == draft_id), None)

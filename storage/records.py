@@ -126,6 +126,7 @@ class Draft:
     client_id: str | None
     answered: int
     assessment_id: int | None
+    owner: str | None = None  # the account that started it (schema version 4)
 
 
 

@@ -12,11 +12,13 @@ import datetime as dt
 import sqlalchemy as sa
 
 SCHEMA_TABLE = "tripod_schema"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 IMMUTABLE = "assessments are immutable; store a correction as a new version"
 ROLES = ("practitioner", "admin")
-# What the audit trail records; ids only, never a name or a value.
-ACTIONS = ("store", "amend", "view", "export", "erase", "user_add", "user_disable", "backup")
+# What the audit trail records (ids only, never a name or a value); "login", "logout" and
+# "login_refused" are the web's (tripod serve).
+ACTIONS = ("store", "amend", "view", "export", "erase", "user_add", "user_disable", "backup",
+           "login", "logout", "login_refused")
 
 metadata = sa.MetaData()
 
@@ -62,7 +64,10 @@ drafts = sa.Table(
     sa.Column("source", sa.String(1000)),
     sa.Column("status", sa.String(10), nullable=False),
     sa.Column("assessment_id", sa.Integer, sa.ForeignKey("assessments.id")),
+    # The account that started the intake (schema version 4); None where the store had none.
+    sa.Column("owner", sa.String(64)),
     sa.CheckConstraint("status IN ('open', 'finished')", name="draft_status"),
+    sa.Index("drafts_by_owner", "owner", "status"),
 )
 
 draft_answers = sa.Table(

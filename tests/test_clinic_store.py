@@ -21,6 +21,7 @@ from engine.intake import Case
 from engine.trace import Assessment
 from storage import migrations, schema
 from storage.casefile import load_case
+from storage.schema import SCHEMA_VERSION
 from storage.store import location_url, open_store
 from tests.conftest import EXAMPLES, ROOT, TEST_PG, StoreAt
 
@@ -72,8 +73,10 @@ class TestMigrations:
             again = store.add_assessment(old.intake(), old.assessment())
             assert (again.id, again.created) == (old.id, False)
         with sqlite3.connect(path) as raw:
-            assert raw.execute("SELECT version_num FROM tripod_revision").fetchone() == ("0003",)
-            assert raw.execute("SELECT max(version) FROM tripod_schema").fetchone() == (3,)
+            assert raw.execute("SELECT version_num FROM tripod_revision").fetchone() == (
+                f"{SCHEMA_VERSION:04d}",)
+            assert raw.execute("SELECT max(version) FROM tripod_schema").fetchone() == (
+                SCHEMA_VERSION,)
             for sql in ("REPLACE INTO assessments SELECT * FROM assessments",
                         "DELETE FROM assessments", "UPDATE assessments SET status = 'x'"):
                 with pytest.raises(sqlite3.IntegrityError, match="assessments are immutable"):

@@ -13,13 +13,18 @@ The rule (README, "Records for a clinic"):
   only, so the reading commands stay usable in scripts. The admin commands need an admin.
 
 A front end says how to ask for the password (:func:`sign_in_with`); a checked account is
-remembered for the rest of the process, so an intake or a batch asks once.
+remembered for the rest of the process, so an intake or a batch asks once. The web front end
+checks the password at its login and then acts for one request at a time as that account
+(:func:`acting_as`): who is acting is a context variable, so two requests served at once never
+act as each other; the account is still looked up, and refused once disabled, at every call.
 """
 
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,26 +44,40 @@ class Credentials:
     name: str | None = None
     # password(prompt, new): new asks a new account's password (confirmed at a terminal)
     password: Callable[[str, bool], str] | None = None
+    # The front end has checked the password itself (the web's login): none is asked here.
+    verified: bool = False
 
 
-_given = Credentials()
+# Credentials is frozen: the default is never changed, only replaced.
+_given: ContextVar[Credentials] = ContextVar("tripod_acting", default=Credentials())  # noqa: B039
 _checked: dict[tuple[str, str], str] = {}
 
 
 def sign_in_with(name: str | None, password: Callable[[str, bool], str] | None) -> None:
     """Set who the front end says is acting: ``password(prompt, new)`` is asked only when
     needed."""
-    global _given
-    _given = Credentials(name, password)
+    _given.set(Credentials(name, password))
     _checked.clear()
+
+
+@contextmanager
+def acting_as(name: str) -> Iterator[None]:
+    """Act as account ``name``, whose password the front end has checked, inside the block (one
+    web request); who acted before is restored after it."""
+    token = _given.set(Credentials(name, None, verified=True))
+    try:
+        yield
+    finally:
+        _given.reset(token)
 
 
 def ask_password(prompt: str, *, new: bool = False) -> str:
     """A password, asked through the front end's reader with ``prompt``."""
-    if _given.password is None:
-        raise TripodError(f"tripod: {USER_OPTION} = {_given.name!r}: no way to ask the password "
+    given = _given.get()
+    if given.password is None:
+        raise TripodError(f"tripod: {USER_OPTION} = {given.name!r}: no way to ask the password "
                           "here; allowed a terminal, or --password-stdin")
-    return _given.password(prompt, new)
+    return given.password(prompt, new)
 
 
 def local_actor() -> str:
@@ -68,7 +87,8 @@ def local_actor() -> str:
 def actor(records: Store, *, change: bool, admin: bool = False) -> str:
     """The name of the account acting on ``records``; refuses an unknown or disabled account, a
     wrong password, and a practitioner where an admin is needed. See the module docstring."""
-    name = _given.name
+    given = _given.get()
+    name = given.name
     if not records.has_users():
         if name is not None:
             raise TripodError(f"tripod: {USER_OPTION} = {name!r}: no such account in "
@@ -87,6 +107,8 @@ def actor(records: Store, *, change: bool, admin: bool = False) -> str:
     if admin and user.role != "admin":
         raise TripodError(f"tripod: {USER_OPTION} = {name!r}: a {user.role}; allowed an admin "
                           "for this command")
+    if given.verified:
+        return name
     if (change or admin) and _checked.get((records.where, name)) != user.password_hash:
         from argon2 import PasswordHasher
         from argon2.exceptions import Argon2Error

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from tripod.cli import cases, clinic, questionnaire, records
+from tripod.cli import cases, clinic, questionnaire, records, serve
 from tripod.cli import intake as intake_command
 
 app = typer.Typer(
@@ -91,6 +91,7 @@ app.add_typer(clinic.users)
 app.command()(clinic.audit)
 app.command()(clinic.erase)
 app.command()(clinic.backup)
+app.command()(serve.serve)
 
 
 def _sign_in(user: str | None, password_stdin: bool) -> None:

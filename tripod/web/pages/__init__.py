@@ -1,0 +1,10 @@
+"""The pages of ``tripod serve`` beyond the login: each module one part of the clinic's work, its
+routes on one router."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def include(app: FastAPI) -> None:
+    """Put every page module's routes on ``app``."""
