@@ -145,3 +145,47 @@ def store_at(request: pytest.FixtureRequest, tmp_path: Path, pg_unavailable: str
     finally:
         with psycopg.connect(_pg_dsn(), autocommit=True) as admin:
             admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+# The web front end's tests: a real `tripod serve` and a real browser (tests/web.py).
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A running `tripod serve` over a new SQLite store with the accounts of tests/web.py, for
+    the tests of one module."""
+    from tests.web import serving
+
+    with serving(tmp_path_factory.mktemp("clinic")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    """Debian's chromium driven by Playwright (headless, no network beyond loopback)."""
+    from tests.web import CHROMIUM, CHROMIUM_ARGS, browser_unavailable
+
+    reason = browser_unavailable()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def tablet(browser: Any) -> Any:
+    """A fresh browser context the size of a tablet in landscape, with touch; its own cookies."""
+    from tests.web import LANDSCAPE
+
+    context = browser.new_context(viewport=LANDSCAPE, has_touch=True, is_mobile=False,
+                                  device_scale_factor=1)
+    try:
+        yield context
+    finally:
+        context.close()

@@ -16,6 +16,7 @@ asking first, so the session cookie (SameSite=Strict as well) cannot be used fro
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -70,9 +71,10 @@ async def start_session(request: Request) -> Response:
     try:
         given = Login.model_validate(document)
     except ValidationError as exc:
-        shown = ({**document, "password": "(hidden)"}
-                 if isinstance(document, dict) and "password" in document else document)
-        raise InputError(problems_from_validation(where, exc, Login, shown)) from exc
+        # A password is never shown back, even where it is what is wrong.
+        raise InputError([replace(p, value="(hidden)") if p.field == "password" else p
+                          for p in problems_from_validation(where, exc, Login, document)]
+                         ) from exc
     outcome = log_in(request, given.username, given.password)
     if outcome.session is None:
         if outcome.wait:
