@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, StoreAt
 from tests.web import Clinic, run_tripod, serving
 
 pytestmark = pytest.mark.slow
@@ -180,7 +180,28 @@ def test_serve_refuses_an_open_address_without_tls_and_a_store_without_accounts(
     assert open_address.stderr.strip() == (
         "serve: --host = '0.0.0.0': allowed 127.0.0.1, ::1 or localhost without TLS; another "
         "address needs --tls-cert and --tls-key, or --behind-proxy")
-    empty = run_tripod("serve", "--port", "1", db=str(tmp_path / "b.db"))
-    assert empty.returncode == 2
+    missing = run_tripod("serve", "--port", "1", db=str(tmp_path / "b.db"))
+    assert missing.returncode == 1
+    assert missing.stderr.startswith(f"database {tmp_path / 'b.db'}: no record store there")
+    assert not (tmp_path / "b.db").exists()  # refused, not made
+    made = run_tripod("assess", "--store", str(CLASSIC), db=str(tmp_path / "c.db"))
+    assert made.returncode == 0, made.stderr  # a store, still without accounts
+    empty = run_tripod("serve", "--port", "1", db=str(tmp_path / "c.db"))
+    assert empty.returncode == 2, empty.stderr
     assert "has no accounts; allowed a store with accounts" in empty.stderr
-    assert "Traceback" not in open_address.stderr + empty.stderr
+    assert "Traceback" not in open_address.stderr + missing.stderr + empty.stderr
+
+
+def test_a_clinic_on_postgresql_shares_records_between_practitioners(
+        tmp_path: Path, store_at: StoreAt) -> None:
+    with serving(tmp_path, db=store_at.location) as clinic:
+        with clinic.client("alice") as alice:
+            assert alice.post("/api/v1/assessments", json=classic_json()).status_code == 201
+        with clinic.client("bob") as bob:
+            clients = bob.get("/api/v1/clients").json()["clients"]
+            history = bob.get("/api/v1/clients/TR-0007/history").json()
+    assert [c["id"] for c in clients] == ["TR-0007"]
+    assert len(history["visits"]) == 1
+    with store_at.raw() as raw:
+        signed = raw.execute("SELECT signed_by FROM assessments").fetchall()
+    assert [tuple(row) for row in signed] == [("alice",)]

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from engine.errors import InputError, StoreError, TripodError
+from engine.errors import InputError, Problem, StoreError, TripodError, show_value
 from tripod.web import api, login
 from tripod.web.security import Guard, NotSignedIn, Refused, route_of
 from tripod.web.sessions import LoginAttempts, Sessions
@@ -38,7 +38,12 @@ def create_app(settings: WebSettings) -> FastAPI:
     server listens) and closed when the server stops."""
     from storage.store import open_store
 
-    store = open_store(settings.db)
+    # A store that is not there is refused, not made: a mistyped --db is no empty clinic.
+    store = open_store(settings.db, read_only=True)
+    if store.read_only:
+        store.close()
+        raise InputError([Problem("serve", "--db", show_value(store.where),
+                                  "cannot be written here; allowed a store this account can write")])
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
