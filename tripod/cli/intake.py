@@ -144,26 +144,12 @@ def _following(records: Store, client: str, console: Console) -> Session:
     correction of it), or when a follow-up of it is already under way."""
     import datetime as dt
 
-    from engine.errors import InputError, Problem, show_value
-    from tripod import service
-    from tripod.intake.follow_up import SOURCE
+    from tripod.intake.draft import last_to_follow
     from tripod.intake.session import Session
     from tripod.terminal import for_terminal
 
-    last = service.last_visit(records, client)
-    if last is None:
-        raise InputError([Problem("intake", "--follow-up", show_value(client),
-                                  f"no such client in {records.where}; allowed a client with a "
-                                  "stored visit (tripod clients lists them)")])
+    last = last_to_follow(records, client, "--follow-up")
     today = dt.date.today()
-    if last.assessed_on >= today:
-        raise InputError([Problem("intake", "--follow-up", show_value(client), say(
-            "follow_up.same_date", date=last.assessed_on, id=last.id))])
-    source = SOURCE.format(client=client, id=last.id)
-    for item in records.drafts():
-        if item.source == source:
-            raise InputError([Problem("intake", "--follow-up", show_value(client),
-                                      say("follow_up.open", draft=item.id, id=last.id))])
     status = last.status
     typer.echo(_fit(say("follow_up.starting", client=for_terminal(client), date=last.assessed_on,
                         id=last.id, status=status, today=today), 100))

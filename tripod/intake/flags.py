@@ -150,7 +150,13 @@ def parse_flags(question: Question, text: str) -> dict[str, str] | str:
 
 def show_flags(question: Question, values: Mapping[str, Any]) -> str:
     """A red-flag group's answers as the tokens that would give them (``n``, ``1 u3``, ``u``)."""
-    states = item_states(question.items, values)
+    return states_text(item_states(question.items, values))
+
+
+def states_text(states: Sequence[str | None]) -> str:
+    """Each question's answer (yes, no or unknown, in order) as the tokens that give them: ``n``,
+    ``u``, or ``1 u3`` (the numbers answered yes, ``u`` before those unknown); what a pick of
+    each question's answer (a web form) is read as."""
     if all(s == NO for s in states):
         return "n"
     if all(s == UNKNOWN for s in states):

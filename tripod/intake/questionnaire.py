@@ -11,7 +11,6 @@ loses nothing, and ``--resume`` continues where it stopped.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,32 +20,26 @@ from rich.padding import Padding
 from rich.rule import Rule
 from rich.text import Text
 
-from engine.paths import instrument_for
 from knowledge.catalog import catalog, messages
 from tripod.intake import help as shown_help
-from tripod.intake.flags import YES, parse_items, top_tier
+from tripod.intake.answering import Answering
+from tripod.intake.flags import YES, top_tier
 from tripod.intake.items import score_items
 from tripod.intake.questions import (
     BACK,
     HELP,
     ITEMS,
     MISSING,
-    SKIP,
     Question,
-    TooLong,
-    Unreadable,
     answered,
     build_document,
     check,
     number,
-    parse,
-    parse_flags,
     plan,
     pregnant,
     questions,
     referral_tier,
     show,
-    show_flags,
 )
 
 if TYPE_CHECKING:
@@ -138,25 +131,14 @@ class Interview:
         self.console.print(Rule(Text(question.section.title, style="bold"), align="left"))
         self.console.print(Text(question.section.intro, style="dim"))
 
+    @property
+    def answering(self) -> Answering:
+        """How an answer is read against this intake's answers (``tripod/intake/answering.py``)."""
+        return Answering(self.answers, self.prefill, self.follow_up)
+
     def default(self, question: Question) -> Any:
-        """The value Enter accepts: the answer already given, else the pre-filled one (a field the
-        case file left out: not assessed), else today's date for the date, else the question's own
-        default (an initial visit)."""
-        if question.group:
-            source = self.answers if answered(question, self.answers) else self.prefill
-            if all(key in source for key in question.keys):
-                return show_flags(question, source)
-            return MISSING
-        for source in (self.answers, self.prefill):
-            if question.key in source:
-                return source[question.key]
-        if question.kind == "date":
-            return dt.date.today().isoformat()
-        if self.prefill and not question.required:
-            return None  # left out of the case file it was pre-filled from: not assessed
-        if question.default is not None:
-            return question.default
-        return MISSING
+        """The value Enter accepts (:meth:`Answering.default`)."""
+        return self.answering.default(question)
 
     def ask(self, question: Question, number: int, total: int) -> dict[str, Any] | None:
         """One question until a valid answer (returned as draft keys) or ``back`` (None). A red
@@ -191,11 +173,8 @@ class Interview:
             for part in shown_help.group_table(question, number, total, shown_default):
                 self.console.print(part)
             return
-        instrument = self._instrument(question)
-        spec = catalog().instrument(instrument) if instrument else None
-        label = question.prompt or (spec.label if spec else question.key)
         self.console.print(shown_help.field_line(
-            question, number, total, label, self._allowed(question),
+            question, number, total, self.answering.label(question), self._allowed(question),
             None if default is MISSING else show(default)))
         if question.kind == "sections":
             for line in shown_help.sections_list(question):
@@ -205,8 +184,8 @@ class Interview:
 
     def _confirmed(self, question: Question, text: str) -> bool:
         """True when no question was answered yes, or the practitioner typed yes to confirm."""
-        states = parse_items(question, text or str(self.default(question)))
-        if isinstance(states, str) or YES not in states:
+        states = self.answering.to_confirm(question, text)
+        if states is None:
             return True
         for line in shown_help.confirmation(question.items, states):
             self.console.print(Padding(line, (0, 0, 0, 2)))
@@ -226,48 +205,19 @@ class Interview:
             if total is None:
                 return {}
             return check(question, total) or {question.key: total}
-        default = self.default(question)
-        if not text:
-            if default is not MISSING and question.group:
-                text = default
-            elif default is not MISSING:
-                problems = (self.follow_up.problems(question, default) if self.follow_up
-                            else []) or check(question, default)
-                return problems or {question.key: default}
-            elif question.kind == "text" and not question.required:
-                return {question.key: None}
-            else:
-                return [messages().say("intake.needed")]
-        if question.group:
-            flags = parse_flags(question, text)
-            return [flags] if isinstance(flags, str) else dict(flags)
-        try:
-            value = None if lowered == SKIP else (
-                self.follow_up.parse(question, text) if self.follow_up else parse(question, text))
-        except TooLong:
-            shown = text if len(text) <= 60 else text[:57] + "..."
-            return [f"{question.key} = {shown}: allowed {self._allowed(question)}"]
-        except Unreadable as exc:
-            return [str(exc)]
-        # A follow-up's own bound says more than the case file's check (the constraints the last
-        # visit gave, not every constraint there is).
-        problems = (self.follow_up.problems(question, value) if self.follow_up else []) \
-            or check(question, value)
-        if problems:
-            return [p.replace(" = (missing): required", " = skip: required, cannot be skipped")
-                    for p in problems]
-        if value is not None and show(value) != text:
+        reading = self.answering.read(question, text)
+        if reading.values is None:
+            return list(reading.problems)
+        if reading.recorded is not None:
             # An abbreviation was expanded (l -> lost): say what was recorded.
-            self.console.print(Text(f"  = {show(value)}", style="green"))
-        return {question.key: value}
+            self.console.print(Text(f"  = {reading.recorded}", style="green"))
+        return reading.values
 
     def _instrument(self, question: Question) -> str | None:
-        method = self.answers.get("hips.method")
-        return instrument_for(question.key, question.instrument, str(method) if method else None)
+        return self.answering.instrument(question)
 
     def _allowed(self, question: Question) -> str:
-        bounded = self.follow_up.allowed(question) if self.follow_up else None
-        return bounded or shown_help.allowed(question, self._instrument(question))
+        return self.answering.allowed(question)
 
     def help(self, question: Question) -> None:
         if question.group:

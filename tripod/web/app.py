@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from engine.errors import InputError, Problem, StoreError, TripodError, show_value
-from tripod.web import api, login
+from tripod.web import api, api_intakes, login
 from tripod.web.security import Guard, NotSignedIn, Refused, route_of
 from tripod.web.sessions import LoginAttempts, Sessions
 from tripod.web.settings import WebSettings
@@ -59,6 +59,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(login.router)
     app.include_router(api.router)
+    app.include_router(api_intakes.router)
     from tripod.web import pages
 
     pages.include(app)
