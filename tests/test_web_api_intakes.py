@@ -14,30 +14,13 @@ import httpx
 import pytest
 import yaml
 
-from engine.intake import Case
 from tests.conftest import EXAMPLES
+from tests.load import case_values, typed
 from tests.web import Clinic, run_tripod
-from tripod.intake.questions import prefill_from, questions, show, show_flags
 
 pytestmark = pytest.mark.slow
 
 CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
-
-
-def case_values(path: Any) -> dict[str, Any]:
-    return prefill_from(Case.model_validate(yaml.safe_load(path.read_text())))
-
-
-def typed(question: dict[str, Any], values: dict[str, Any]) -> str:
-    """What a practitioner would type for ``question`` given a case's values."""
-    found = next(q for q in questions() if q.key == question["key"])
-    if found.group:
-        return show_flags(found, {k: values.get(k, "no") for k in found.keys})
-    if question["kind"] == "sections":
-        return "all"
-    value = values.get(question["key"])
-    return "skip" if value is None and not question["required"] else "" if value is None \
-        else show(value)
 
 
 def answer_all(client: httpx.Client, draft: int, state: dict[str, Any],
