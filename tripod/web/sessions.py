@@ -24,6 +24,8 @@ from tripod.web.settings import (
 )
 
 Clock = Callable[[], float]
+# How many names and addresses with failed logins are kept before those outside the window go.
+KEPT_KEYS = 10_000
 
 
 @dataclass
@@ -58,8 +60,14 @@ class Sessions:
         made = WebSession(secrets.token_urlsafe(32), user, role, secrets.token_urlsafe(32),
                           now, now)
         with self._lock:
+            # Sessions nobody ended (a closed browser) go when the next one starts.
+            for token in [t for t, s in self._by_token.items() if not self._live(s, now)]:
+                del self._by_token[token]
             self._by_token[made.token] = made
         return made
+
+    def _live(self, found: WebSession, now: float) -> bool:
+        return now - found.seen <= self.idle and now - found.started <= self.lifetime
 
     def find(self, token: str | None) -> WebSession | None:
         """The live session of ``token`` (its idle time restarted), or None."""
@@ -70,7 +78,7 @@ class Sessions:
             found = self._by_token.get(token)
             if found is None:
                 return None
-            if now - found.seen > self.idle or now - found.started > self.lifetime:
+            if not self._live(found, now):
                 del self._by_token[token]
                 return None
             found.seen = now
@@ -93,9 +101,10 @@ class LoginAttempts:
     """Failed logins counted per account name and per client address over a sliding window;
     either over its limit makes every login from it wait (HTTP 429), right password or not."""
 
-    def __init__(self, clock: Clock = time.monotonic) -> None:
+    def __init__(self, clock: Clock = time.monotonic, kept: int = KEPT_KEYS) -> None:
         self.window = LOGIN_WINDOW_MINUTES * 60.0
         self.clock = clock
+        self.kept = kept
         self._failed: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -122,6 +131,9 @@ class LoginAttempts:
     def failed(self, name: str, address: str) -> None:
         now = self.clock()
         with self._lock:
+            if len(self._failed) >= self.kept:  # names tried long ago are forgotten
+                for key in [k for k, t in self._failed.items() if now - t[-1] > self.window]:
+                    del self._failed[key]
             for key, _ in self._keys(name, address):
                 self._failed.setdefault(key, deque()).append(now)
 
