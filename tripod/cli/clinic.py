@@ -5,6 +5,7 @@ command goes through the screening service, which checks the account and records
 from __future__ import annotations
 
 import json
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -127,9 +128,13 @@ def erase(client: Annotated[str, typer.Argument(help="The client id to erase.",
     from tripod.terminal import for_terminal
 
     def confirmed() -> bool:
-        typed = yes if yes is not None else typer.prompt(
+        if yes is not None:
+            return yes == client
+        typed = typer.prompt(
             say("clinic.confirm_erase", client=for_terminal(client), where=records.where),
             default="", show_default=False, err=True)
+        if not sys.stdin.isatty():  # read from a pipe: the prompt's line ends here, not after it
+            err("")
         return bool(typed == client)
 
     with reported(), open_store(db, read_only=True, say=err) as records:
