@@ -7,41 +7,26 @@ wider than the screen; their screenshots go to ``TRIPOD_SCREENSHOTS`` when it na
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from tests.conftest import ROOT
 from tests.web import ACCOUNTS, LANDSCAPE, PORTRAIT, Clinic
+from tests.web_forms import case_json, csrf_of, signed_in, stored_id
 from tripod.web.security import REPORT_CSP
 
 FOLLOW_UP = ROOT / "examples" / "follow_up"
 CLASSIC = ROOT / "examples" / "classic_compensatory_pronation.yaml"
 SCRIPT_NAME = "<script>alert(1)</script>"
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-def case_json(path: Path, **client: str) -> dict[str, Any]:
-    """The case file at ``path`` as the API takes it, its client's fields replaced by ``client``."""
-    document: dict[str, Any] = json.loads(json.dumps(yaml.safe_load(path.read_text()),
-                                                     default=str))
-    document.pop("extends", None)
-    document["client"].update(client)
-    return document
 
 
 def store(client: httpx.Client, document: dict[str, Any]) -> int:
-    answer = client.post("/api/v1/assessments", json=document)
-    assert answer.status_code in (200, 201), answer.text
-    return int(answer.headers["location"].rsplit("/", 1)[1])
+    return stored_id(client.post("/api/v1/assessments", json=document))
 
 
 @pytest.fixture(scope="module")
@@ -61,27 +46,12 @@ def visits(clinic: Clinic) -> dict[str, int]:
             "corrected": corrected}
 
 
-@contextmanager
-def signed_in(clinic: Clinic, user: str = "alice") -> Iterator[httpx.Client]:
-    """An HTTP client logged in through the login form, as a browser is."""
-    with httpx.Client(base_url=clinic.url, timeout=60, follow_redirects=False) as client:
-        answer = client.post("/login", data={"username": user, "password": ACCOUNTS[user][1]})
-        assert answer.status_code == 303, answer.text
-        yield client
-
-
-def csrf_of(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "the page has no form with a CSRF token"
-    return found.group(1)
-
-
 # -- over HTTP -------------------------------------------------------------------------------------
 
 
 def test_the_clients_page_lists_every_client_and_links_each(clinic: Clinic,
                                                            visits: dict[str, int]) -> None:
-    with signed_in(clinic) as client:
+    with signed_in(clinic.url) as client:
         answer = client.get("/clients")
     assert answer.status_code == 200
     for client_id in ("TR-0021", "TR-X01", "TR-C01"):
@@ -92,7 +62,7 @@ def test_the_clients_page_lists_every_client_and_links_each(clinic: Clinic,
 
 def test_a_search_is_posted_and_finds_a_client_by_name_or_id(clinic: Clinic,
                                                              visits: dict[str, int]) -> None:
-    with signed_in(clinic) as client:
+    with signed_in(clinic.url) as client:
         token = csrf_of(client.get("/clients").text)
         by_name = client.post("/clients", data={"csrf": token, "query": "sam car"})
         by_id = client.post("/clients", data={"csrf": token, "query": "tr-c0"})
@@ -112,7 +82,7 @@ def test_a_search_is_posted_and_finds_a_client_by_name_or_id(clinic: Clinic,
 
 def test_a_clients_page_shows_the_visits_the_progress_chart_and_the_verdict(
         clinic: Clinic, visits: dict[str, int]) -> None:
-    with signed_in(clinic) as client:
+    with signed_in(clinic.url) as client:
         answer = client.get("/clients/TR-0021")
     html = answer.text
     assert answer.status_code == 200
@@ -131,7 +101,7 @@ def test_a_clients_page_shows_the_visits_the_progress_chart_and_the_verdict(
 
 
 def test_a_client_with_one_visit_has_no_chart_yet(clinic: Clinic, visits: dict[str, int]) -> None:
-    with signed_in(clinic) as client:
+    with signed_in(clinic.url) as client:
         html = client.get("/clients/TR-X01").text
     assert "<svg" not in html
     assert "One visit so far" in html
@@ -143,7 +113,7 @@ def test_a_client_with_one_visit_has_no_chart_yet(clinic: Clinic, visits: dict[s
                                   "/visits/999999/report/client.pdf", "/visits/1?report=doctor"])
 def test_what_is_not_there_is_the_404_page(clinic: Clinic, visits: dict[str, int],
                                            path: str) -> None:
-    with signed_in(clinic) as client:
+    with signed_in(clinic.url) as client:
         answer = client.get(path)
     assert answer.status_code == 404
     assert "There is no such page." in answer.text
@@ -152,7 +122,7 @@ def test_what_is_not_there_is_the_404_page(clinic: Clinic, visits: dict[str, int
 def test_a_visit_shows_its_summary_and_its_report_in_a_sandboxed_frame(
         clinic: Clinic, visits: dict[str, int]) -> None:
     number = visits["follow_up"]
-    with signed_in(clinic) as client:
+    with signed_in(clinic.url) as client:
         practitioner = client.get(f"/visits/{number}").text
         for_client = client.get(f"/visits/{number}?report=client").text
     assert f'src="/visits/{number}/report/practitioner.html"' in practitioner
@@ -168,7 +138,7 @@ def test_a_visit_shows_its_summary_and_its_report_in_a_sandboxed_frame(
 def test_a_report_is_served_under_its_own_csp_and_may_be_framed_only_here(
         clinic: Clinic, visits: dict[str, int]) -> None:
     number = visits["follow_up"]
-    with signed_in(clinic) as client:
+    with signed_in(clinic.url) as client:
         practitioner = client.get(f"/visits/{number}/report/practitioner.html")
         for_client = client.get(f"/visits/{number}/report/client.html")
     for answer in (practitioner, for_client):
@@ -184,7 +154,7 @@ def test_a_report_is_served_under_its_own_csp_and_may_be_framed_only_here(
 
 def test_a_report_pdf_is_a_download_named_as_the_command_line_names_it(
         clinic: Clinic, visits: dict[str, int]) -> None:
-    with signed_in(clinic) as client:
+    with signed_in(clinic.url) as client:
         answer = client.get(f"/visits/{visits['follow_up']}/report/client.pdf")
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/pdf"
@@ -195,7 +165,7 @@ def test_a_report_pdf_is_a_download_named_as_the_command_line_names_it(
 
 def test_a_superseded_version_points_to_the_newer_one(clinic: Clinic,
                                                       visits: dict[str, int]) -> None:
-    with signed_in(clinic) as client:
+    with signed_in(clinic.url) as client:
         old = client.get(f"/visits/{visits['original']}").text
         new = client.get(f"/visits/{visits['corrected']}").text
         listed = client.get("/clients/TR-C01").text
@@ -210,7 +180,7 @@ def test_a_superseded_version_points_to_the_newer_one(clinic: Clinic,
 def test_a_name_that_is_markup_is_shown_as_text_in_every_page_and_report(
         clinic: Clinic, visits: dict[str, int]) -> None:
     number = visits["markup"]
-    with signed_in(clinic) as client:
+    with signed_in(clinic.url) as client:
         token = csrf_of(client.get("/clients").text)
         pages = [client.get("/clients").text,
                  client.post("/clients", data={"csrf": token, "query": "script"}).text,

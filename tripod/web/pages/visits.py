@@ -63,7 +63,8 @@ def _report(request: Request, session: WebSession, assessment_id: str, audience:
         screening = service.stored_screening(store_of(request), stored,
                                              judge=audience == "practitioner")
     formats = service.report_formats((fmt,))
-    return stored, service.reports(screening, audience, formats, service.clinic())[formats[0]]
+    details = service.clinic(request.app.state.settings.clinic)
+    return stored, service.reports(screening, audience, formats, details)[formats[0]]
 
 
 @router.get("/visits/{assessment_id}/report/{audience}.html")
