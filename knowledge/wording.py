@@ -323,6 +323,7 @@ class Messages(_Strict):
     follow_up: dict[str, str] = {}  # noqa: RUF012 - tripod intake --follow-up
     web: dict[str, str] = {}  # noqa: RUF012 - tripod serve
     web_intake: dict[str, str] = {}  # noqa: RUF012 - tripod serve's intake pages and API
+    web_records: dict[str, str] = {}  # noqa: RUF012 - tripod serve: clients, visits, reports
 
     def say(self, key: str, **values: Any) -> str:
         """The sentence ``key`` (``cli.version``, ``intake.paused``...) with ``values`` filled in."""

@@ -249,3 +249,18 @@ def render_report(assessment: Assessment, case: Case, audience: str, solidity: A
 def render_whatif_text(analysis: Any) -> str:
     """The what-if analysis as text, printed by ``tripod whatif``."""
     return environment().get_template("whatif.txt.j2").render(w=analysis)
+
+
+def render_progress(progress: Any, audience: str = "practitioner") -> Markup:
+    """A follow-up's progress (reports.progress.Progress) as both reports draw it, alone, for a page
+    that shows a client's visits: the practitioner's verdict, charts and the verdict's reasons, or
+    the client's charts and plain words. The same macros as the reports, so one chart code."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience {audience!r}: allowed one of {', '.join(AUDIENCES)}")
+    kb = catalog()
+    macros = environment().get_template("_progress.html.j2").make_module({"kb": kb})
+    if audience == "client":
+        return Markup(getattr(macros, "client")(progress, kb.report_texts.client))  # noqa: B009
+    texts = kb.report_texts.practitioner
+    return Markup("".join(str(getattr(macros, part)(progress, texts))
+                          for part in ("practitioner", "reasons")))

@@ -13,7 +13,7 @@ from knowledge.catalog import messages
 
 def test_every_sentence_names_each_value_it_takes() -> None:
     unnamed = [f"{group}.{key}" for group in ("cli", "intake", "history", "review", "fhir",
-                                              "follow_up", "web", "web_intake")
+                                              "follow_up", "web", "web_intake", "web_records")
                for key, text in getattr(messages(), group).items()
                for _, field, _, _ in string.Formatter().parse(text)
                if field is not None and not field.isidentifier()]

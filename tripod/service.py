@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from markupsafe import Markup
 
     from engine.history import History
     from engine.inference import TripodEngine
@@ -28,11 +28,7 @@ if TYPE_CHECKING:
     from engine.whatif import WhatIf
     from reports.progress import Progress
     from storage.clinic_config import Clinic
-    from storage.records import (
-        AssessmentRecord,
-        ClientSummary,
-        StoredAssessment,
-    )
+    from storage.records import AssessmentRecord, ClientSummary, StoredAssessment
     from storage.store import Store
     from tripod_fhir.questionnaire import QuestionLike
 
@@ -178,6 +174,26 @@ def with_history(found: History | None, stored_id: int, screening: Screening) ->
     return dataclasses.replace(screening, progress=made)
 
 
+def stored_screening(records: Store, stored: StoredAssessment, judge: bool) -> Screening:
+    """The screening a report of the stored visit ``stored`` shows (``tripod report ID``, the web's
+    report of a visit): as it was stored, a follow-up's with its client's progress up to that visit;
+    with ``judge`` (the practitioner's), how solid it is when today's rules made it."""
+    screening = with_progress(records, stored, from_store(stored))
+    return judged_today(stored, screening) if judge else screening
+
+
+def progress_html(found: History, audience: str = "practitioner") -> Markup | None:
+    """The progress of a client's judged history ``found`` up to its last visit as the reports draw
+    it (``reports.render.render_progress``), for a page: SVG with no style attribute; None for a
+    client with one visit."""
+    from reports.history_text import fact_in_words
+    from reports.progress import progress
+    from reports.render import render_progress
+
+    made = progress(found, found.visits[-1].assessment_id, fact_in_words)
+    return None if made is None else render_progress(made, audience)
+
+
 def reports(screening: Screening, audience: str, formats: tuple[ReportFormat, ...],
             details: Clinic | None = None) -> dict[ReportFormat, str | bytes]:
     """The report of ``screening`` for ``audience`` in each of ``formats``, with the clinic's
@@ -265,6 +281,22 @@ def client_history(records: Store, client_id: str) -> History | None:
     """Every visit of ``client_id`` in ``records`` judged one against the next (``tripod-history/1``),
     recorded as a ``view``; None when the store holds no such client. A corrected screening is one
     visit: its latest version."""
+    found = client_record(records, client_id)
+    return None if found is None else found.history
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    """A client's stored visits (each one's latest version, oldest first) and their judged history
+    (``tripod-history/1``)."""
+
+    history: History
+    visits: tuple[StoredAssessment, ...]
+
+
+def client_record(records: Store, client_id: str) -> ClientRecord | None:
+    """The visits of ``client_id`` and their judged history, recorded as a ``view``; None when the
+    store holds no such client (:func:`client_history`)."""
     from engine.history import Visit, history
     from tripod.acting import actor
 
@@ -273,8 +305,9 @@ def client_history(records: Store, client_id: str) -> History | None:
     if not rows:
         return None
     _read(records, who, "view", client_id, None)
-    return history(client_id, [Visit(row.id, row.version, row.case, row.intake(), row.assessment())
-                               for row in rows])
+    judged = history(client_id, [Visit(row.id, row.version, row.case, row.intake(),
+                                       row.assessment()) for row in rows])
+    return ClientRecord(judged, tuple(rows))
 
 
 def history_text(found: History) -> str:
@@ -284,12 +317,18 @@ def history_text(found: History) -> str:
     return text(found)
 
 
-def client_list(records: Store) -> list[ClientSummary]:
-    """The store's clients (:meth:`Store.clients`), for an account of the store."""
+def client_list(records: Store, matching: str = "") -> list[ClientSummary]:
+    """The store's clients (:meth:`Store.clients`), for an account of the store; with
+    ``matching``, those whose id or name holds it (letter case aside)."""
     from tripod.acting import actor
 
     actor(records, change=False)
-    return records.clients()
+    rows = records.clients()
+    wanted = matching.strip().casefold()
+    if not wanted:
+        return rows
+    return [row for row in rows
+            if wanted in row.id.casefold() or wanted in (row.name or "").casefold()]
 
 
 def last_visit(records: Store, client_id: str) -> StoredAssessment | None:

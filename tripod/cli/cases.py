@@ -351,5 +351,4 @@ def _stored_screening(assessment_id: int, judge: bool, db: str | None) -> Screen
     with open_store(db, read_only=True, say=err) as records:
         stored = stored_or_fail(records, assessment_id, "report")
         # A follow-up's reports chart its client's visits so far and say the verdict.
-        screening = service.with_progress(records, stored, service.from_store(stored))
-    return service.judged_today(stored, screening) if judge else screening
+        return service.stored_screening(records, stored, judge)

@@ -8,3 +8,7 @@ from fastapi import FastAPI
 
 def include(app: FastAPI) -> None:
     """Put every page module's routes on ``app``."""
+    from tripod.web.pages import clients, visits
+
+    app.include_router(clients.router)
+    app.include_router(visits.router)
