@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Hashable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import yaml
 
@@ -57,6 +57,21 @@ class CaseLoader(_SafeLoader):
     """A safe loader that refuses a key given twice in one mapping (PyYAML keeps the last), keeps
     dates as text, and says where a value that cannot be built is."""
 
+    # The implicit resolvers by a scalar's first character, wildcard ones after (set below, once
+    # the resolvers are Tripod's).
+    _resolvers_by_first: ClassVar[dict[str, tuple[tuple[str, re.Pattern[str]], ...]]] = {}
+    _wildcard: ClassVar[tuple[tuple[str, re.Pattern[str]], ...]] = ()
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # PyYAML's own resolution of a plain scalar, without the list it joins for each one (the
+        # parser asks once per scalar); anything else, and path resolvers, as PyYAML does it.
+        if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            for tag, regexp in self._resolvers_by_first.get(value[:1], self._wildcard):
+                if regexp.match(value):
+                    return tag
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep=deep)
@@ -72,16 +87,34 @@ def _construct_unique_mapping(loader: CaseLoader, node: yaml.MappingNode
     # after another instead of recursing, so nesting depth is checked afterwards, not by a crash.
     data: dict[Any, Any] = {}
     yield data
-    seen: set[Any] = set()
+    if any(key_node.tag == _MERGE for key_node, _ in node.value):
+        data.update(_merged_mapping(loader, node))
+        return
+    # Every key first (a key given twice is the problem even when a value before it is another),
+    # each built once, then the values.
+    keys = [_unique_key(loader, key_node, data) for key_node, _ in node.value]
+    for key, (_, value_node) in zip(keys, node.value):
+        data[key] = loader.construct_object(value_node)
+
+
+def _unique_key(loader: CaseLoader, key_node: yaml.Node, seen: dict[Any, Any]) -> Any:
+    key = _as_key(loader.construct_object(key_node))
+    if not isinstance(key, Hashable):
+        raise Unbuildable("a list or mapping as a key", "allowed keys that are field names",
+                          key_node.start_mark)
+    if key in seen:
+        raise DuplicateKey(key, key_node.start_mark.line + 1)
+    seen[key] = None
+    return key
+
+
+def _merged_mapping(loader: CaseLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    """A mapping with a YAML merge key (``<<``): its own keys checked for duplicates, then built by
+    PyYAML, which merges (a case file has no use for merging; it is read as PyYAML reads it)."""
+    seen: dict[Any, Any] = {}
     for key_node, _ in node.value:
-        key = _as_key(loader.construct_object(key_node))
-        if not isinstance(key, Hashable):
-            raise Unbuildable("a list or mapping as a key", "allowed keys that are field names",
-                               key_node.start_mark)
-        if key in seen:
-            raise DuplicateKey(key, key_node.start_mark.line + 1)
-        seen.add(key)
-    data.update((_as_key(key), value) for key, value in loader.construct_mapping(node).items())
+        _unique_key(loader, key_node, seen)
+    return {_as_key(key): value for key, value in loader.construct_mapping(node).items()}
 
 
 def _as_key(key: Any) -> Any:
@@ -133,6 +166,7 @@ CaseLoader.add_constructor(
 # read 030 as 24 and 1:10 as 70, give way to decimal ones, and every other number form YAML knows
 # resolves to a tag of ours that keeps it as written, for the intake model to refuse.
 _INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_MERGE = "tag:yaml.org,2002:merge"
 _NUMBER_FORM = "tag:tripod,2026:number-form"
 _INF_NAN = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 CaseLoader.yaml_implicit_resolvers = {
@@ -143,6 +177,11 @@ for _tag, _pattern in ((_INT, DECIMAL_INT), (_FLOAT, DECIMAL), (_FLOAT, _INF_NAN
                        (_NUMBER_FORM, OTHER_NUMBER)):
     CaseLoader.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern.pattern})$"),
                                            list("-+0123456789."))
+CaseLoader._wildcard = tuple(CaseLoader.yaml_implicit_resolvers.get(None, ()))
+CaseLoader._resolvers_by_first = {
+    first: (*resolvers, *CaseLoader._wildcard)
+    for first, resolvers in CaseLoader.yaml_implicit_resolvers.items() if first is not None
+}
 CaseLoader.add_constructor(_INT, _construct_decimal_int)
 CaseLoader.add_constructor(_FLOAT, _construct_decimal_float)
 CaseLoader.add_constructor(_NUMBER_FORM, _construct_number_form)
