@@ -87,11 +87,8 @@ def _construct_unique_mapping(loader: CaseLoader, node: yaml.MappingNode
     # after another instead of recursing, so nesting depth is checked afterwards, not by a crash.
     data: dict[Any, Any] = {}
     yield data
-    if any(key_node.tag == _MERGE for key_node, _ in node.value):
-        data.update(_merged_mapping(loader, node))
-        return
     # Every key first (a key given twice is the problem even when a value before it is another),
-    # each built once, then the values.
+    # each built once, then the values. A merge key (<<) has no constructor: refused as a tag.
     keys = [_unique_key(loader, key_node, data) for key_node, _ in node.value]
     for key, (_, value_node) in zip(keys, node.value):
         data[key] = loader.construct_object(value_node)
@@ -106,15 +103,6 @@ def _unique_key(loader: CaseLoader, key_node: yaml.Node, seen: dict[Any, Any]) -
         raise DuplicateKey(key, key_node.start_mark.line + 1)
     seen[key] = None
     return key
-
-
-def _merged_mapping(loader: CaseLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    """A mapping with a YAML merge key (``<<``): its own keys checked for duplicates, then built by
-    PyYAML, which merges (a case file has no use for merging; it is read as PyYAML reads it)."""
-    seen: dict[Any, Any] = {}
-    for key_node, _ in node.value:
-        _unique_key(loader, key_node, seen)
-    return {_as_key(key): value for key, value in loader.construct_mapping(node).items()}
 
 
 def _as_key(key: Any) -> Any:
@@ -166,7 +154,6 @@ CaseLoader.add_constructor(
 # read 030 as 24 and 1:10 as 70, give way to decimal ones, and every other number form YAML knows
 # resolves to a tag of ours that keeps it as written, for the intake model to refuse.
 _INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
-_MERGE = "tag:yaml.org,2002:merge"
 _NUMBER_FORM = "tag:tripod,2026:number-form"
 _INF_NAN = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 CaseLoader.yaml_implicit_resolvers = {
