@@ -9,7 +9,8 @@ flags mostly ``no``, some sections and fields left out as "not assessed"; then i
   and per CPU-second with one job, of the YAML files and of the same cases written as JSON;
 - one ``assess(case, engine)`` with the engine already built: the classic example (a fully assessed
   case with many findings; median of many runs) and the generated cases (median and 90th
-  percentile), and the parts around it (reading a YAML case file, writing the JSON);
+  percentile), and the parts around it (reading the example as a YAML and as a JSON case file,
+  writing the JSON);
 - ``tripod --help``, ``tripod assess <example>`` and ``tripod whatif <example>`` from process start
   to exit (median of several, wall clock and CPU time: on a shared machine the CPU time is the
   steadier figure), with Python's bytecode cache in use as on an installed machine (a
@@ -205,22 +206,29 @@ def _wall_cpu(figures: tuple[float, float]) -> str:
     return f"{figures[0]:.2f} s (CPU {figures[1]:.2f} s)"
 
 
-def assess_in_process(runs: int) -> dict[str, float]:
+def assess_in_process(runs: int, folder: Path) -> dict[str, float]:
+    """Median seconds of reading the classic example (YAML, and the same case written as JSON into
+    ``folder``), of assessing it with the engine built, and of writing its JSON."""
     from engine.inference import assess, build_engine
-    from storage.casefile import load_case
+    from storage.casefile import dump_case, load_case
 
     engine = build_engine()
     case = load_case(EXAMPLE)
-    figures: dict[str, list[float]] = {"load": [], "assess": [], "json": []}
+    as_json = folder / "classic.json"
+    as_json.write_text(dump_case(case, "json"), encoding="utf-8")
+    figures: dict[str, list[float]] = {"load": [], "load_json": [], "assess": [], "json": []}
     for _ in range(runs):
         began = time.perf_counter()
         load_case(EXAMPLE)
         loaded = time.perf_counter()
+        load_case(as_json)
+        loaded_json = time.perf_counter()
         assessment = assess(case, engine)
         assessed = time.perf_counter()
         assessment.to_json()
         figures["load"].append(loaded - began)
-        figures["assess"].append(assessed - loaded)
+        figures["load_json"].append(loaded_json - loaded)
+        figures["assess"].append(assessed - loaded_json)
         figures["json"].append(time.perf_counter() - assessed)
     return {name: statistics.median(values) for name, values in figures.items()}
 
@@ -334,7 +342,7 @@ def main(argv: list[str] | None = None) -> None:
             row(f"tripod batch, {count} cases, --jobs 2", f"{count / two.seconds:,.0f} cases/s")
             small_run = batch(little, Path(tmp, "out-small"), 1)
 
-        parts = assess_in_process(100 if args.quick else 500)
+        parts = assess_in_process(100 if args.quick else 500, Path(tmp))
         row("assess(case, engine), engine built, classic example",
             f"{parts['assess'] * 1000:.2f} ms", "assess")
         if not args.no_batch:
@@ -342,6 +350,7 @@ def main(argv: list[str] | None = None) -> None:
             row("  same, generated cases: median / 90th percentile",
                 f"{median * 1000:.2f} / {p90 * 1000:.2f} ms", "assess")
         row("load_case (YAML example)", f"{parts['load'] * 1000:.2f} ms")
+        row("  same case as a JSON file", f"{parts['load_json'] * 1000:.2f} ms")
         row("Assessment.to_json", f"{parts['json'] * 1000:.2f} ms")
         row("tripod --help, start to exit", _wall_cpu(median_seconds([_tripod(), "--help"], repeats)),
             "help")

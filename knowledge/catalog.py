@@ -84,8 +84,14 @@ _FILES = (
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+@cache
+def _data_folder() -> Any:
+    # Looked up once: importlib.resources' lookup costs more than reading a small file.
+    return resources.files("knowledge").joinpath("data")
+
+
 def _raw(name: str) -> bytes:
-    return resources.files("knowledge").joinpath("data", f"{name}.yaml").read_bytes()
+    return _data_folder().joinpath(f"{name}.yaml").read_bytes()  # type: ignore[no-any-return]
 
 
 def _read(name: str) -> tuple[Any, bytes]:

@@ -18,6 +18,7 @@ the same report. ``fonts_embedded_slowly()`` tells the command so it can say it 
 from __future__ import annotations
 
 import logging
+from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
@@ -82,11 +83,42 @@ def local_fetcher() -> Any:
     return _local_only
 
 
+@cache
+def _stylesheet() -> tuple[str, Any]:
+    """The reports' stylesheet as they inline it, and as WeasyPrint parsed it."""
+    from reports.render import stylesheet
+
+    text = stylesheet()
+    return text, _weasyprint().CSS(string=text, url_fetcher=local_fetcher(), base_url=None)
+
+
+@cache
+def _fonts() -> Any:
+    """One WeasyPrint font configuration for every PDF of the process: the fonts Pango found and
+    shaped for one report serve the next (a new one per report costs it about 40 ms)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def html_to_pdf(html: str) -> bytes:
-    """Lay out a self-contained HTML report as PDF bytes."""
+    """Lay out a self-contained HTML report as PDF bytes.
+
+    The reports' own stylesheet, inlined in the HTML, is parsed once per process instead of once
+    per report (about 20 ms of each): taken out of the HTML and handed to WeasyPrint already
+    parsed. It then counts as the user's stylesheet rather than the author's, which changes
+    nothing here: the only author rules left are the footer's words, which it does not set, and
+    the reports carry no inline styles.
+    """
     weasyprint = _weasyprint()
+    css, parsed = _stylesheet()
+    sheets = []
+    if css and css in html:
+        html = html.replace(css, "", 1)
+        sheets.append(parsed)
     document = weasyprint.HTML(string=html, url_fetcher=local_fetcher(), base_url=None)
-    return document.write_pdf()  # type: ignore[no-any-return]
+    return document.write_pdf(  # type: ignore[no-any-return]
+        stylesheets=sheets, font_config=_fonts())
 
 
 def render_pdf(assessment: Assessment, case: Case, audience: str, solidity: Any = None) -> bytes:

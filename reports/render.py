@@ -101,6 +101,11 @@ def environment() -> Environment:
     return env
 
 
+def stylesheet() -> str:
+    """``report.css`` as every HTML report inlines it (``_base.html.j2``)."""
+    return environment().get_template("report.css").render()
+
+
 def context(assessment: Assessment, **extra: Any) -> dict[str, Any]:
     """What every template gets: the assessment, the knowledge catalog and a few look-ups."""
     kb: Catalog = catalog()

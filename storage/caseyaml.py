@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Hashable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections import deque
+from collections.abc import Callable, Hashable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import yaml
 
@@ -57,13 +58,89 @@ class CaseLoader(_SafeLoader):
     """A safe loader that refuses a key given twice in one mapping (PyYAML keeps the last), keeps
     dates as text, and says where a value that cannot be built is."""
 
+    # The implicit resolvers by a scalar's first character, wildcard ones after (set below, once
+    # the resolvers are Tripod's).
+    _resolvers_by_first: ClassVar[dict[str, tuple[tuple[str, re.Pattern[str]], ...]]] = {}
+    _wildcard: ClassVar[tuple[tuple[str, re.Pattern[str]], ...]] = ()
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # PyYAML's own resolution of a plain scalar, without the list it joins for each one (the
+        # parser asks once per scalar); anything else, and path resolvers, as PyYAML does it.
+        if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            for tag, regexp in self._resolvers_by_first.get(value[:1], self._wildcard):
+                if regexp.match(value):
+                    return tag
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep=deep)
         except (ValueError, TypeError) as exc:
-            # The exception's own words may quote the value (patient data): name the place only.
-            raise Unbuildable("a value that cannot be read", "allowed valid YAML values",
-                               node.start_mark) from exc
+            raise _unreadable(node) from exc
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        # PyYAML's construction without its machinery per value (a generator per mapping, three
+        # look-ups and a try per node): a case file's mappings, lists and scalars are built here,
+        # in PyYAML's order, and anything else (another tag) as PyYAML builds it.
+        try:
+            data = self._build(node)
+            while self.state_generators:  # what PyYAML's constructors left to fill
+                generators, self.state_generators = self.state_generators, []
+                for generator in generators:
+                    for _ in generator:
+                        pass
+            return data
+        finally:
+            self.constructed_objects = {}
+            self.recursive_objects = {}
+            self.deep_construct = False
+
+    def _build(self, root: yaml.Node) -> Any:
+        """The value of ``root``: each node built once (an alias gives the same object), level by
+        level as PyYAML does it (a mapping's keys, then its values, the mappings and lists among
+        them filled after every other of this level), so the first problem is the same one; no
+        recursion, so nesting depth is checked afterwards, not by a crash."""
+        built: dict[yaml.Node, Any] = {}
+        waiting: deque[yaml.Node] = deque()
+        scalars = {tag: self.yaml_constructors[tag] for tag in _SCALAR_TAGS}
+
+        def build(node: yaml.Node) -> Any:
+            if node in built:
+                return built[node]
+            made: Any
+            if isinstance(node, yaml.ScalarNode) and node.tag in scalars:
+                try:
+                    made = scalars[node.tag](self, node)
+                except (ValueError, TypeError) as exc:
+                    raise _unreadable(node) from exc
+            elif isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+                made = {}
+                waiting.append(node)
+            elif isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+                made = []
+                waiting.append(node)
+            else:
+                return self.construct_object(node)
+            built[node] = made
+            return made
+
+        data = build(root)
+        while waiting:
+            node = waiting.popleft()
+            filling = built[node]
+            if isinstance(filling, dict):
+                keys = [_unique_key(build, key_node, filling) for key_node, _ in node.value]
+                for key, (_, value_node) in zip(keys, node.value):
+                    filling[key] = build(value_node)
+            else:
+                filling.extend(build(child) for child in node.value)
+        return data
+
+
+def _unreadable(node: yaml.Node) -> Unbuildable:
+    # The exception's own words may quote the value (patient data): name the place only.
+    return Unbuildable("a value that cannot be read", "allowed valid YAML values", node.start_mark)
 
 
 def _construct_unique_mapping(loader: CaseLoader, node: yaml.MappingNode
@@ -72,16 +149,23 @@ def _construct_unique_mapping(loader: CaseLoader, node: yaml.MappingNode
     # after another instead of recursing, so nesting depth is checked afterwards, not by a crash.
     data: dict[Any, Any] = {}
     yield data
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = _as_key(loader.construct_object(key_node))
-        if not isinstance(key, Hashable):
-            raise Unbuildable("a list or mapping as a key", "allowed keys that are field names",
-                               key_node.start_mark)
-        if key in seen:
-            raise DuplicateKey(key, key_node.start_mark.line + 1)
-        seen.add(key)
-    data.update((_as_key(key), value) for key, value in loader.construct_mapping(node).items())
+    # Every key first (a key given twice is the problem even when a value before it is another),
+    # each built once, then the values. A merge key (<<) has no constructor: refused as a tag.
+    keys = [_unique_key(loader.construct_object, key_node, data) for key_node, _ in node.value]
+    for key, (_, value_node) in zip(keys, node.value):
+        data[key] = loader.construct_object(value_node)
+
+
+def _unique_key(build: Callable[[yaml.Node], Any], key_node: yaml.Node, seen: dict[Any, Any]
+                ) -> Any:
+    key = _as_key(build(key_node))
+    if not isinstance(key, Hashable):
+        raise Unbuildable("a list or mapping as a key", "allowed keys that are field names",
+                          key_node.start_mark)
+    if key in seen:
+        raise DuplicateKey(key, key_node.start_mark.line + 1)
+    seen[key] = None
+    return key
 
 
 def _as_key(key: Any) -> Any:
@@ -133,6 +217,7 @@ CaseLoader.add_constructor(
 # read 030 as 24 and 1:10 as 70, give way to decimal ones, and every other number form YAML knows
 # resolves to a tag of ours that keeps it as written, for the intake model to refuse.
 _INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_MAP, _SEQ = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG
 _NUMBER_FORM = "tag:tripod,2026:number-form"
 _INF_NAN = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 CaseLoader.yaml_implicit_resolvers = {
@@ -143,10 +228,18 @@ for _tag, _pattern in ((_INT, DECIMAL_INT), (_FLOAT, DECIMAL), (_FLOAT, _INF_NAN
                        (_NUMBER_FORM, OTHER_NUMBER)):
     CaseLoader.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern.pattern})$"),
                                            list("-+0123456789."))
+CaseLoader._wildcard = tuple(CaseLoader.yaml_implicit_resolvers.get(None, ()))
+CaseLoader._resolvers_by_first = {
+    first: (*resolvers, *CaseLoader._wildcard)
+    for first, resolvers in CaseLoader.yaml_implicit_resolvers.items() if first is not None
+}
 CaseLoader.add_constructor(_INT, _construct_decimal_int)
 CaseLoader.add_constructor(_FLOAT, _construct_decimal_float)
 CaseLoader.add_constructor(_NUMBER_FORM, _construct_number_form)
 CaseLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+# The scalars CaseLoader builds itself (construct_document); any other tag as PyYAML builds it.
+_SCALAR_TAGS = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", _INT,
+                _FLOAT, _NUMBER_FORM, "tag:yaml.org,2002:timestamp")
 
 
 class CaseDumper(yaml.SafeDumper):

@@ -73,6 +73,21 @@ def test_duplicate_key_in_yaml(write_case: Any) -> None:
     assert line.endswith("id = (given twice, line 2): each key at most once")
 
 
+def test_a_key_given_twice_is_the_problem_even_after_a_value_that_cannot_be_read(
+        write_case: Any) -> None:
+    """Every key of a mapping is checked before its values are built."""
+    line = only_problem(write_case(f"format: tripod-case/1\nnotes: {'9' * 5000}\nnotes: x\n"))
+    assert line.endswith("notes = (given twice, line 3): each key at most once")
+
+
+def test_a_yaml_merge_key_is_refused_as_a_tag_tripod_does_not_read(write_case: Any) -> None:
+    """A case file has no use for ``<<``: it is refused by its line, never merged."""
+    line = only_problem(write_case("format: tripod-case/1\nbase: &b {id: A}\nclient:\n  <<: *b\n"
+                                   "  sex: male\n"))
+    assert line.endswith("(file) = (not YAML at line 4, column 3): allowed valid YAML; a tag "
+                         "Tripod does not read (case files use no tags)")
+
+
 def test_duplicate_key_in_json(write_case: Any) -> None:
     line = only_problem(write_case('{"format": "tripod-case/1", "format": "x"}', "c.json"))
     assert line.endswith("format = (given twice): each key at most once")

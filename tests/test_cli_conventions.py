@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import subprocess
@@ -51,3 +52,20 @@ def complete(words: str) -> list[str]:
 def test_completion_offers_commands_and_option_values() -> None:
     assert complete("tripod as") == ["assess"]
     assert complete("tripod report case.yaml --audience ") == ["practitioner", "client"]
+
+
+def test_every_command_s_signature_is_read_without_evaluating_text() -> None:
+    """typer reads each command's signature at every start (tripod/cli/__init__.py): none is kept
+    as text to be evaluated again."""
+    callbacks = [command.callback for command in app.registered_commands]
+    callbacks += [command.callback for group in app.registered_groups
+                  if group.typer_instance is not None
+                  for command in group.typer_instance.registered_commands]
+    assert app.registered_callback is not None
+    callbacks.append(app.registered_callback.callback)
+    assert len(callbacks) > 15
+    for callback in callbacks:
+        assert callback is not None
+        texts = [name for name, hint in inspect.get_annotations(callback).items()
+                 if isinstance(hint, str)]
+        assert texts == [], callback.__qualname__

@@ -228,3 +228,29 @@ class TestFollowUpReports:
         assert _tripod("report", "1", "--audience", "practitioner", "--html", str(first),
                        "--db", db).returncode == 0
         assert '<svg class="outcome"' not in first.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+class TestPdfLaidOutOnce:
+    """What html_to_pdf does once per process (the stylesheet parsed, one font configuration) gives
+    the very PDF WeasyPrint makes from the self-contained HTML on its own."""
+
+    @pytest.mark.parametrize("audience", ["practitioner", "client"])
+    def test_the_pdf_is_byte_for_byte_weasyprint_s_own_rendering_of_the_html(
+            self, audience: str) -> None:
+        import base64
+
+        import weasyprint
+
+        from reports.render import stylesheet
+
+        logo = "data:image/png;base64," + base64.b64encode(PNG).decode()
+        html, _ = _render(CLASSIC, audience, Clinic(name="Northside", logo=logo))
+        assert stylesheet() in html  # the shortcut applies to the reports as rendered
+        own = weasyprint.HTML(string=html, url_fetcher=local_fetcher(), base_url=None).write_pdf()
+        assert html_to_pdf(html) == own
+        assert html_to_pdf(html) == own  # and again, with the process's fonts already in use
+
+    def test_html_without_the_reports_stylesheet_is_laid_out_as_it_is(self) -> None:
+        html = "<html><body><p style='font-size: 30pt'>Only this</p></body></html>"
+        assert " ".join(_pages(html_to_pdf(html))) == "Only this"

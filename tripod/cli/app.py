@@ -4,8 +4,6 @@ record store) and ``intake.py``; what they share in ``common.py``. Every one goe
 screening service (``tripod/service.py``) to assess, judge, store or render.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from typing import Annotated

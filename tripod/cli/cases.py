@@ -3,8 +3,6 @@
 (``tripod/service.py``); heavy modules are imported inside them, so that ``tripod --help`` stays
 fast."""
 
-from __future__ import annotations
-
 import sys
 from contextlib import ExitStack
 from enum import Enum
@@ -118,7 +116,7 @@ def _emit(text: str, out: Path | None, command: str) -> None:
     err(say("fhir.saved", path=out))
 
 
-def _store(screening: Screening, db: str | None) -> None:
+def _store(screening: "Screening", db: str | None) -> None:
     """Keep a screening in the record store and say where (on stderr: stdout may be JSON)."""
     from storage.store import open_store
     from tripod import service
@@ -203,7 +201,7 @@ def batch(
 
                 records = stack.enter_context(open_store(db, say=err))
 
-            def keep(record: AssessmentRecord) -> None:
+            def keep(record: "AssessmentRecord") -> None:
                 assert records is not None
                 if service.keep(records, record).created:
                     stored.append(record.client_id)
@@ -334,7 +332,7 @@ def report(
             hint_slow_fonts()
 
 
-def _screening_of(case: Path, judge: bool) -> Screening:
+def _screening_of(case: Path, judge: bool) -> "Screening":
     """A case file, assessed (and judged for solidity with ``judge``)."""
     from storage.casefile import load_case
     from tripod import service
@@ -342,7 +340,7 @@ def _screening_of(case: Path, judge: bool) -> Screening:
     return service.screen(load_case(case), judge=judge)
 
 
-def _stored_screening(assessment_id: int, judge: bool, db: str | None) -> Screening:
+def _stored_screening(assessment_id: int, judge: bool, db: str | None) -> "Screening":
     """A stored visit as it was stored; with ``judge``, how solid it is when today's rules made it."""
     from storage.store import open_store
     from tripod import service

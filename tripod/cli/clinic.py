@@ -2,8 +2,6 @@
 and ``backup``. Who is acting is ``tripod --user``/``TRIPOD_USER`` (``tripod/acting.py``); every
 command goes through the screening service, which checks the account and records the act."""
 
-from __future__ import annotations
-
 import json
 import sys
 from enum import Enum

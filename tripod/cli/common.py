@@ -5,8 +5,6 @@ Bad input exits 2 with one line per problem and no traceback; other reported fai
 Ctrl-C exits 130.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum

@@ -2,8 +2,6 @@
 correct a stored visit), review every answer, sign, and see the result on one screen with the full
 reasoning and the reports on request; against the record store (``tripod/intake/``)."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +20,7 @@ if TYPE_CHECKING:  # for hints only: importing the store at run time would load 
     from tripod.intake.session import Session
 
 
-def _draft_to_resume(records: Store, draft: int | None) -> int:
+def _draft_to_resume(records: "Store", draft: int | None) -> int:
     """The unfinished intake --resume continues: DRAFT, or the only one there is."""
     from engine.errors import InputError, Problem
 
@@ -48,7 +46,7 @@ def _draft_to_resume(records: Store, draft: int | None) -> int:
                               + ", ".join(str(d.id) for d in unfinished))])
 
 
-def _draft_line(item: Draft) -> str:
+def _draft_line(item: "Draft") -> str:
     from tripod.terminal import for_terminal
 
     client = for_terminal(str(item.client_id)) if item.client_id else say("intake.no_client_yet")
@@ -117,7 +115,7 @@ def intake(
                                       "--resume continues one)")])
         prefill = load_case(from_) if from_ is not None else None
 
-    def begin(records: Store, console: Console) -> Session:
+    def begin(records: "Store", console: "Console") -> "Session":
         if resume:
             chosen = _draft_to_resume(records, draft)
             session = Session.resume(records, chosen, console)
@@ -138,7 +136,7 @@ def intake(
     _run(begin, db)
 
 
-def _following(records: Store, client: str, console: Console) -> Session:
+def _following(records: "Store", client: str, console: "Console") -> "Session":
     """The follow-up of ``client``'s last stored visit; a one-line problem when the store holds no
     visit of that client, when it is dated today (a second visit on one date would be a
     correction of it), or when a follow-up of it is already under way."""
@@ -165,7 +163,7 @@ def amend(assessment: AssessmentArg, db: DbOption = None) -> None:
     from engine.errors import InputError, Problem
     from tripod.intake.session import AMENDS_SOURCE, Session
 
-    def begin(records: Store, console: Console) -> Session:
+    def begin(records: "Store", console: "Console") -> "Session":
         stored = stored_or_fail(records, assessment, "amend")
         if stored.superseded_by is not None:
             raise InputError([Problem("amend", "ASSESSMENT", str(assessment),
@@ -181,7 +179,7 @@ def amend(assessment: AssessmentArg, db: DbOption = None) -> None:
     _run(begin, db)
 
 
-def _run(begin: Callable[[Store, Console], Session], db: str | None) -> None:
+def _run(begin: "Callable[[Store, Console], Session]", db: str | None) -> None:
     """One intake from its first question (or the review) to the signed result on one screen."""
     import os
     import shutil

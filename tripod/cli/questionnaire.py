@@ -2,8 +2,6 @@
 clinic system to fill in; what it sends back (a QuestionnaireResponse) is read by ``tripod validate``
 and ``tripod assess`` as a case."""
 
-from __future__ import annotations
-
 from enum import Enum
 from pathlib import Path
 from typing import Annotated

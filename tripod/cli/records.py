@@ -2,8 +2,6 @@
 They open it read-only, so they work on read-only media; stored text is shown through
 ``tripod.terminal.for_terminal``."""
 
-from __future__ import annotations
-
 import json
 from enum import Enum
 from pathlib import Path
@@ -100,7 +98,7 @@ def history(
         typer.echo(for_terminal(history_text(found), lines=True), nl=False)
 
 
-def stored_or_fail(records: Store, assessment_id: int, command: str) -> StoredAssessment:
+def stored_or_fail(records: "Store", assessment_id: int, command: str) -> "StoredAssessment":
     from engine.errors import InputError, Problem
     from tripod.service import look_up
 
