@@ -1,7 +1,5 @@
 """``tripod serve``: the clinic's web front end (``tripod/web/``)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
