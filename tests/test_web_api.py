@@ -205,3 +205,16 @@ def test_a_clinic_on_postgresql_shares_records_between_practitioners(
     with store_at.raw() as raw:
         signed = raw.execute("SELECT signed_by FROM assessments").fetchall()
     assert [tuple(row) for row in signed] == [("alice",)]
+
+
+def test_serve_says_where_it_serves_and_that_it_stopped_in_its_own_words(tmp_path: Path) -> None:
+    with serving(tmp_path) as clinic:
+        port = clinic.url.rsplit(":", 1)[1]
+        taken = run_tripod("serve", "--port", port, db=clinic.db)
+    assert taken.returncode == 2
+    assert taken.stderr == (f"serve: --port = {port}: cannot listen on 127.0.0.1 (Address "
+                            "already in use); allowed a free port\n")
+    lines = clinic.log_text().splitlines()
+    assert lines[0] == (f"Tripod serves database {clinic.db} at {clinic.url} (Ctrl-C stops it)")
+    assert lines[-1] == "Tripod stopped serving."
+    assert not any("uvicorn" in line.lower() for line in lines)
