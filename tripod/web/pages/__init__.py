@@ -8,3 +8,7 @@ from fastapi import FastAPI
 
 def include(app: FastAPI) -> None:
     """Put every page module's routes on ``app``."""
+    from tripod.web.pages import intake, intake_review
+
+    app.include_router(intake.router)
+    app.include_router(intake_review.router)
