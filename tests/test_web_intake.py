@@ -78,6 +78,9 @@ def fill_section(page: Any, values: dict[str, Any]) -> None:
     """Each field of the screen answered from a case's values: picks tapped, steppers tapped or
     typed, text typed."""
     for fieldset in page.locator("fieldset.field:not(.flags)").all():
+        if fieldset.locator("ol.psfs").count():  # a follow-up: each activity rated again
+            rate_again(page, fieldset, values)
+            continue
         inputs = fieldset.locator("input")
         name = inputs.first.get_attribute("name")
         value = values.get(name)
@@ -98,6 +101,22 @@ def fill_section(page: Any, values: dict[str, Any]) -> None:
                 settle(page)
         elif kind in ("text", "date") and value is not None:
             fieldset.locator(f"input[name='{name}']").fill(show(value))
+
+
+def rate_again(page: Any, fieldset: Any, values: dict[str, Any]) -> None:
+    """The first activity rated again by tapping its stepper up one, the last not rated again,
+    the others typed as their case holds them, and one new activity typed."""
+    scores = fieldset.locator("ol.psfs input[type=number]").all()
+    for index, score in enumerate(scores):
+        if index == 0:
+            score.fill("4")
+            fieldset.locator("ol.psfs li").first.locator("button.step[data-step='1']").tap()
+            settle(page)
+        elif index == len(scores) - 1:
+            score.fill("")
+        else:
+            score.fill(str(values["outcomes.psfs"][index]["score"]))
+    fieldset.locator("input[type=text]").fill("Stairs two at a time = 5")
 
 
 def through_the_sections(page: Any, values: dict[str, Any]) -> None:
@@ -203,8 +222,9 @@ def test_a_closed_tab_is_resumed_with_every_answer(clinic: Clinic, browser: Any)
 
 def test_the_intake_at_768x1024_and_a_follow_up_to_its_verdict(clinic: Clinic,
                                                                 browser: Any) -> None:
-    first = case_values(CLASSIC, "TR-WEB-FU")
-    visit = json.loads(json.dumps(yaml.safe_load(CLASSIC.read_text()), default=str))
+    path = EXAMPLES / "first_visit_with_outcomes.yaml"
+    first = case_values(path, "TR-WEB-FU")
+    visit = json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
     visit["client"]["id"] = "TR-WEB-FU"
     with clinic.client("alice") as client:
         assert client.post("/api/v1/assessments", json=visit).status_code == 201
@@ -216,15 +236,25 @@ def test_the_intake_at_768x1024_and_a_follow_up_to_its_verdict(clinic: Clinic,
         page.fill("input[name=client]", "TR-WEB-FU")
         page.get_by_role("button", name="Start the follow-up").tap()
         page.wait_for_url("**/intakes/*/s/*")
-        values = {**first, "assessed_on": None, "remeasure": ["hips"]}
+        draft = int(page.url.split("/intakes/")[1].split("/")[0])
+        values = {**first, "remeasure": ["hips"]}
         values.pop("assessed_on")
         through_the_sections(page, values)
+        psfs = draft_rows(clinic.db, draft)["outcomes.psfs"]
+        activities = [a["activity"] for a in first["outcomes.psfs"]]
+        assert psfs == [{"activity": activities[0], "score": 5},
+                        {"activity": activities[1], "score": first["outcomes.psfs"][1]["score"]},
+                        {"activity": "Stairs two at a time", "score": 5}]
         review = page.url
+        page.goto(review.replace("/review", "/s/outcomes"))
+        shoot(page, "intake-follow-up-outcomes")
         page.goto(review.replace("/review", "/s/client"))
         shoot(page, "intake-section")
         page.goto(review)
         shoot(page, "intake-review")
-        assert "not re-assessed" in page.locator("main").inner_text()
+        text = page.locator("main").inner_text()
+        assert "not re-assessed" in text
+        assert f"not rated again: {activities[2]}" in text
         page.get_by_role("button", name="Sign and store").tap()
         page.wait_for_url("**/visits/*/result")
         shoot(page, "intake-result")

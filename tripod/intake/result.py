@@ -40,7 +40,7 @@ def _sides(sides: tuple[str, ...]) -> str:
     return f" ({', '.join(sides)})" if sides else ""
 
 
-def _missing(assessment: Assessment, case: Case) -> list[Text]:
+def _missing(assessment: Assessment, case: Case, more: str) -> list[Text]:
     """What to assess next: what could change the status first, then the root cause, then the
     findings; the first few of them."""
     from reports.render import path_label
@@ -62,7 +62,7 @@ def _missing(assessment: Assessment, case: Case) -> list[Text]:
         lines.append(Text(_say("missing_item", label=words, side=side,
                                state=labels[item.state], what=", ".join(what))))
     if len(items) > SHOWN_MISSING:
-        lines.append(Text(_say("more_missing", count=len(items) - SHOWN_MISSING), style="dim"))
+        lines.append(Text(more.format(count=len(items) - SHOWN_MISSING), style="dim"))
     return lines or [Text(_say("nothing_missing"))]
 
 
@@ -73,10 +73,11 @@ def heading(stored: StoredAssessment) -> str:
                 version=stored.version, where=stored.where)
 
 
-def rows(case: Case, assessment: Assessment) -> list[tuple[str, Text]]:
+def rows(case: Case, assessment: Assessment, more: str | None = None) -> list[tuple[str, Text]]:
     """What matters of the result, row by row: (label, or "" for a row continuing the one above;
     the words, styled): status, referral, root cause and confidence, the constraints in order,
-    what to assess next. Every front end shows these rows."""
+    what to assess next (the first few, then ``more``, a sentence with ``{count}``, says how many
+    more there are: where this front end lists them). Every front end shows these rows."""
     texts = catalog().texts
     out: list[tuple[str, Text]] = []
     status = texts.statuses[assessment.status]
@@ -105,7 +106,8 @@ def rows(case: Case, assessment: Assessment) -> list[tuple[str, Text]]:
                     Text(f"{constraint.order}. {texts.constraints[constraint.id].title}"
                          f"{_sides(constraint.sides)}")))
     if not assessment.referral.required:
-        for index, line in enumerate(_missing(assessment, case)):
+        more = more or messages().review["more_missing"]
+        for index, line in enumerate(_missing(assessment, case, more)):
             out.append((_say("next") if index == 0 else "", line))
     return out
 

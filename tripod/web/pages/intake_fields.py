@@ -16,7 +16,9 @@ from tripod.intake.draft import Intake
 from tripod.intake.flags import NO, UNKNOWN, YES, item_states, states_text
 from tripod.intake.questions import (
     CONSTRAINTS_FOLLOWED,
+    ENTRY,
     MISSING,
+    SCORE,
     SKIP,
     Question,
     answered,
@@ -87,6 +89,7 @@ def field(intake: Intake, question: Question, problems: Sequence[str] = (),
         out["items"] = [(index, item.question, state) for index, (item, state)
                         in enumerate(zip(question.items, states, strict=True), start=1)]
         out["states"] = STATES
+        out["allowed"] = question.prompt or ""
         if confirming is not None:
             out["confirm"] = [line.plain.strip() for line in
                               shown_help.confirmation(question.items, confirming)[1:]]
@@ -102,10 +105,30 @@ def field(intake: Intake, question: Question, problems: Sequence[str] = (),
         out["value"] = show(value)
     if question.kind in ("multi", "sections") and not isinstance(out["value"], list):
         out["value"] = [v.strip() for v in str(out["value"]).split(",") if v.strip()]
-    if question.kind == "activities" and not out["value"] and intake.follow_up is not None:
-        # A follow-up rates the last visit's activities again: shown with the last scores.
-        out["value"] = "; ".join(f"{a} = {show(s)}" for a, s in intake.follow_up.psfs)
+    if question.kind == "activities" and intake.follow_up is not None and intake.follow_up.psfs:
+        _rated_again(intake, question, out, raw)
     return out
+
+
+def _same(activity: str) -> str:
+    return activity.strip().casefold()
+
+
+def _rated_again(intake: Intake, question: Question, out: dict[str, Any],
+                 raw: str | None) -> None:
+    """A follow-up's PSFS: each activity of the last visit rated again on its own stepper (left
+    empty: not rated again), then any new ones typed."""
+    assert intake.follow_up is not None
+    current = intake.answers.get(question.key) if raw is None else None
+    scores = {_same(a["activity"]): a["score"] for a in current or []}
+    old = {_same(a) for a, _ in intake.follow_up.psfs}
+    spec = catalog().instrument("psfs_score")
+    out.update(widget="psfs", min=spec.min, max=spec.max, step=1, unit=spec.unit)
+    out["activities"] = [(index, activity, show(last),
+                          show(scores[_same(activity)]) if _same(activity) in scores else "")
+                         for index, (activity, last) in enumerate(intake.follow_up.psfs, start=1)]
+    out["value"] = "; ".join(f"{a['activity']} = {show(a['score'])}" for a in current or []
+                             if _same(a["activity"]) not in old)
 
 
 def typed(question: Question, form: FormData | Mapping[str, Any]) -> str:
@@ -125,6 +148,15 @@ def typed(question: Question, form: FormData | Mapping[str, Any]) -> str:
             return " ".join(places) if places else "none"
         return ", ".join(picked) if picked else SKIP
     text = (_one(form, name) or "").strip()
+    if question.kind == "activities" and _one(form, f"{name}.activity.1") is not None:
+        rated = []
+        index = 1
+        while (activity := _one(form, f"{name}.activity.{index}")) is not None:
+            score = (_one(form, f"{name}.score.{index}") or "").strip()
+            if score:
+                rated.append(f"{activity} {SCORE} {score}")
+            index += 1
+        text = f"{ENTRY} ".join([*rated, *([text] if text else [])])
     return text or SKIP
 
 

@@ -89,8 +89,10 @@ def result(assessment_id: int, request: Request, session: Signed) -> Response:
             if stored.case.get("visit") == "follow_up" else None
     rows = [(name, text.plain, "referral" if "red" in str(text.style) else
              "strong" if "bold" in str(text.style) else "")
-            for name, text in shown_result.rows(screening.case, screening.assessment)]
-    verdict = [line.plain.strip() for line in shown_result.verdict(stored, history)]
+            for name, text in shown_result.rows(screening.case, screening.assessment,
+                                                        access.say_raw("more_missing"))]
+    # The verdict itself; where its reasons are is the client's visits (not a command here).
+    verdict = [line.plain.strip() for line in shown_result.verdict(stored, history)][:1]
     return page(request, "result_intake.html", session, stored=stored, rows=rows,
                 verdict=verdict, heading=access.say("stored" if stored.created else "unchanged", id=stored.id,
                                                    client=stored.client_id,
