@@ -16,7 +16,7 @@ import yaml
 from engine.intake import Case
 from tests.conftest import EXAMPLES, ROOT
 from tests.web import ACCOUNTS, LANDSCAPE, PORTRAIT, Clinic
-from tripod.intake.questions import prefill_from, show
+from tripod.intake.questions import examination, prefill_from, show
 
 pytestmark = pytest.mark.slow
 
@@ -177,6 +177,36 @@ def test_a_red_flag_typo_is_refused_at_its_confirmation(clinic: Clinic, tablet: 
     page.locator(".confirm").wait_for(state="detached")
     assert not any(k.startswith("red_flags.") for k in draft_rows(clinic.db, draft))
     assert page.locator("fieldset.flags").first.locator("input:checked").count() == 0
+    groups = page.locator("fieldset.flags").count()
+    # Now meant: confirmed, it refers the client out and ends the questions, as in the terminal.
+    group = page.locator("fieldset.flags").first
+    for radio in group.locator("input[value=no]").all():
+        group.locator(f"label:has(input[name='{radio.get_attribute('name')}'][value=no])").tap()
+    group.locator("label.yes").first.tap()
+    group.get_by_role("button", name="Save this group").tap()
+    page.get_by_role("button", name="Yes, confirmed").tap()
+    page.locator(".referral").wait_for()
+    assert page.locator("fieldset.flags").count() < groups
+    assert "yes" in draft_rows(clinic.db, draft).values()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and next").tap()
+    # No examination section is asked any more (nor linked).
+    section = page.url.rsplit("/", 1)[1]
+    assert section == "review" or section not in examination()
+    links = page.locator("nav.steps a").evaluate_all("links => links.map(a => a.href)")
+    assert not [link for link in links if link.rsplit("/", 1)[1] in examination()]
+    page.goto(f"{clinic.url}/intakes/{draft}/review")
+    assert page.locator(".flags-yes").count() == 1
+
+
+def test_every_form_needs_the_sessions_csrf_token(clinic: Clinic) -> None:
+    with clinic.client("alice") as client:
+        draft = client.post("/api/v1/intakes", json={}).json()["id"]
+        for path in ("/intakes", f"/intakes/{draft}/answer", f"/intakes/{draft}/s/client",
+                     f"/intakes/{draft}/sign", "/intakes/follow-up"):
+            answer = client.post(path, data={"question": "client.id", "client.id": "TR-CSRF"})
+            assert answer.status_code == 403, (path, answer.text)
+    assert "client.id" not in draft_rows(clinic.db, draft)
 
 
 def test_a_bad_value_is_asked_again_and_nothing_saved(clinic: Clinic, tablet: Any) -> None:

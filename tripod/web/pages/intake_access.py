@@ -41,7 +41,7 @@ def own(request: Request, session: WebSession, draft_id: int) -> Intake | None:
     found = store.draft(draft_id)
     if found is None or found.owner != session.user or found.status != "open":
         return None
-    return Intake.resume(store, draft_id)
+    return Intake.resume(store, draft_id, found)
 
 
 def start(request: Request, session: WebSession, client: str | None, where: str) -> Intake:
