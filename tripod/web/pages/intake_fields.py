@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from knowledge.catalog import catalog
+from knowledge.catalog import catalog, sayer
 from tripod.intake import help as shown_help
 from tripod.intake.draft import Intake
 from tripod.intake.flags import NO, UNKNOWN, YES, item_states, states_text
@@ -28,6 +28,7 @@ from tripod.intake.questions import (
 )
 
 STATES = (NO, YES, UNKNOWN)
+say = sayer("web_intake")
 
 
 def field_name(question: Question) -> str:
@@ -94,6 +95,8 @@ def field(intake: Intake, question: Question, problems: Sequence[str] = (),
             out["confirm"] = [line.plain.strip() for line in
                               shown_help.confirmation(question.items, confirming)[1:]]
         return out
+    if question.kind == "text":  # the terminal's "Enter for none" is an empty field here
+        out["allowed"] = say("text_required" if question.required else "text_optional")
     value = default if default is not MISSING else None
     if raw is not None:
         out["value"] = raw
