@@ -94,9 +94,9 @@ def test_a_clients_page_shows_the_visits_the_progress_chart_and_the_verdict(
     assert "Verdict on the hypothesis: Supported" in html
     assert "Rule HYP-04" in html  # the verdict's reasons
     # The follow-up is asked of the intake pages, with the client's id and the form's token.
-    follow_up = re.search(r'<form method="post" action="/intakes">(.*?)</form>', html,
+    follow_up = re.search(r'<form method="post" action="/intakes/follow-up">(.*?)</form>', html,
                           re.DOTALL)
-    assert follow_up and 'name="client_id" value="TR-0021"' in follow_up.group(1)
+    assert follow_up and 'name="client" value="TR-0021"' in follow_up.group(1)
     assert 'name="csrf"' in follow_up.group(1)
 
 

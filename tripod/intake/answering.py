@@ -66,9 +66,10 @@ class Answering:
         return instrument_for(question.key, question.instrument, str(method) if method else None)
 
     def label(self, question: Question) -> str:
-        """The question's wording: its prompt, else its instrument's label."""
+        """The question's wording: its prompt, else its instrument's label; a red-flag group's
+        name (what it screens for)."""
         if question.group:
-            return question.prompt or catalog().red_flags.groups[question.group]
+            return catalog().red_flags.groups[question.group]
         instrument = self.instrument(question)
         spec = catalog().instrument(instrument) if instrument else None
         return question.prompt or (spec.label if spec else question.key)

@@ -37,7 +37,7 @@ from tripod.intake.questions import (
 )
 
 if typing.TYPE_CHECKING:  # the store imports SQLAlchemy; the questions themselves do not need it
-    from storage.records import StoredAssessment
+    from storage.records import Draft, StoredAssessment
     from storage.store import Store
 
 # The draft of an amendment names the assessment it corrects as its source.
@@ -64,10 +64,11 @@ class Intake:
     follow_up: FollowUp | None = None  # the last visit, when this intake is a follow-up of it
 
     @classmethod
-    def resume(cls, store: Store, draft_id: int) -> Intake:
-        """The draft ``draft_id`` as it was left: its answers, pre-filled values, and the visit a
-        follow-up follows (its latest version, when corrected since)."""
-        found = store.draft(draft_id)
+    def resume(cls, store: Store, draft_id: int, found: Draft | None = None) -> Intake:
+        """The draft ``draft_id`` (``found``, when already read) as it was left: its answers,
+        pre-filled values, and the visit a follow-up follows (its latest version, when corrected
+        since)."""
+        found = found or store.draft(draft_id)
         session = cls(store, found.owner if found else None, draft_id=draft_id, resumed=True,
                       source=found.source if found else None)
         last = follows(session.source)

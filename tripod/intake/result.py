@@ -40,7 +40,7 @@ def _sides(sides: tuple[str, ...]) -> str:
     return f" ({', '.join(sides)})" if sides else ""
 
 
-def _missing(assessment: Assessment, case: Case) -> list[Text]:
+def _missing(assessment: Assessment, case: Case, more: str) -> list[Text]:
     """What to assess next: what could change the status first, then the root cause, then the
     findings; the first few of them."""
     from reports.render import path_label
@@ -62,48 +62,64 @@ def _missing(assessment: Assessment, case: Case) -> list[Text]:
         lines.append(Text(_say("missing_item", label=words, side=side,
                                state=labels[item.state], what=", ".join(what))))
     if len(items) > SHOWN_MISSING:
-        lines.append(Text(_say("more_missing", count=len(items) - SHOWN_MISSING), style="dim"))
+        lines.append(Text(more.format(count=len(items) - SHOWN_MISSING), style="dim"))
     return lines or [Text(_say("nothing_missing"))]
 
 
-def summary(stored: StoredAssessment, case: Case, assessment: Assessment) -> list[Any]:
-    """The result on one screen: a line saying where it is stored, then a table of what matters."""
+def heading(stored: StoredAssessment) -> str:
+    """Where the signed assessment is stored (or that it was stored before, unchanged)."""
+    return _say("signed", verb=_say("verb_stored" if stored.created else "verb_unchanged"),
+                id=stored.id, client=stored.client_id, date=stored.assessed_on,
+                version=stored.version, where=stored.where)
+
+
+def rows(case: Case, assessment: Assessment, more: str | None = None) -> list[tuple[str, Text]]:
+    """What matters of the result, row by row: (label, or "" for a row continuing the one above;
+    the words, styled): status, referral, root cause and confidence, the constraints in order,
+    what to assess next (the first few, then ``more``, a sentence with ``{count}``, says how many
+    more there are: where this front end lists them). Every front end shows these rows."""
     texts = catalog().texts
-    head = Text(_say("signed", verb=_say("verb_stored" if stored.created else "verb_unchanged"),
-                     id=stored.id, client=stored.client_id, date=stored.assessed_on,
-                     version=stored.version, where=stored.where), style="bold green")
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
+    out: list[tuple[str, Text]] = []
     status = texts.statuses[assessment.status]
-    table.add_row(_say("status"), Text(status.title, style="bold"))
+    out.append((_say("status"), Text(status.title, style="bold")))
     if assessment.referral.required:
         flags = catalog().red_flags.flags
         for index, flag in enumerate(assessment.referral.red_flags):
             urgency = (assessment.referral.urgency or "").upper()
-            table.add_row(_say("referral") if index == 0 else "",
-                          Text(_say("referral_flag", urgency=urgency,
-                                    question=flags[flag].question), style="bold red"))
+            out.append((_say("referral") if index == 0 else "",
+                        Text(_say("referral_flag", urgency=urgency,
+                                  question=flags[flag].question), style="bold red")))
     rc = assessment.root_cause
     if rc is None:
-        table.add_row(_say("root"), _say("no_root", why=status.title.lower()))
+        out.append((_say("root"), Text(_say("no_root", why=status.title.lower()))))
     else:
-        table.add_row(_say("root"), Text(_say("root_cause", title=texts.root_causes[rc.id].title,
-                                              sides=_sides(rc.sides), confidence=rc.confidence),
-                                         style="bold"))
+        out.append((_say("root"), Text(_say("root_cause", title=texts.root_causes[rc.id].title,
+                                            sides=_sides(rc.sides), confidence=rc.confidence),
+                                       style="bold")))
         if rc.penalties:
             reasons = ", ".join(texts.labels.get(p, p) for p in rc.penalties)
-            table.add_row("", Text(_say("lowered", reasons=reasons), style="dim"))
+            out.append(("", Text(_say("lowered", reasons=reasons), style="dim")))
     if not assessment.constraints:
-        table.add_row(_say("constraints"), _say("none"))
+        out.append((_say("constraints"), Text(_say("none"))))
     for index, constraint in enumerate(assessment.constraints):
-        table.add_row(_say("constraints") if index == 0 else "",
-                      f"{constraint.order}. {texts.constraints[constraint.id].title}"
-                      f"{_sides(constraint.sides)}")
+        out.append((_say("constraints") if index == 0 else "",
+                    Text(f"{constraint.order}. {texts.constraints[constraint.id].title}"
+                         f"{_sides(constraint.sides)}")))
     if not assessment.referral.required:
-        for index, line in enumerate(_missing(assessment, case)):
-            table.add_row(_say("next") if index == 0 else "", line)
-    return [head, Text(_say("aid"), style="dim"), table]
+        more = more or messages().review["more_missing"]
+        for index, line in enumerate(_missing(assessment, case, more)):
+            out.append((_say("next") if index == 0 else "", line))
+    return out
+
+
+def summary(stored: StoredAssessment, case: Case, assessment: Assessment) -> list[Any]:
+    """The result on one screen: a line saying where it is stored, then a table of what matters."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for name, words in rows(case, assessment):
+        table.add_row(name, words)
+    return [Text(heading(stored), style="bold green"), Text(_say("aid"), style="dim"), table]
 
 
 def verdict(stored: StoredAssessment, history: History | None) -> list[Text]:

@@ -61,7 +61,7 @@ def total(steps: list[Question]) -> int:
 
 
 @dataclass(frozen=True)
-class _Row:
+class Row:
     """One line of the review: a question, or the left and right sides of one measure."""
 
     label: str
@@ -111,17 +111,17 @@ def value_text(question: Question, answers: Mapping[str, Any]) -> Text:
 
 
 def _statements(answers: Mapping[str, Any],
-                notes: Mapping[str, list[str]]) -> dict[str, list[_Row]]:
+                notes: Mapping[str, list[str]]) -> dict[str, list[Row]]:
     """Rows that state without asking, by section: a follow-up's examination sections not picked
     (left out of its case: not re-assessed), and what ``notes`` adds (PSFS activities not rated
     again, or new)."""
-    out: dict[str, list[_Row]] = {
-        section: [_Row(text, (None,), note=" ") for text in lines]
+    out: dict[str, list[Row]] = {
+        section: [Row(text, (None,), note=" ") for text in lines]
         for section, lines in notes.items() if lines}
     if follow_up(answers) and isinstance(answers.get(REMEASURE), list):
         chosen = picked(answers)
         out.setdefault(REMEASURE, []).extend(
-            _Row(s.title, (None,), note=_say_follow_up("not_reassessed"))
+            Row(s.title, (None,), note=_say_follow_up("not_reassessed"))
             for s in catalog().questions.sections if s.id in examination() and s.id not in chosen)
     return out
 
@@ -129,8 +129,8 @@ def _statements(answers: Mapping[str, Any],
 _say_follow_up = sayer("follow_up")
 
 
-def _rows(steps: list[Question], answers: Mapping[str, Any],
-          notes: Mapping[str, list[str]] | None = None) -> list[tuple[str, list[_Row]]]:
+def rows(steps: list[Question], answers: Mapping[str, Any],
+          notes: Mapping[str, list[str]] | None = None) -> list[tuple[str, list[Row]]]:
     """The planned questions as rows by section; the two sides of one measure share a row; then
     each section's statements (``_statements``)."""
     sections: dict[str, dict[str, list[tuple[int, Question] | None]]] = {}
@@ -150,7 +150,7 @@ def _rows(steps: list[Question], answers: Mapping[str, Any],
         built = []
         for cells in rows.values():
             first = next(cell for cell in cells if cell is not None)
-            built.append(_Row(label(first[1], answers), tuple(cells)))
+            built.append(Row(label(first[1], answers), tuple(cells)))
         out.append((titles[section], built + stated.get(section, [])))
     return out
 
@@ -161,7 +161,7 @@ def _fit(text: Text, width: int) -> Text:
     return fitted
 
 
-def _section_lines(sections: list[tuple[str, list[_Row]]], answers: Mapping[str, Any],
+def _section_lines(sections: list[tuple[str, list[Row]]], answers: Mapping[str, Any],
                    width: int) -> list[_Line]:
     """Each section's title line and its rows, ``width`` columns wide."""
     sided = [value_text(c[1], answers).cell_len for _, rows in sections for row in rows
@@ -225,8 +225,9 @@ def _panes(lines: list[_Line], width: int) -> list[Text]:
     return out
 
 
-def _flags(steps: list[Question], answers: Mapping[str, Any], width: int) -> list[Text]:
-    """The red flags answered yes, each with its group's number, and whether signing refers out."""
+def flags_yes(steps: list[Question], answers: Mapping[str, Any]) -> list[str]:
+    """The red flags answered yes, each with its group's number, after a line saying whether
+    signing refers out; none when no flag is yes. The review shows them first."""
     kb = catalog()
     found = [(number, kb.red_flags.flags[key.split(".", 1)[1]])
              for number, question in numbered(steps) if question.group
@@ -235,10 +236,14 @@ def _flags(steps: list[Question], answers: Mapping[str, Any], width: int) -> lis
         return []
     tier = referral_tier(answers)
     head = _say("flags_head") + (_say("flags_refer", tier=tier) if tier else "")
-    lines = [_fit(Text(head, style="bold red reverse"), width)]
-    lines += [_fit(Text(_say("flag_yes", number=number, question=spec.question, tier=spec.tier),
-                        style="bold red"), width) for number, spec in found]
-    return lines
+    return [head, *(_say("flag_yes", number=number, question=spec.question, tier=spec.tier)
+                    for number, spec in found)]
+
+
+def _flags(steps: list[Question], answers: Mapping[str, Any], width: int) -> list[Text]:
+    lines = flags_yes(steps, answers)
+    return [_fit(Text(line, style="bold red reverse" if index == 0 else "bold red"), width)
+            for index, line in enumerate(lines)]
 
 
 def screen(steps: list[Question], answers: Mapping[str, Any], what: str, draft: int | None,
@@ -250,7 +255,7 @@ def screen(steps: list[Question], answers: Mapping[str, Any], what: str, draft: 
                       style="bold"), width)]
     head += _flags(steps, answers, width)
     keys = Text(_say("keys", draft=draft if draft is not None else "-"), style="dim")
-    sections = _rows(steps, answers, notes)
+    sections = rows(steps, answers, notes)
     chrome = len(head) + 4  # the keys, a note or problem, the prompt, a blank line
     single = _section_lines(sections, answers, min(width, 110))
     if len(single) + chrome <= height or width < _PANES_FROM:

@@ -10,7 +10,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import InputError, Problem, show_value
-from knowledge.catalog import sayer
+from knowledge.catalog import messages, sayer
 from tripod.intake.draft import Intake, last_to_follow
 from tripod.intake.questions import MISSING, Question, number, plan, questions, show
 from tripod.web.security import acting, store_of
@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from tripod.web.sessions import WebSession
 
 say = sayer("web_intake")
+
+
+def say_raw(key: str) -> str:
+    """A sentence of the group ``web_intake`` with its ``{fields}`` left to fill."""
+    return messages().web_intake[key]
 
 
 @cache
@@ -36,7 +41,7 @@ def own(request: Request, session: WebSession, draft_id: int) -> Intake | None:
     found = store.draft(draft_id)
     if found is None or found.owner != session.user or found.status != "open":
         return None
-    return Intake.resume(store, draft_id)
+    return Intake.resume(store, draft_id, found)
 
 
 def start(request: Request, session: WebSession, client: str | None, where: str) -> Intake:
