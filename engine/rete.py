@@ -11,6 +11,7 @@ the whole assessment, trace order included.
 
 from __future__ import annotations
 
+import bisect
 import inspect
 import math
 from collections.abc import Callable, Iterable
@@ -23,14 +24,40 @@ from experta.strategies import DepthStrategy
 
 
 class LeanFacts(FactList):
-    """experta's fact list, telling a fact's content (what makes two facts duplicates) without a
-    method call per field."""
+    """experta's fact list, less what its ``declare`` does to no end for Tripod's facts: validating
+    a fact of a class that declares no fields (nothing to check), and reading a fact's content
+    (what makes two facts duplicates) through a method call per field. A duplicate is refused and
+    every new fact numbered, listed and reported as experta does."""
+
+    last_index: int
 
     @staticmethod
-    def _get_fact_id(fact: Fact) -> frozenset[Any]:
-        return frozenset([fact.__class__, *[
-            (key, value) for key, value in fact.items()
-            if not (isinstance(key, str) and key.startswith("__") and key.endswith("__"))]])
+    def _get_fact_id(fact: Fact) -> Any:
+        # The class and the set of (field, value) pairs, less experta's special fields: two facts
+        # are the same fact exactly when experta's frozenset of both says so.
+        if "__factid__" in fact or "__bind__" in fact:
+            return fact.__class__, frozenset(
+                (key, value) for key, value in fact.items()
+                if not (isinstance(key, str) and key.startswith("__") and key.endswith("__")))
+        return fact.__class__, frozenset(fact.items())
+
+    def declare(self, fact: Fact) -> Any:
+        if not isinstance(fact, Fact):
+            raise ValueError("The fact must descend the Fact class.")  # noqa: TRY004 (as experta)
+        if fact.__fields__:
+            fact.validate()
+        fact_id = self._get_fact_id(fact)
+        counter = self.reference_counter
+        if not self.duplication and fact_id in counter:
+            return None
+        index = self.last_index
+        dict.__setitem__(fact, "__factid__", index)
+        self[index] = fact
+        self.last_index = index + 1
+        self.added.append(fact)
+        counter[fact_id] += 1
+        watchers.FACTS.info(" ==> %s: %r", fact, fact)
+        return fact
 
 
 class LeanLoop:
@@ -98,9 +125,26 @@ class LeanLoop:
             if logged:
                 watchers.RULES.info("FIRE %s %s: %s", execution, activation.rule.__name__,
                                     ", ".join(str(f) for f in activation.facts))
-            activation.rule(self, **{k: v for k, v in activation.context.items()
-                                     if not k.startswith("__")})
+            _fire(self, activation)
         self.running = False
+
+
+def _fire(engine: Any, activation: Any) -> None:
+    """experta's ``activation.rule(engine, **bound)``: the rule's own function called with the bound
+    values its signature names (all of them for one taking ``**kwargs``), as ``Rule.__call__``
+    passes them, without its filtering of every bound value on each call."""
+    rule = activation.rule
+    context = activation.context
+    names = rule._wrapped_args
+    if names:
+        kwargs = {name: context[name] for name in names
+                  if name in context and not name.startswith("__")}
+    else:
+        kwargs = {k: v for k, v in context.items() if not k.startswith("__")}
+    if rule._wrapped_self is None:
+        rule._wrapped(engine, **kwargs)
+    else:
+        rule._wrapped(rule._wrapped_self, engine, **kwargs)
 
 
 class StableDepthStrategy(DepthStrategy):
@@ -120,7 +164,30 @@ class StableDepthStrategy(DepthStrategy):
     """
 
     def get_key(self, activation: Any) -> Any:
-        facts = sorted((fact["__factid__"] for fact in activation.facts), reverse=True)
-        bound = sorted((name, repr(value)) for name, value in activation.context.items()
-                       if not isinstance(value, Fact))
-        return (activation.rule.salience, facts, activation.rule._wrapped.__name__, tuple(bound))
+        facts = sorted([fact["__factid__"] for fact in activation.facts], reverse=True)
+        bound = sorted([(name, repr(value)) for name, value in activation.context.items()
+                        if not isinstance(value, Fact)])
+        rule = activation.rule
+        return (rule.salience, facts, rule._wrapped.__name__, tuple(bound))
+
+    def _update_agenda(self, agenda: Any, added: Any, removed: Any) -> None:
+        # experta's, with the agenda searched on each activation's key itself: the same places
+        # (an activation orders by its key alone) without a comparison method called at each step.
+        activations = agenda.activations
+        for activation in removed:
+            activation.key = self.get_key(activation)
+            index = bisect.bisect_left(activations, activation.key, key=_key)
+            for offset in (0, 1, -1):
+                try:
+                    if activations[index + offset] == activation:
+                        del activations[index + offset]
+                        break
+                except IndexError:
+                    pass
+        for activation in added:
+            activation.key = self.get_key(activation)
+            bisect.insort_right(activations, activation, key=_key)
+
+
+def _key(activation: Any) -> Any:
+    return activation.key
