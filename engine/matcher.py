@@ -89,7 +89,7 @@ class _Pattern:
     """One fact pattern, shared by every rule that has an equal one: its tests, and the facts that
     pass them with the variables they bind (its alpha memory)."""
 
-    __slots__ = ("bind", "checks", "facts", "gates", "kind", "uses")
+    __slots__ = ("bind", "blocks", "checks", "facts", "gates", "joins", "kind")
 
     def __init__(self, pattern: Fact) -> None:
         self.kind = type(pattern)
@@ -108,7 +108,9 @@ class _Pattern:
                 self.gates[field] = check
         self.bind: str | None = pattern.__bind__
         self.facts: list[tuple[Fact, Bindings]] = []
-        self.uses: list[tuple[_Plan, int]] = []
+        # The rules' steps that use it: as a positive pattern, and under a NOT.
+        self.joins: list[tuple[_Plan, int]] = []
+        self.blocks: list[tuple[_Plan, int]] = []
 
     def test(self, fact: Mapping[str, Any], checks: list[Check]) -> Bindings | None:
         """The variables ``fact`` binds when it passes every test (experta merges them so that a
@@ -259,7 +261,7 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                     raise ValueError(f"rule {getattr(rule, '__name__', rule)}: the same pattern twice")
                 seen.append(element)
             if isinstance(what, _Pattern):
-                what.uses.append((plan, len(plan.steps)))
+                (what.joins if kind == _POS else what.blocks).append((plan, len(plan.steps)))
             plan.steps.append((kind, what))
         return plan
 
@@ -310,11 +312,10 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                 pattern.facts.append((fact, bound))
                 passed.append((pattern, bound))
         for pattern, bound in passed:
-            for plan, step in pattern.uses:
-                if plan.steps[step][0] == _POS:
-                    self._join(plan, 0, {}, (), (), step, fact, bound)
-                else:
-                    self._block(plan, step, bound)
+            for plan, step in pattern.joins:
+                self._join(plan, 0, {}, (), (), step, fact, bound)
+            for plan, step in pattern.blocks:
+                self._block(plan, step, bound)
 
     def _block(self, plan: _Plan, index: int, bound: Bindings) -> None:
         """Remove the plan's matches that a fact passing its NOT step ``index`` blocks."""
@@ -322,7 +323,10 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
         shared = [name for name in bound if name in before]
         for key, activation in list(plan.live.items()):
             context = activation.context
-            if not any(context[name] != bound[name] for name in shared):
+            for name in shared:
+                if context[name] != bound[name]:
+                    break
+            else:
                 del plan.live[key]
                 if self._added.pop((id(plan), key), None) is None:
                     self._removed.append(activation)
@@ -335,23 +339,28 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
             kind, what = steps[index]
             if kind == _POS:
                 entries = [(fact, bound or {})] if index == fixed else what.facts
+                capture = plan.captures[index]
                 for other, binds in entries:
-                    merged = _merged(context, binds)
-                    if merged is None:
-                        continue
-                    capture = plan.captures[index]
-                    if capture is not None:
-                        merged[capture] = other
-                    self._join(plan, index + 1, merged, (*facts, other), (*key, id(other)),
-                               fixed, fact, bound)
+                    # experta's join of two contexts: a variable both bind must agree.
+                    for name, value in binds.items():
+                        if name in context and context[name] != value:
+                            break
+                    else:
+                        merged = {**context, **binds}
+                        if capture is not None:
+                            merged[capture] = other
+                        self._join(plan, index + 1, merged, (*facts, other), (*key, id(other)),
+                                   fixed, fact, bound)
                 return
             if kind == _NOT:
                 for _, binds in what.facts:
-                    if not any(context[name] != value for name, value in binds.items() if name in context):
-                        return
-            else:
-                if not what.test(**{name: context.get(name) for name in what.parameters}):
-                    return
+                    for name, value in binds.items():
+                        if name in context and context[name] != value:
+                            break
+                    else:
+                        return  # a fact that agrees with every variable bound so far blocks
+            elif not what.test(**{name: context.get(name) for name in what.parameters}):
+                return
             index += 1
         if key not in plan.live:
             activation = Activation(plan.rule, facts, context)
@@ -374,14 +383,6 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
         for key, activation in old.items():
             if key not in plan.live and self._added.pop((id(plan), key), None) is None:
                 self._removed.append(activation)
-
-
-def _merged(context: Bindings, bound: Bindings) -> Bindings | None:
-    """experta's join of two contexts: a variable both bind must be bound to equal values."""
-    for name, value in bound.items():
-        if name in context and context[name] != value:
-            return None
-    return {**context, **bound}
 
 
 def _binds(pattern: Fact) -> set[str]:
