@@ -37,6 +37,7 @@ from engine.matcher import JoinMatcher
 from engine.paths import value_at
 from engine.rete import LeanLoop, StableDepthStrategy
 from engine.trace import (
+    FORMAT,
     Alternative,
     Assessment,
     CaseRef,
@@ -161,7 +162,7 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     flags = sorted({r["flag"] for r in referrals} | {r["partner"] for r in referrals if r["partner"]},
                    key=lambda f: (-TIER_RANK[kb.red_flags.spec(f).tier or "routine"], f))
     urgency = max((r["tier"] for r in referrals), key=TIER_RANK.__getitem__, default=None)
-    referral = ReferralOut(required=bool(referrals), urgency=urgency, red_flags=tuple(flags))
+    referral = trusted(ReferralOut, required=bool(referrals), urgency=urgency, red_flags=tuple(flags))
 
     by_conclusion: dict[str, list[TraceStep]] = defaultdict(list)
     first_rule: dict[str, str] = {}  # "constraint:<id>" (any side): the rule of its first step
@@ -179,8 +180,12 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
         # No chain reasoning ran, so no observation is missing for it; a red flag left unanswered
         # still is, and the doctor the client is sent to should hear of it.
         detail = tuple(m for m in detail if m.state == "unknown")
-    return Assessment(
-        case=CaseRef(client_id=case.client.id, assessed_on=case.assessed_on),
+    # Every part is made from values already valid (the checked case, the catalog, the engine's
+    # own facts): the whole is put together as pydantic's model_construct would, unvalidated again.
+    return trusted(
+        Assessment,
+        format=FORMAT,
+        case=trusted(CaseRef, client_id=case.client.id, assessed_on=case.assessed_on),
         knowledge_version=kb.version,
         status=status,
         referral=referral,
@@ -237,9 +242,9 @@ def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
     limited = {f.side for f in findings if f.id == "hip_ir_limited"}
     lead = max(causes, key=lambda cause: (_LEVELS.index(scored[cause].confidence),
                                           bool(limited & set(scored[cause].sides))))
-    by_side = tuple(SideCause(side=r["side"], id=r["cause"],
-                              rule=by_conclusion[ref("root_cause", r["cause"], r["side"])][0].rule,
-                              penalties=(r["penalty"],) if r["penalty"] else ())
+    by_side = tuple(trusted(SideCause, side=r["side"], id=r["cause"],
+                            rule=by_conclusion[ref("root_cause", r["cause"], r["side"])][0].rule,
+                            penalties=(r["penalty"],) if r["penalty"] else ())
                     for side in SIDES for r in roots if r["side"] == side)
     rule = by_conclusion[ref("root_cause", lead, scored[lead].sides[0] if scored[lead].sides else None)][0].rule
     return scored[lead].model_copy(update={"rule": rule, "by_side": by_side})
@@ -276,9 +281,9 @@ def _score(case: Case, cause: str, roots: list[Root], findings: tuple[Finding, .
                          else "moderate" if points >= kb.scoring.moderate_at else "low")
     cap = min((_LEVELS.index(kb.penalties[p].cap) for p in applied), default=2)
     confidence = _LEVELS[min(_LEVELS.index(level), cap)]
-    return RootCause(id=cast(RootCauseId, cause), confidence=confidence, sides=sides, rule="",
-                     claims=model.claims, supported_by=tuple(dict.fromkeys(f.id for f in support)),
-                     penalties=tuple(dict.fromkeys(applied)))
+    return trusted(RootCause, id=cast(RootCauseId, cause), confidence=confidence, sides=sides, rule="",
+                   claims=model.claims, supported_by=tuple(dict.fromkeys(f.id for f in support)),
+                   penalties=tuple(dict.fromkeys(applied)), by_side=())
 
 
 def _key_paths(templates: tuple[str, ...], sides: tuple[str, ...]) -> list[str]:
@@ -306,7 +311,7 @@ def _alternatives(root: RootCause | None, findings: tuple[Finding, ...]) -> tupl
             continue
         because = tuple(f for f in model.rejected_by if _present(findings, f, root.sides))
         # Empty when no finding rules it out: its own pattern was simply not found.
-        out.append(Alternative(id=cast(RootCauseId, cause), rejected_because=because))
+        out.append(trusted(Alternative, id=cast(RootCauseId, cause), rejected_because=because))
     return tuple(out)
 
 
@@ -319,8 +324,8 @@ def _constraints(advice: list[Advice], first_rule: dict[str, str]) -> tuple[Cons
     out = []
     for index, constraint in enumerate(ordered, start=1):
         rule = first_rule[ref("constraint", constraint)]
-        out.append(Constraint(id=constraint, order=index, claims=table[constraint].claims, rule=rule,
-                              sides=tuple(s for s in SIDES if s in sides[constraint])))
+        out.append(trusted(Constraint, id=constraint, order=index, claims=table[constraint].claims,
+                           rule=rule, sides=tuple(s for s in SIDES if s in sides[constraint])))
     return tuple(out)
 
 

@@ -283,8 +283,13 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
         if getattr(kind, "__fields__", None):
             return True  # experta fills in declared defaults on reading: these fields say too little
         # A variable bound twice in one pattern is taken to agree: this errs toward declaring.
-        return any(all(check(fields) for check in checks)
-                   for _, checks in patterns.candidates(fields))
+        for _, checks in patterns.candidates(fields):
+            for check in checks:
+                if not check(fields):
+                    break
+            else:
+                return True
+        return False
 
     def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
         """The activations added and removed by declaring ``adding`` and retracting ``deleting``."""

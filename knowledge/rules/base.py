@@ -97,16 +97,18 @@ FOOT_DEFICITS = (*MEDIAL_LOADING_LOST, "compensatory_pronation")
 # batch: trusted() skips re-validating what is already valid.
 def _observation(fact: Obs) -> Observation:
     value = fact["value"]
-    instrument = fact["instrument"]
+    if isinstance(value, tuple):  # shown as a list, which no two steps share
+        return _observed.__wrapped__(fact["path"], list(value), fact["instrument"])
+    return _observed(fact["path"], value, fact["instrument"])
+
+
+@functools.lru_cache(maxsize=4_096, typed=True)
+def _observed(path: str, value: Any, instrument: str | None) -> Observation:
+    """How a step shows an observation: made once per path, value (of its own type: 30 is not 30.0)
+    and instrument, and shared by every step that used it (the model is immutable)."""
     normal, reliability = _instrument_words(instrument)
-    return trusted(
-        Observation,
-        path=fact["path"],
-        value=list(value) if isinstance(value, tuple) else value,
-        instrument=instrument,
-        normal=normal,
-        reliability=reliability,
-    )
+    return trusted(Observation, path=path, value=value, instrument=instrument, normal=normal,
+                   reliability=reliability)
 
 
 @functools.cache
