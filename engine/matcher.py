@@ -266,10 +266,13 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
         return plan
 
     def reset(self) -> None:
+        # Only what holds something is emptied: most patterns and rules see nothing in a case.
         for pattern in self.patterns.values():
-            pattern.facts = []
+            if pattern.facts:
+                pattern.facts = []
         for plan in self.plans:
-            plan.live = {}
+            if plan.live:
+                plan.live = {}
         self._added = {}
         self._removed = []
 

@@ -159,7 +159,7 @@ class TripodRules:
 
     def record(self, concluded: str, claims: Iterable[str] = (), used: Iterable[Any] = (),
                thresholds: Iterable[str] = (), sources: Iterable[str] = ()) -> None:
-        used = [fact for fact in used if fact is not None]
+        facts = [fact for fact in used if fact is not None]
         uses, cited = _citing(tuple(thresholds), tuple(sources))
         self.steps.append(trusted(
             TraceStep,
@@ -167,8 +167,8 @@ class TripodRules:
             concluded=concluded,
             claims=tuple(claims),
             sources=cited,
-            used=tuple(reference(fact) for fact in used),
-            observations=tuple(_observation(f) for f in used if isinstance(f, Obs)),
+            used=tuple([reference(fact) for fact in facts]),
+            observations=tuple([_observation(fact) for fact in facts if isinstance(fact, Obs)]),
             thresholds=uses,
         ))
 
