@@ -137,8 +137,9 @@ def _walk(model: BaseModel, path: str, segment: str, side: str | None, movement:
           kind: type[Obs], hip_method: str | None, wanted: Wanted | None) -> Iterator[Obs]:
     """The observations under ``model`` at ``path``: the side and the movement are the first of
     each that the path passes through."""
+    values = model.__dict__  # a pydantic model's field values, read without an attribute lookup each
     for name, instrument in _plan(type(model)):
-        value = getattr(model, name)
+        value = values.get(name)
         if value is None:
             continue
         dotted = f"{path}.{name}"

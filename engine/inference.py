@@ -200,7 +200,9 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
 
 
 def _merge(steps: list[TraceStep], field: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(item for step in steps for item in getattr(step, field)))
+    if len(steps) == 1:
+        return tuple(dict.fromkeys(getattr(steps[0], field)))
+    return tuple(dict.fromkeys([item for step in steps for item in getattr(step, field)]))
 
 
 def _finding(fact: Found, by_conclusion: dict[str, list[TraceStep]]) -> Finding:
