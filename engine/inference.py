@@ -168,8 +168,9 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     first_rule: dict[str, str] = {}  # "constraint:<id>" (any side): the rule of its first step
     for step in steps:
         by_conclusion[step.concluded].append(step)
-        first_rule.setdefault(":".join(step.concluded.split(":")[:2]), step.rule)
-    order = {finding: wording.order for finding, wording in kb.texts.findings.items()}
+        if step.concluded.startswith("constraint:"):
+            first_rule.setdefault(":".join(step.concluded.split(":")[:2]), step.rule)
+    order = _finding_order(kb.version)
     findings = tuple(_finding(fact, by_conclusion) for fact in sorted(
         found, key=lambda fact: (order[fact["finding"]], fact["finding"], fact["side"] or "")))
     root_cause = _root_cause(case, roots, findings, by_conclusion) if status == "complete" else None
@@ -197,6 +198,12 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
         missing_detail=detail,
         trace=tuple(steps),
     )
+
+
+@cache
+def _finding_order(version: str) -> dict[str, int]:
+    """Each finding's place in an assessment (texts.yaml), read once per knowledge version."""
+    return {finding: wording.order for finding, wording in catalog().texts.findings.items()}
 
 
 def _merge(steps: list[TraceStep], field: str) -> tuple[str, ...]:

@@ -108,11 +108,14 @@ class LeanLoop:
     def run(self, steps: float = math.inf) -> None:
         logged = watchers.worth("RULES", "INFO")
         agenda_logged = watchers.worth("AGENDA", "DEBUG")
+        # experta's update_agenda logs each activation when asked to, then calls _update_agenda.
+        update = (self.strategy.update_agenda if watchers.worth("ACTIVATIONS", "INFO")
+                  else self.strategy._update_agenda)
         self.running = True
         execution = 0
         while steps > 0 and self.running:
             added, removed = self.get_activations()
-            self.strategy.update_agenda(self.agenda, added, removed)
+            update(self.agenda, added, removed)
             if agenda_logged:
                 for index, act in enumerate(self.agenda.activations):
                     watchers.AGENDA.debug("%d: %r %r", index, act.rule.__name__,
