@@ -20,6 +20,7 @@ from engine.paths import instrument_for
 from engine.visit import VISIT_SECTIONS
 
 MOVEMENTS = ("hinge", "split_squat")
+_LEAVES = frozenset({str, int, float, list})  # what an observation's value is: never a section
 # Who and when, the red flags (facts of their own) and the visit sections of tripod-case/2 (what the
 # client says, outcome measures: kept and shown, never reasoned on) are not observations.
 NOT_OBSERVATIONS = {"format", "assessed_on", "practitioner", "notes", "red_flags", "id", "name", "method",
@@ -149,7 +150,7 @@ def _walk(model: BaseModel, path: str, segment: str, side: str | None, movement:
         value = values.get(name)
         if value is None:
             continue
-        if isinstance(value, BaseModel):
+        if type(value) not in _LEAVES and isinstance(value, BaseModel):
             _walk(value, dotted, segment, inner_side, inner_movement, kind, hip_method, wanted, found)
             continue
         fields = {
