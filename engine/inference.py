@@ -35,7 +35,7 @@ from engine.facts import (
 from engine.intake import SIDES, Case
 from engine.matcher import JoinMatcher
 from engine.paths import value_at
-from engine.rete import LeanLoop, StableDepthStrategy
+from engine.rete import LeanDepthStrategy, LeanLoop, StableDepthStrategy
 from engine.trace import (
     FORMAT,
     Alternative,
@@ -74,7 +74,7 @@ class TripodEngine(RedFlagRules, HipSafetyRules, FootRules, TibiaFemurRules, Pel
     """Every rule module composed into one experta engine."""
 
     __matcher__ = JoinMatcher
-    __strategy__ = StableDepthStrategy
+    __strategy__ = LeanDepthStrategy
 
     def __init__(self) -> None:
         super().__init__()
@@ -100,8 +100,10 @@ class ReferenceEngine(TripodEngine):
     tests hold the tuned engine to."""
 
     __matcher__ = ReteMatcher
+    __strategy__ = StableDepthStrategy
     declare = KnowledgeEngine.declare
     run = KnowledgeEngine.run
+    get_activations = KnowledgeEngine.get_activations
 
     def reset(self, **kwargs: Any) -> None:
         KnowledgeEngine.reset(self, **kwargs)
