@@ -374,8 +374,8 @@ def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[Mi
         if pelvic and pregnant:
             continue
         value: Any = case
-        for part in parts:  # value_at(case, path), without splitting the path every time
-            value = getattr(value, part, None) if isinstance(value, BaseModel) else None
+        for part in parts:  # value_at(case, path), without splitting the path or a lookup each time
+            value = value.__dict__.get(part) if isinstance(value, BaseModel) else None
             if value is None:
                 break
         if value is None:
