@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import inspect
 import math
+import operator
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -56,7 +57,7 @@ class LeanFacts(FactList):
         self[index] = fact
         self.last_index = index + 1
         self.added.append(fact)
-        counter[fact_id] += 1
+        counter[fact_id] = counter.get(fact_id, 0) + 1  # Counter's += would call its __missing__
         watchers.FACTS.info(" ==> %s: %r", fact, fact)
         return fact
 
@@ -207,5 +208,4 @@ class LeanDepthStrategy(StableDepthStrategy):
             bisect.insort_right(activations, activation, key=_key)
 
 
-def _key(activation: Any) -> Any:
-    return activation.key
+_key = operator.attrgetter("key")  # an activation's place on the agenda
