@@ -94,8 +94,7 @@ class _Pattern:
     def __init__(self, pattern: Fact) -> None:
         self.kind = type(pattern)
         self.checks: list[Check] = []
-        # The checks that only pass or fail one top-level field (a constant, a predicate): what the
-        # index may read.
+        # The checks that only pass or fail one top-level field (a constant, a predicate).
         self.gates: dict[str, Check] = {}
         for field, how in pattern.items():
             if Fact.is_special(field):
@@ -188,13 +187,14 @@ class _Test(NamedTuple):
 class _Plan:
     """One rule (or one branch of a rule with an OR) as a sequence of steps, and its matches."""
 
-    __slots__ = ("before", "captures", "live", "rule", "steps")
+    __slots__ = ("before", "captures", "live", "positives", "rule", "steps")
 
     def __init__(self, rule: Any) -> None:
         self.rule = rule
         self.steps: list[tuple[int, Any]] = []  # (_POS or _NOT, _Pattern) or (_TEST, _Test)
         self.captures: list[str | None] = []  # per step: the name a positive unbound pattern keeps
         self.before: list[frozenset[str]] = []  # per step: the variables bound before it
+        self.positives: list[_Pattern] = []  # the patterns of its positive steps
         # Each match by the facts of its positive steps (their ids), with its activation.
         self.live: dict[tuple[int, ...], Activation] = {}
 
@@ -262,6 +262,8 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                 seen.append(element)
             if isinstance(what, _Pattern):
                 (what.joins if kind == _POS else what.blocks).append((plan, len(plan.steps)))
+                if kind == _POS:
+                    plan.positives.append(what)
             plan.steps.append((kind, what))
         return plan
 
@@ -321,7 +323,12 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                 passed.append((pattern, bound))
         for pattern, bound in passed:
             for plan, step in pattern.joins:
-                self._join(plan, 0, {}, (), (), step, fact, bound)
+                # No match while one of the rule's positive patterns has no fact: not joined at all.
+                for other in plan.positives:
+                    if not other.facts:
+                        break
+                else:
+                    self._join(plan, 0, {}, (), (), step, fact, bound)
             for plan, step in pattern.blocks:
                 self._block(plan, step, bound)
 
@@ -360,13 +367,13 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                         self._join(plan, index + 1, merged, (*facts, other), (*key, id(other)),
                                    fixed, fact, bound)
                 return
-            if kind == _NOT:
+            if kind == _NOT:  # a fact that agrees with every variable bound so far blocks
                 for _, binds in what.facts:
                     for name, value in binds.items():
                         if name in context and context[name] != value:
                             break
                     else:
-                        return  # a fact that agrees with every variable bound so far blocks
+                        return
             elif not what.test(**{name: context.get(name) for name in what.parameters}):
                 return
             index += 1
