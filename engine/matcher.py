@@ -330,7 +330,8 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                 else:
                     self._join(plan, 0, {}, (), (), step, fact, bound)
             for plan, step in pattern.blocks:
-                self._block(plan, step, bound)
+                if plan.live:
+                    self._block(plan, step, bound)
 
     def _block(self, plan: _Plan, index: int, bound: Bindings) -> None:
         """Remove the plan's matches that a fact passing its NOT step ``index`` blocks."""
