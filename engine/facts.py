@@ -181,6 +181,6 @@ def examination(case: Case, wanted: Wanted | None = None) -> Iterator[ExamFact]:
 
 def answers(case: Case) -> Iterator[Answer]:
     """The red-flag answers that a rule can act on: a ``no`` fires nothing, so it is not declared."""
-    for flag, answer in case.red_flags.model_dump().items():
+    for flag, answer in case.red_flags.__dict__.items():  # its fields: flag ids, plain answers
         if answer in ("yes", "unknown"):
-            yield Answer(flag=flag, answer=answer)
+            yield built(Answer, {"flag": flag, "answer": answer})

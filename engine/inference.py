@@ -353,6 +353,13 @@ def _watched() -> tuple[tuple[str, tuple[str, ...], bool, tuple[str, ...]], ...]
                  for path in watched.paths())
 
 
+@cache
+def _detail(path: str, state: str, changes: tuple[str, ...]) -> MissingDetail:
+    """An observation left out or unsure (of the catalog's paths, so a few hundred at most): made
+    once, shared by every assessment that lists it (the model is immutable)."""
+    return trusted(MissingDetail, path=path, state=state, could_change=changes)
+
+
 def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[MissingDetail, ...]:
     items: list[MissingDetail] = []
     for fact in blocked:
@@ -379,9 +386,9 @@ def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[Mi
             if value is None:
                 break
         if value is None:
-            items.append(trusted(MissingDetail, path=path, state="not_assessed", could_change=changes))
+            items.append(_detail(path, "not_assessed", changes))
         elif value == "unsure":
-            items.append(trusted(MissingDetail, path=path, state="unsure", could_change=changes))
+            items.append(_detail(path, "unsure", changes))
     # What a rule is waiting for comes first, in the order above (red flags, then a hip flag's wait).
     waited = {fact["path"] for fact in blocked}
     items.sort(key=lambda item: item.path not in waited)
