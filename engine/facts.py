@@ -20,6 +20,7 @@ from engine.paths import instrument_for
 from engine.visit import VISIT_SECTIONS
 
 MOVEMENTS = ("hinge", "split_squat")
+_LEAVES = frozenset({str, int, float, list})  # what an observation's value is: never a section
 # Who and when, the red flags (facts of their own) and the visit sections of tripod-case/2 (what the
 # client says, outcome measures: kept and shown, never reasoned on) are not observations.
 NOT_OBSERVATIONS = {"format", "assessed_on", "practitioner", "notes", "red_flags", "id", "name", "method",
@@ -114,11 +115,14 @@ def observations(case: Case, wanted: Wanted | None = None) -> Iterator[Obs]:
     """Every entered observation of the case as an Obs fact (left-out fields give none), or only
     those ``wanted`` accepts, judged on the fact's class and fields before it is built."""
     hip_method = case.hips.method if case.hips else None
+    found: list[Obs] = []
+    values = case.__dict__
     for section in _sections(type(case)):
-        value = getattr(case, section)
+        value = values.get(section)
         if value is not None:
-            yield from _walk(value, section, section, None, None, SECTION_FACTS[section], hip_method,
-                             wanted)
+            _walk(value, section, section, None, None, SECTION_FACTS[section], hip_method, wanted,
+                  found)
+    return iter(found)
 
 
 @functools.cache
@@ -127,25 +131,27 @@ def _sections(model: type[BaseModel]) -> tuple[str, ...]:
 
 
 @functools.cache
-def _plan(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
-    """The observation fields of a model, with the instrument that measures each (read once)."""
-    return tuple((name, instrument_of(model, name)) for name in model.model_fields
-                 if name not in NOT_OBSERVATIONS)
+def _layout(model: type[BaseModel], path: str, side: str | None, movement: str | None
+            ) -> tuple[tuple[str, str, str | None, str | None, str | None], ...]:
+    """The observation fields of a model at ``path``, each with its dotted path, the side and the
+    movement below it (the first of each that the path passes through) and the instrument its
+    field names (worked out once per place in a case)."""
+    return tuple((name, f"{path}.{name}", side or (name if name in SIDES else None),
+                  movement or (name if name in MOVEMENTS else None), instrument_of(model, name))
+                 for name in model.model_fields if name not in NOT_OBSERVATIONS)
 
 
 def _walk(model: BaseModel, path: str, segment: str, side: str | None, movement: str | None,
-          kind: type[Obs], hip_method: str | None, wanted: Wanted | None) -> Iterator[Obs]:
-    """The observations under ``model`` at ``path``: the side and the movement are the first of
-    each that the path passes through."""
-    for name, instrument in _plan(type(model)):
-        value = getattr(model, name)
+          kind: type[Obs], hip_method: str | None, wanted: Wanted | None, found: list[Obs]) -> None:
+    """Add to ``found`` the observations under ``model`` at ``path``."""
+    values = model.__dict__  # a pydantic model's field values, read without an attribute lookup each
+    for name, dotted, inner_side, inner_movement, instrument in _layout(type(model), path, side,
+                                                                        movement):
+        value = values.get(name)
         if value is None:
             continue
-        dotted = f"{path}.{name}"
-        if isinstance(value, BaseModel):
-            yield from _walk(value, dotted, segment, side or (name if name in SIDES else None),
-                             movement or (name if name in MOVEMENTS else None), kind, hip_method,
-                             wanted)
+        if type(value) not in _LEAVES and isinstance(value, BaseModel):
+            _walk(value, dotted, segment, inner_side, inner_movement, kind, hip_method, wanted, found)
             continue
         fields = {
             "path": dotted,
@@ -157,7 +163,7 @@ def _walk(model: BaseModel, path: str, segment: str, side: str | None, movement:
             "instrument": instrument_for(dotted, instrument, hip_method),
         }
         if wanted is None or wanted(kind, fields):
-            yield built(kind, fields)
+            found.append(built(kind, fields))
 
 
 def examination(case: Case, wanted: Wanted | None = None) -> Iterator[ExamFact]:
@@ -168,12 +174,13 @@ def examination(case: Case, wanted: Wanted | None = None) -> Iterator[ExamFact]:
     def examined(kind: type[Obs], fields: Mapping[str, Any]) -> bool:
         return fields["name"] in EXAMINED and (wanted is None or wanted(kind, fields))
 
-    facts = _walk(case.hips, "hips", "hips", None, None, ExamFact, case.hips.method, examined)
-    yield from cast(Iterator[ExamFact], facts)
+    found: list[Obs] = []
+    _walk(case.hips, "hips", "hips", None, None, ExamFact, case.hips.method, examined, found)
+    yield from cast(list[ExamFact], found)
 
 
 def answers(case: Case) -> Iterator[Answer]:
     """The red-flag answers that a rule can act on: a ``no`` fires nothing, so it is not declared."""
-    for flag, answer in case.red_flags.model_dump().items():
+    for flag, answer in case.red_flags.__dict__.items():  # its fields: flag ids, plain answers
         if answer in ("yes", "unknown"):
-            yield Answer(flag=flag, answer=answer)
+            yield built(Answer, {"flag": flag, "answer": answer})

@@ -35,8 +35,9 @@ from engine.facts import (
 from engine.intake import SIDES, Case
 from engine.matcher import JoinMatcher
 from engine.paths import value_at
-from engine.rete import LeanLoop, StableDepthStrategy
+from engine.rete import LeanDepthStrategy, LeanLoop, StableDepthStrategy
 from engine.trace import (
+    FORMAT,
     Alternative,
     Assessment,
     CaseRef,
@@ -73,7 +74,7 @@ class TripodEngine(RedFlagRules, HipSafetyRules, FootRules, TibiaFemurRules, Pel
     """Every rule module composed into one experta engine."""
 
     __matcher__ = JoinMatcher
-    __strategy__ = StableDepthStrategy
+    __strategy__ = LeanDepthStrategy
 
     def __init__(self) -> None:
         super().__init__()
@@ -99,8 +100,10 @@ class ReferenceEngine(TripodEngine):
     tests hold the tuned engine to."""
 
     __matcher__ = ReteMatcher
+    __strategy__ = StableDepthStrategy
     declare = KnowledgeEngine.declare
     run = KnowledgeEngine.run
+    get_activations = KnowledgeEngine.get_activations
 
     def reset(self, **kwargs: Any) -> None:
         KnowledgeEngine.reset(self, **kwargs)
@@ -161,14 +164,15 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     flags = sorted({r["flag"] for r in referrals} | {r["partner"] for r in referrals if r["partner"]},
                    key=lambda f: (-TIER_RANK[kb.red_flags.spec(f).tier or "routine"], f))
     urgency = max((r["tier"] for r in referrals), key=TIER_RANK.__getitem__, default=None)
-    referral = ReferralOut(required=bool(referrals), urgency=urgency, red_flags=tuple(flags))
+    referral = trusted(ReferralOut, required=bool(referrals), urgency=urgency, red_flags=tuple(flags))
 
     by_conclusion: dict[str, list[TraceStep]] = defaultdict(list)
     first_rule: dict[str, str] = {}  # "constraint:<id>" (any side): the rule of its first step
     for step in steps:
         by_conclusion[step.concluded].append(step)
-        first_rule.setdefault(":".join(step.concluded.split(":")[:2]), step.rule)
-    order = {finding: wording.order for finding, wording in kb.texts.findings.items()}
+        if step.concluded.startswith("constraint:"):
+            first_rule.setdefault(":".join(step.concluded.split(":")[:2]), step.rule)
+    order = _finding_order(kb.version)
     findings = tuple(_finding(fact, by_conclusion) for fact in sorted(
         found, key=lambda fact: (order[fact["finding"]], fact["finding"], fact["side"] or "")))
     root_cause = _root_cause(case, roots, findings, by_conclusion) if status == "complete" else None
@@ -179,8 +183,12 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
         # No chain reasoning ran, so no observation is missing for it; a red flag left unanswered
         # still is, and the doctor the client is sent to should hear of it.
         detail = tuple(m for m in detail if m.state == "unknown")
-    return Assessment(
-        case=CaseRef(client_id=case.client.id, assessed_on=case.assessed_on),
+    # Every part is made from values already valid (the checked case, the catalog, the engine's
+    # own facts): the whole is put together as pydantic's model_construct would, unvalidated again.
+    return trusted(
+        Assessment,
+        format=FORMAT,
+        case=trusted(CaseRef, client_id=case.client.id, assessed_on=case.assessed_on),
         knowledge_version=kb.version,
         status=status,
         referral=referral,
@@ -194,8 +202,16 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     )
 
 
+@cache
+def _finding_order(version: str) -> dict[str, int]:
+    """Each finding's place in an assessment (texts.yaml), read once per knowledge version."""
+    return {finding: wording.order for finding, wording in catalog().texts.findings.items()}
+
+
 def _merge(steps: list[TraceStep], field: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(item for step in steps for item in getattr(step, field)))
+    if len(steps) == 1:
+        return tuple(dict.fromkeys(getattr(steps[0], field)))
+    return tuple(dict.fromkeys([item for step in steps for item in getattr(step, field)]))
 
 
 def _finding(fact: Found, by_conclusion: dict[str, list[TraceStep]]) -> Finding:
@@ -237,9 +253,9 @@ def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
     limited = {f.side for f in findings if f.id == "hip_ir_limited"}
     lead = max(causes, key=lambda cause: (_LEVELS.index(scored[cause].confidence),
                                           bool(limited & set(scored[cause].sides))))
-    by_side = tuple(SideCause(side=r["side"], id=r["cause"],
-                              rule=by_conclusion[ref("root_cause", r["cause"], r["side"])][0].rule,
-                              penalties=(r["penalty"],) if r["penalty"] else ())
+    by_side = tuple(trusted(SideCause, side=r["side"], id=r["cause"],
+                            rule=by_conclusion[ref("root_cause", r["cause"], r["side"])][0].rule,
+                            penalties=(r["penalty"],) if r["penalty"] else ())
                     for side in SIDES for r in roots if r["side"] == side)
     rule = by_conclusion[ref("root_cause", lead, scored[lead].sides[0] if scored[lead].sides else None)][0].rule
     return scored[lead].model_copy(update={"rule": rule, "by_side": by_side})
@@ -276,9 +292,9 @@ def _score(case: Case, cause: str, roots: list[Root], findings: tuple[Finding, .
                          else "moderate" if points >= kb.scoring.moderate_at else "low")
     cap = min((_LEVELS.index(kb.penalties[p].cap) for p in applied), default=2)
     confidence = _LEVELS[min(_LEVELS.index(level), cap)]
-    return RootCause(id=cast(RootCauseId, cause), confidence=confidence, sides=sides, rule="",
-                     claims=model.claims, supported_by=tuple(dict.fromkeys(f.id for f in support)),
-                     penalties=tuple(dict.fromkeys(applied)))
+    return trusted(RootCause, id=cast(RootCauseId, cause), confidence=confidence, sides=sides, rule="",
+                   claims=model.claims, supported_by=tuple(dict.fromkeys(f.id for f in support)),
+                   penalties=tuple(dict.fromkeys(applied)), by_side=())
 
 
 def _key_paths(templates: tuple[str, ...], sides: tuple[str, ...]) -> list[str]:
@@ -306,7 +322,7 @@ def _alternatives(root: RootCause | None, findings: tuple[Finding, ...]) -> tupl
             continue
         because = tuple(f for f in model.rejected_by if _present(findings, f, root.sides))
         # Empty when no finding rules it out: its own pattern was simply not found.
-        out.append(Alternative(id=cast(RootCauseId, cause), rejected_because=because))
+        out.append(trusted(Alternative, id=cast(RootCauseId, cause), rejected_because=because))
     return tuple(out)
 
 
@@ -319,8 +335,8 @@ def _constraints(advice: list[Advice], first_rule: dict[str, str]) -> tuple[Cons
     out = []
     for index, constraint in enumerate(ordered, start=1):
         rule = first_rule[ref("constraint", constraint)]
-        out.append(Constraint(id=constraint, order=index, claims=table[constraint].claims, rule=rule,
-                              sides=tuple(s for s in SIDES if s in sides[constraint])))
+        out.append(trusted(Constraint, id=constraint, order=index, claims=table[constraint].claims,
+                           rule=rule, sides=tuple(s for s in SIDES if s in sides[constraint])))
     return tuple(out)
 
 
@@ -335,6 +351,13 @@ def _watched() -> tuple[tuple[str, tuple[str, ...], bool, tuple[str, ...]], ...]
     return tuple((path, tuple(path.split(".")), watched.pelvic, could_change(watched.path))
                  for watched in catalog().observations if not watched.optional
                  for path in watched.paths())
+
+
+@cache
+def _detail(path: str, state: str, changes: tuple[str, ...]) -> MissingDetail:
+    """An observation left out or unsure (of the catalog's paths, so a few hundred at most): made
+    once, shared by every assessment that lists it (the model is immutable)."""
+    return trusted(MissingDetail, path=path, state=state, could_change=changes)
 
 
 def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[MissingDetail, ...]:
@@ -358,14 +381,14 @@ def _missing(case: Case, blocked: list[Blocked], found: list[Found]) -> tuple[Mi
         if pelvic and pregnant:
             continue
         value: Any = case
-        for part in parts:  # value_at(case, path), without splitting the path every time
-            value = getattr(value, part, None) if isinstance(value, BaseModel) else None
+        for part in parts:  # value_at(case, path), without splitting the path or a lookup each time
+            value = value.__dict__.get(part) if isinstance(value, BaseModel) else None
             if value is None:
                 break
         if value is None:
-            items.append(trusted(MissingDetail, path=path, state="not_assessed", could_change=changes))
+            items.append(_detail(path, "not_assessed", changes))
         elif value == "unsure":
-            items.append(trusted(MissingDetail, path=path, state="unsure", could_change=changes))
+            items.append(_detail(path, "unsure", changes))
     # What a rule is waiting for comes first, in the order above (red flags, then a hip flag's wait).
     waited = {fact["path"] for fact in blocked}
     items.sort(key=lambda item: item.path not in waited)

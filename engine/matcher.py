@@ -89,13 +89,12 @@ class _Pattern:
     """One fact pattern, shared by every rule that has an equal one: its tests, and the facts that
     pass them with the variables they bind (its alpha memory)."""
 
-    __slots__ = ("bind", "checks", "facts", "gates", "kind", "uses")
+    __slots__ = ("bind", "blocks", "checks", "facts", "gates", "joins", "kind")
 
     def __init__(self, pattern: Fact) -> None:
         self.kind = type(pattern)
         self.checks: list[Check] = []
-        # The checks that only pass or fail one top-level field (a constant, a predicate): what the
-        # index may read.
+        # The checks that only pass or fail one top-level field (a constant, a predicate).
         self.gates: dict[str, Check] = {}
         for field, how in pattern.items():
             if Fact.is_special(field):
@@ -108,7 +107,9 @@ class _Pattern:
                 self.gates[field] = check
         self.bind: str | None = pattern.__bind__
         self.facts: list[tuple[Fact, Bindings]] = []
-        self.uses: list[tuple[_Plan, int]] = []
+        # The rules' steps that use it: as a positive pattern, and under a NOT.
+        self.joins: list[tuple[_Plan, int]] = []
+        self.blocks: list[tuple[_Plan, int]] = []
 
     def test(self, fact: Mapping[str, Any], checks: list[Check]) -> Bindings | None:
         """The variables ``fact`` binds when it passes every test (experta merges them so that a
@@ -186,13 +187,14 @@ class _Test(NamedTuple):
 class _Plan:
     """One rule (or one branch of a rule with an OR) as a sequence of steps, and its matches."""
 
-    __slots__ = ("before", "captures", "live", "rule", "steps")
+    __slots__ = ("before", "captures", "live", "positives", "rule", "steps")
 
     def __init__(self, rule: Any) -> None:
         self.rule = rule
         self.steps: list[tuple[int, Any]] = []  # (_POS or _NOT, _Pattern) or (_TEST, _Test)
         self.captures: list[str | None] = []  # per step: the name a positive unbound pattern keeps
         self.before: list[frozenset[str]] = []  # per step: the variables bound before it
+        self.positives: list[_Pattern] = []  # the patterns of its positive steps
         # Each match by the facts of its positive steps (their ids), with its activation.
         self.live: dict[tuple[int, ...], Activation] = {}
 
@@ -259,15 +261,20 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                     raise ValueError(f"rule {getattr(rule, '__name__', rule)}: the same pattern twice")
                 seen.append(element)
             if isinstance(what, _Pattern):
-                what.uses.append((plan, len(plan.steps)))
+                (what.joins if kind == _POS else what.blocks).append((plan, len(plan.steps)))
+                if kind == _POS:
+                    plan.positives.append(what)
             plan.steps.append((kind, what))
         return plan
 
     def reset(self) -> None:
+        # Only what holds something is emptied: most patterns and rules see nothing in a case.
         for pattern in self.patterns.values():
-            pattern.facts = []
+            if pattern.facts:
+                pattern.facts = []
         for plan in self.plans:
-            plan.live = {}
+            if plan.live:
+                plan.live = {}
         self._added = {}
         self._removed = []
 
@@ -281,8 +288,13 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
         if getattr(kind, "__fields__", None):
             return True  # experta fills in declared defaults on reading: these fields say too little
         # A variable bound twice in one pattern is taken to agree: this errs toward declaring.
-        return any(all(check(fields) for check in checks)
-                   for _, checks in patterns.candidates(fields))
+        for _, checks in patterns.candidates(fields):
+            for check in checks:
+                if not check(fields):
+                    break
+            else:
+                return True
+        return False
 
     def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
         """The activations added and removed by declaring ``adding`` and retracting ``deleting``."""
@@ -310,10 +322,15 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                 pattern.facts.append((fact, bound))
                 passed.append((pattern, bound))
         for pattern, bound in passed:
-            for plan, step in pattern.uses:
-                if plan.steps[step][0] == _POS:
-                    self._join(plan, 0, {}, (), (), step, fact, bound)
+            for plan, step in pattern.joins:
+                # No match while one of the rule's positive patterns has no fact: not joined at all.
+                for other in plan.positives:
+                    if not other.facts:
+                        break
                 else:
+                    self._join(plan, 0, {}, (), (), step, fact, bound)
+            for plan, step in pattern.blocks:
+                if plan.live:
                     self._block(plan, step, bound)
 
     def _block(self, plan: _Plan, index: int, bound: Bindings) -> None:
@@ -322,7 +339,10 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
         shared = [name for name in bound if name in before]
         for key, activation in list(plan.live.items()):
             context = activation.context
-            if not any(context[name] != bound[name] for name in shared):
+            for name in shared:
+                if context[name] != bound[name]:
+                    break
+            else:
                 del plan.live[key]
                 if self._added.pop((id(plan), key), None) is None:
                     self._removed.append(activation)
@@ -335,23 +355,28 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
             kind, what = steps[index]
             if kind == _POS:
                 entries = [(fact, bound or {})] if index == fixed else what.facts
+                capture = plan.captures[index]
                 for other, binds in entries:
-                    merged = _merged(context, binds)
-                    if merged is None:
-                        continue
-                    capture = plan.captures[index]
-                    if capture is not None:
-                        merged[capture] = other
-                    self._join(plan, index + 1, merged, (*facts, other), (*key, id(other)),
-                               fixed, fact, bound)
+                    # experta's join of two contexts: a variable both bind must agree.
+                    for name, value in binds.items():
+                        if name in context and context[name] != value:
+                            break
+                    else:
+                        merged = {**context, **binds}
+                        if capture is not None:
+                            merged[capture] = other
+                        self._join(plan, index + 1, merged, (*facts, other), (*key, id(other)),
+                                   fixed, fact, bound)
                 return
-            if kind == _NOT:
+            if kind == _NOT:  # a fact that agrees with every variable bound so far blocks
                 for _, binds in what.facts:
-                    if not any(context[name] != value for name, value in binds.items() if name in context):
+                    for name, value in binds.items():
+                        if name in context and context[name] != value:
+                            break
+                    else:
                         return
-            else:
-                if not what.test(**{name: context.get(name) for name in what.parameters}):
-                    return
+            elif not what.test(**{name: context.get(name) for name in what.parameters}):
+                return
             index += 1
         if key not in plan.live:
             activation = Activation(plan.rule, facts, context)
@@ -374,14 +399,6 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
         for key, activation in old.items():
             if key not in plan.live and self._added.pop((id(plan), key), None) is None:
                 self._removed.append(activation)
-
-
-def _merged(context: Bindings, bound: Bindings) -> Bindings | None:
-    """experta's join of two contexts: a variable both bind must be bound to equal values."""
-    for name, value in bound.items():
-        if name in context and context[name] != value:
-            return None
-    return {**context, **bound}
 
 
 def _binds(pattern: Fact) -> set[str]:

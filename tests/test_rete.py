@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from experta import EXISTS, MATCH, NOT, OR, Fact, Field, KnowledgeEngine, L, P, Rule
+from experta.factlist import FactList
 from experta.strategies import DepthStrategy
 
 from engine.facts import FootFact, LiftFact, observations
 from engine.inference import assess, build_engine
 from engine.matcher import JoinMatcher
-from engine.rete import StableDepthStrategy
+from engine.rete import LeanDepthStrategy, LeanLoop, StableDepthStrategy
 from storage.casefile import load_case
 from tests.conftest import EXAMPLES, example_paths
 from tests.test_inference import GOLDEN, golden_case
@@ -152,6 +153,57 @@ def test_a_nested_accessor_is_judged_on_each_value() -> None:
 def test_one_rule_matching_the_same_facts_twice_fires_in_a_fixed_order() -> None:
     both = [[M(name="either", left="b", right="a")]]
     assert _run(both, tuned=True) == _run(both, tuned=False) == [[("either", "b"), ("either", "a")]]
+
+
+class _Chain(KnowledgeEngine):
+    """Rules that conclude facts (some twice) and block activations already on the agenda."""
+
+    __strategy__ = StableDepthStrategy
+    log: list[Any]
+
+    @Rule(M(name="a", value=MATCH.v), salience=5)
+    def concludes(self, v: int) -> None:
+        self.log.append(("concludes", v))
+        self.declare(M(name="b", value=v))
+        self.declare(M(name="b", value=v))  # a duplicate: refused
+
+    @Rule(M(name="b", value=MATCH.v), NOT(M(name="stop", value=MATCH.v)))
+    def follows(self, v: int) -> None:
+        self.log.append(("follows", v))
+
+    @Rule(M(name="b", value=MATCH.v & P(lambda v: v % 2 == 0)), salience=1)
+    def stops(self, v: int) -> None:
+        self.log.append(("stops", v))
+        self.declare(M(name="stop", value=v))  # takes "follows" of v off the agenda
+
+
+class _LeanChain(LeanLoop, _Chain):
+    __matcher__ = JoinMatcher
+    __strategy__ = LeanDepthStrategy
+
+
+def test_the_lean_loop_and_agenda_fire_what_experta_fires_in_its_order() -> None:
+    """Declaring, refusing a duplicate, adding to and taking from the agenda while rules fire: the
+    engine loop and agenda the screening engine uses give experta's own firing order."""
+    logs = []
+    for kind in (_Chain, _LeanChain):
+        engine = kind()
+        engine.reset()
+        engine.log = []
+        engine.declare(*(M(name="a", value=v) for v in (3, 2, 1, 4)))
+        engine.run()
+        logs.append(engine.log)
+    assert logs[0] == logs[1]
+    assert sorted(logs[0]) == sorted([*(("concludes", v) for v in (1, 2, 3, 4)),
+                                      ("stops", 2), ("stops", 4), ("follows", 1), ("follows", 3)])
+
+
+def test_the_reference_engine_runs_on_experta_own_loop_agenda_and_fact_list() -> None:
+    """What the tuned engine is held to changes nothing of experta but the agenda's tie-break."""
+    assert type(PLAIN.facts) is FactList and type(PLAIN.strategy) is StableDepthStrategy
+    assert "_update_agenda" not in vars(StableDepthStrategy)
+    for method in ("declare", "run", "get_activations"):
+        assert getattr(type(PLAIN), method) is getattr(KnowledgeEngine, method)
 
 
 def test_the_tuned_matcher_is_set_through_experta_hook_and_patches_no_instance() -> None:

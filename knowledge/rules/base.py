@@ -97,16 +97,18 @@ FOOT_DEFICITS = (*MEDIAL_LOADING_LOST, "compensatory_pronation")
 # batch: trusted() skips re-validating what is already valid.
 def _observation(fact: Obs) -> Observation:
     value = fact["value"]
-    instrument = fact["instrument"]
+    if isinstance(value, tuple):  # shown as a list, which no two steps share
+        return _observed.__wrapped__(fact["path"], list(value), fact["instrument"])
+    return _observed(fact["path"], value, fact["instrument"])
+
+
+@functools.lru_cache(maxsize=4_096, typed=True)
+def _observed(path: str, value: Any, instrument: str | None) -> Observation:
+    """How a step shows an observation: made once per path, value (of its own type: 30 is not 30.0)
+    and instrument, and shared by every step that used it (the model is immutable)."""
     normal, reliability = _instrument_words(instrument)
-    return trusted(
-        Observation,
-        path=fact["path"],
-        value=list(value) if isinstance(value, tuple) else value,
-        instrument=instrument,
-        normal=normal,
-        reliability=reliability,
-    )
+    return trusted(Observation, path=path, value=value, instrument=instrument, normal=normal,
+                   reliability=reliability)
 
 
 @functools.cache
@@ -157,7 +159,7 @@ class TripodRules:
 
     def record(self, concluded: str, claims: Iterable[str] = (), used: Iterable[Any] = (),
                thresholds: Iterable[str] = (), sources: Iterable[str] = ()) -> None:
-        used = [fact for fact in used if fact is not None]
+        facts = [fact for fact in used if fact is not None]
         uses, cited = _citing(tuple(thresholds), tuple(sources))
         self.steps.append(trusted(
             TraceStep,
@@ -165,8 +167,8 @@ class TripodRules:
             concluded=concluded,
             claims=tuple(claims),
             sources=cited,
-            used=tuple(reference(fact) for fact in used),
-            observations=tuple(_observation(f) for f in used if isinstance(f, Obs)),
+            used=tuple([reference(fact) for fact in facts]),
+            observations=tuple([_observation(fact) for fact in facts if isinstance(fact, Obs)]),
             thresholds=uses,
         ))
 
