@@ -91,7 +91,13 @@ def test_the_audit_trail_is_an_admins_a_practitioner_gets_403(clinic: Clinic) ->
     assert refused.status_code == 403
     assert refused.json() == {"problems": ["GET /api/v1/audit: allowed only to an admin"]}
     with clinic.client("boss") as client:
-        trail = client.get("/api/v1/audit").json()["entries"]
+        document = client.get("/api/v1/audit").json()
+    by_cli = run_tripod("--user", "boss", "--password-stdin", "audit", "--format", "json",
+                        db=clinic.db, stdin="boss-pass-1\n")
+    # The same tripod-audit/1 document as the command's (less the entries made since).
+    assert document["format"] == json.loads(by_cli.stdout)["format"] == "tripod-audit/1"
+    assert document["entries"] == json.loads(by_cli.stdout)["entries"][:len(document["entries"])]
+    trail = document["entries"]
     assert {"actor": "alice", "action": "login"} in [
         {"actor": e["actor"], "action": e["action"]} for e in trail]
 

@@ -6,7 +6,6 @@ follow-up of a stored visit, and no other account's draft reachable."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ import yaml
 
 from tests.conftest import EXAMPLES
 from tests.load import case_values, typed
-from tests.web import Clinic, run_tripod
+from tests.web import Clinic, draft_rows, run_tripod
 
 pytestmark = pytest.mark.slow
 
@@ -35,13 +34,6 @@ def answer_all(client: httpx.Client, draft: int, state: dict[str, Any],
         state = answer.json()
         given += 1
     return given
-
-
-def draft_rows(db: str, draft: int) -> dict[str, Any]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT key, value_json FROM draft_answers WHERE draft_id = ?",
-                            (draft,)).fetchall()
-    return {key: json.loads(value) for key, value in rows}
 
 
 def test_an_intake_answered_through_the_api_is_signed_as_the_case_would_be(clinic: Clinic) -> None:

@@ -1,133 +1,33 @@
 """The web intake in a real browser (Debian's chromium driven by Playwright) against a real
 `tripod serve`, at a tablet's size with touch: a whole intake from the login to the result, a
 closed tab resumed, a red-flag typo refused at its confirmation, a bad value asked again with
-nothing saved, a follow-up through to its verdict; screenshots of each screen in docs/web/."""
+nothing saved, a follow-up through to its verdict; screenshots of each screen when
+``TRIPOD_SCREENSHOTS`` names a folder (tests/web_browser.py)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from engine.intake import Case
-from tests.conftest import EXAMPLES, ROOT
-from tests.web import ACCOUNTS, LANDSCAPE, PORTRAIT, Clinic
-from tripod.intake.questions import examination, prefill_from, show
+from tests.conftest import EXAMPLES
+from tests.web import LANDSCAPE, PORTRAIT, Clinic, draft_rows
+from tests.web_browser import (
+    case_values,
+    fill_section,
+    log_in,
+    settle,
+    shoot,
+    start,
+    through_the_sections,
+)
+from tripod.intake.questions import examination
 
 pytestmark = pytest.mark.slow
 
 CLASSIC = EXAMPLES / "classic_compensatory_pronation.yaml"
-SHOTS = ROOT / "docs" / "web"
-
-
-def case_values(path: Path, client: str) -> dict[str, Any]:
-    values = prefill_from(Case.model_validate(yaml.safe_load(path.read_text())))
-    return {**values, "client.id": client}
-
-
-def draft_rows(db: str, draft: int) -> dict[str, Any]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT key, value_json FROM draft_answers WHERE draft_id = ?",
-                            (draft,)).fetchall()
-    return {key: json.loads(value) for key, value in rows}
-
-
-def log_in(page: Any, clinic: Clinic, user: str) -> None:
-    page.goto(f"{clinic.url}/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", ACCOUNTS[user][1])
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{clinic.url}/")
-
-
-def start(page: Any, clinic: Clinic) -> int:
-    page.goto(f"{clinic.url}/intakes")
-    page.get_by_role("button", name="Start a new intake").tap()
-    page.wait_for_url("**/intakes/*/s/*")
-    return int(page.url.split("/intakes/")[1].split("/")[0])
-
-
-def shoot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    page.screenshot(path=str(SHOTS / f"{name}-{size['width']}x{size['height']}.png"),
-                    full_page=True)
-
-
-def settle(page: Any) -> None:
-    """Until htmx has no request under way (a change is saved 300 ms after it is made)."""
-    page.wait_for_timeout(400)
-    page.locator(".htmx-request").first.wait_for(state="detached")
-
-
-def flags_no(page: Any) -> None:
-    """Each red-flag group of the screen answered no, one group at a time, saved."""
-    while (pending := page.locator("fieldset.flags:not(:has(.saved))").first).count():
-        group = page.locator(f"#{pending.get_attribute('id')}")
-        for radio in group.locator("input[value=no]").all():
-            group.locator(f"label:has(input[name='{radio.get_attribute('name')}'][value=no])").tap()
-        group.get_by_role("button", name="Save this group").tap()
-        group.locator(".saved").wait_for()
-
-
-def fill_section(page: Any, values: dict[str, Any]) -> None:
-    """Each field of the screen answered from a case's values: picks tapped, steppers tapped or
-    typed, text typed."""
-    for fieldset in page.locator("fieldset.field:not(.flags)").all():
-        if fieldset.locator("ol.psfs").count():  # a follow-up: each activity rated again
-            rate_again(page, fieldset, values)
-            continue
-        inputs = fieldset.locator("input")
-        name = inputs.first.get_attribute("name")
-        value = values.get(name)
-        kind = inputs.first.get_attribute("type")
-        if kind == "radio":
-            wanted = "skip" if value is None else str(value)
-            fieldset.locator(f"label:has(input[value='{wanted}'])").tap()
-            settle(page)
-        elif kind == "checkbox":
-            for choice in value or []:
-                fieldset.locator(f"label:has(input[value='{choice}'])").tap()
-        elif kind == "number":
-            field = fieldset.locator("input[type=number]")
-            field.fill("" if value is None else show(value))
-            if value is not None:  # the stepper's + and - leave it where it was
-                fieldset.locator("button.step[data-step='1']").tap()
-                fieldset.locator("button.step[data-step='-1']").tap()
-                settle(page)
-        elif kind in ("text", "date") and value is not None:
-            fieldset.locator(f"input[name='{name}']").fill(show(value))
-
-
-def rate_again(page: Any, fieldset: Any, values: dict[str, Any]) -> None:
-    """The first activity rated again by tapping its stepper up one, the last not rated again,
-    the others typed as their case holds them, and one new activity typed."""
-    scores = fieldset.locator("ol.psfs input[type=number]").all()
-    for index, score in enumerate(scores):
-        if index == 0:
-            score.fill("4")
-            fieldset.locator("ol.psfs li").first.locator("button.step[data-step='1']").tap()
-            settle(page)
-        elif index == len(scores) - 1:
-            score.fill("")
-        else:
-            score.fill(str(values["outcomes.psfs"][index]["score"]))
-    fieldset.locator("input[type=text]").fill("Stairs two at a time = 5")
-
-
-def through_the_sections(page: Any, values: dict[str, Any]) -> None:
-    """Every section answered and saved until the review."""
-    while "/review" not in page.url:
-        flags_no(page)
-        fill_section(page, values)
-        with page.expect_navigation():
-            page.get_by_role("button", name="Save and next").tap()
-        problems = page.locator(".problem").all_inner_texts()
-        assert not problems, (page.url, problems)
 
 
 def test_a_whole_intake_from_the_login_to_the_result(clinic: Clinic, tablet: Any) -> None:
@@ -151,7 +51,7 @@ def test_a_whole_intake_from_the_login_to_the_result(clinic: Clinic, tablet: Any
     text = page.locator("main").inner_text()
     assert "STATUS" in text and "ROOT CAUSE" in text
     assert "stored as assessment" in text and clinic.db not in text
-    assert page.locator("a[href$='/report/practitioner.html']").count() == 1
+    assert page.locator("a[href$='/report/practitioner.pdf']").count() == 1
 
 
 def test_a_red_flag_typo_is_refused_at_its_confirmation(clinic: Clinic, tablet: Any) -> None:

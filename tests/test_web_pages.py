@@ -7,16 +7,15 @@ wider than the screen; their screenshots go to ``TRIPOD_SCREENSHOTS`` when it na
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import ROOT
-from tests.web import ACCOUNTS, LANDSCAPE, PORTRAIT, Clinic
+from tests.web import LANDSCAPE, PORTRAIT, Clinic
+from tests.web_browser import log_in, overflow, shoot, small_targets, watched
 from tests.web_forms import case_json, csrf_of, signed_in, stored_id
 from tripod.web.security import REPORT_CSP
 
@@ -195,43 +194,8 @@ def test_a_name_that_is_markup_is_shown_as_text_in_every_page_and_report(
 # -- in a real browser at tablet size ----------------------------------------------------------
 
 
-def browser_login(page: Any, clinic: Clinic, user: str = "alice") -> None:
-    page.goto(f"{clinic.url}/login")
-    page.fill("#username", user)
-    page.fill("#password", ACCOUNTS[user][1])
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{clinic.url}/")
-
-
-def watched(page: Any) -> list[str]:
-    """Every console error and page error of ``page`` (a CSP violation is one) as it happens."""
-    seen: list[str] = []
-    page.on("console", lambda message: seen.append(message.text)
-            if message.type in ("error", "warning") else None)
-    page.on("pageerror", lambda error: seen.append(str(error)))
-    return seen
-
-
-def small_targets(page: Any) -> list[str]:
-    """The buttons, links and fields of ``page`` (frames aside) under 44 px in either direction."""
-    small = []
-    for element in page.query_selector_all("main a, main button, main input:not([type=hidden]), "
-                                           "header a, header button"):
-        box = element.bounding_box()
-        if box and (box["width"] < 44 or box["height"] < 44):
-            small.append(f"{element.evaluate('e => e.outerHTML')[:80]} {box}")
-    return small
-
-
-def overflow(page: Any) -> int:
-    """How many px the page is wider than the screen (0: none)."""
-    width: int = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    return width
-
-
 def test_the_pages_in_a_browser_no_error_no_csp_violation_big_targets(
-        browser: Any, clinic: Clinic, visits: dict[str, int], tmp_path: Path) -> None:
-    folder = Path(os.environ.get("TRIPOD_SCREENSHOTS") or tmp_path)
+        browser: Any, clinic: Clinic, visits: dict[str, int]) -> None:
     follow_up = visits["follow_up"]
     screens = [("/clients", "records-clients"), ("/clients/TR-0021", "records-client"),
                (f"/visits/{follow_up}", "records-visit"),
@@ -242,8 +206,8 @@ def test_the_pages_in_a_browser_no_error_no_csp_violation_big_targets(
             page = context.new_page()
             errors = watched(page)
             page.goto(f"{clinic.url}/login")
-            page.screenshot(path=str(folder / f"login-{tag}.png"), full_page=True)
-            browser_login(page, clinic)
+            shoot(page, "login")
+            log_in(page, clinic, "alice")
             for path, name in screens:
                 page.goto(f"{clinic.url}{path}")
                 page.wait_for_load_state("networkidle")
@@ -252,7 +216,7 @@ def test_the_pages_in_a_browser_no_error_no_csp_violation_big_targets(
                     frame.locator("h1").first.wait_for()
                 assert small_targets(page) == [], (path, tag)
                 assert overflow(page) <= 0, (path, tag)
-                page.screenshot(path=str(folder / f"{name}-{tag}.png"), full_page=True)
+                shoot(page, name)
             assert errors == [], tag
         finally:
             context.close()
@@ -262,7 +226,7 @@ def test_a_search_in_the_browser_updates_the_list_in_place_and_the_url_never_hol
         tablet: Any, clinic: Clinic, visits: dict[str, int]) -> None:
     page = tablet.new_page()
     errors = watched(page)
-    browser_login(page, clinic)
+    log_in(page, clinic, "alice")
     page.goto(f"{clinic.url}/clients")
     page.fill("#query", "Sam Carter")
     with page.expect_response(lambda answer: answer.url.endswith("/clients")
@@ -283,7 +247,7 @@ def test_the_report_frame_runs_no_script_and_shows_the_report(
         tablet: Any, clinic: Clinic, visits: dict[str, int]) -> None:
     page = tablet.new_page()
     errors = watched(page)
-    browser_login(page, clinic)
+    log_in(page, clinic, "alice")
     page.goto(f"{clinic.url}/visits/{visits['markup']}")
     frame = page.frame_locator("iframe.records-frame")
     frame.locator("h1").first.wait_for()

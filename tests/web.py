@@ -4,9 +4,11 @@ Playwright). Tests get them through the fixtures in ``tests/conftest.py``."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -138,3 +140,11 @@ def browser_unavailable() -> str | None:
     except ImportError:
         return "Playwright for Python is not installed (uv sync)"
     return None
+
+
+def draft_rows(db: str, draft: int) -> dict[str, Any]:
+    """The answers saved in draft ``draft`` of the SQLite store at ``db``, read past Tripod."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT key, value_json FROM draft_answers WHERE draft_id = ?",
+                            (draft,)).fetchall()
+    return {key: json.loads(value) for key, value in rows}

@@ -23,6 +23,15 @@ def audit_trail(records: Store, client_id: str | None = None) -> list[AuditEntry
     return records.audit_entries(client_id)
 
 
+def audit_document(entries: list[AuditEntry]) -> dict[str, object]:
+    """The audit trail as ``tripod audit --format json`` and ``GET /api/v1/audit`` give it
+    (``tripod-audit/1``): ids only, as the trail holds them."""
+    return {"format": "tripod-audit/1", "entries": [
+        {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "client": e.client_id,
+         "assessment": e.assessment_id, "account": e.account, "reason": e.reason}
+        for e in entries]}
+
+
 def erase(records: Store, client_id: str, reason: str,
           confirmed: Callable[[], bool]) -> Erased | None:
     """Erase a client's assessments and intakes (an admin's act), leaving an audit entry with the

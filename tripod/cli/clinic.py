@@ -91,10 +91,8 @@ def audit(client: Annotated[str | None, typer.Option(
     with reported(), open_store(db, read_only=True, say=err) as records:
         entries = clinic_admin.audit_trail(records, client)
         if fmt is Format.json:
-            typer.echo(json.dumps({"format": "tripod-audit/1", "entries": [
-                {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action,
-                 "client": e.client_id, "assessment": e.assessment_id, "account": e.account,
-                 "reason": e.reason} for e in entries]}, indent=2, ensure_ascii=False))
+            typer.echo(json.dumps(clinic_admin.audit_document(entries), indent=2,
+                                  ensure_ascii=False))
             return
         typer.echo(say("clinic.audit_head", where=records.where,
                        client=say("clinic.audit_client", client=for_terminal(client))

@@ -147,10 +147,8 @@ def history(client_id: str, request: Request,
 
 @router.get("/audit")
 def audit(request: Request, session: Admin) -> Response:
-    from dataclasses import asdict
-
     from tripod import clinic_admin
 
     with acting(session):
         entries = clinic_admin.audit_trail(store_of(request))
-    return JSONResponse({"entries": [asdict(entry) for entry in entries]})
+    return JSONResponse(clinic_admin.audit_document(entries))
