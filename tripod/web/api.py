@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.errors import InputError, Problem, show_value
 from engine.intake import CLIENT_ID
-from tripod.web.login import MAX_NAME, MAX_PASSWORD, log_in
+from tripod.web.login import MAX_NAME, MAX_PASSWORD, log_in, log_out
 from tripod.web.security import COOKIE, Admin, Signed, acting, cookie_options, store_of
 from tripod.web.settings import MAX_BODY_BYTES
 
@@ -89,11 +89,7 @@ async def start_session(request: Request) -> Response:
 
 @router.delete("/session")
 def end_session(request: Request, session: Signed) -> Response:
-    request.app.state.sessions.end(session.token)
-    store_of(request).record_action(session.user, "logout")
-    response = Response(status_code=204)
-    response.delete_cookie(COOKIE, **cookie_options(request))
-    return response
+    return log_out(request, session, Response(status_code=204))
 
 
 @router.post("/assessments")

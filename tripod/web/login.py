@@ -74,13 +74,17 @@ def login(request: Request, username: str = Form("", max_length=MAX_NAME),
     return response
 
 
-@router.post("/logout")
-def logout(request: Request, session: Checked) -> Response:
+def log_out(request: Request, session: WebSession, response: Response) -> Response:
+    """End ``session`` (audited as ``logout``) and have ``response`` drop its cookie."""
     request.app.state.sessions.end(session.token)
     store_of(request).record_action(session.user, "logout")
-    response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, **cookie_options(request))
     return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: Checked) -> Response:
+    return log_out(request, session, RedirectResponse("/login", status_code=303))
 
 
 @router.get("/")
