@@ -141,3 +141,25 @@ def test_a_follow_up_starts_from_the_clients_last_stored_visit(clinic: Clinic) -
         assert shown["answers"]["client.id"] == "TR-FOLLOW"
         twice = client.post("/api/v1/intakes", json={"follow_up": "TR-FOLLOW"})
         assert twice.status_code == 422  # a follow-up of that visit is already under way
+
+
+def test_a_total_scored_item_by_item_at_the_terminal_is_offered_as_a_total_here(
+        clinic: Clinic) -> None:
+    values = {**case_values(CLASSIC), "client.id": "TR-API-LEFS", "outcomes.lefs_total": 61}
+    with clinic.client("alice") as client:
+        state = client.post("/api/v1/intakes", json={}).json()
+        draft = state["id"]
+        while state["next"][0]["key"] != "outcomes.lefs_total":
+            question = state["next"][0]
+            answer = client.post(f"/api/v1/intakes/{draft}/answers",
+                                 json={"key": question["key"], "answer": typed(question, values)})
+            assert answer.status_code == 200, answer.text
+            state = answer.json()
+        lefs = state["next"][0]
+        typed_items = client.post(f"/api/v1/intakes/{draft}/answers",
+                                  json={"key": "outcomes.lefs_total", "answer": "items"})
+    # The terminal's `items` is no answer here, and the words do not offer it.
+    assert lefs["allowed"] == "0 to 80 points"
+    assert typed_items.status_code == 422
+    assert typed_items.json()["problems"] == [
+        "POST /api/v1/intakes/{id}/answers: outcomes.lefs_total = 'items': allowed a whole number"]

@@ -58,6 +58,8 @@ class Answering:
     answers: Mapping[str, Any]
     prefill: Mapping[str, Any] = field(default_factory=dict)
     follow_up: FollowUp | None = None
+    # The front end scores a total item by item (the terminal's `items`); the web's does not.
+    items: bool = False
 
     def instrument(self, question: Question) -> str | None:
         """The instrument that measures the question (the hips' method picks the goniometer's or
@@ -77,7 +79,8 @@ class Answering:
     def allowed(self, question: Question) -> str:
         """What an answer may be, in a few words (a follow-up's own bound where it has one)."""
         bounded = self.follow_up.allowed(question) if self.follow_up else None
-        return bounded or shown_help.allowed(question, self.instrument(question))
+        return bounded or shown_help.allowed(question, self.instrument(question),
+                                             items=self.items)
 
     def default(self, question: Question) -> Any:
         """The value an empty answer takes: the answer already given, else the pre-filled one (a

@@ -28,12 +28,13 @@ _KEY = re.compile(r"([A-Z]+)_?([0-9]{4})[A-Z_]*")
 _YEAR = re.compile(r"\b(1[89][0-9]{2}|20[0-9]{2})\b")
 
 
-def allowed(question: Question, instrument: str | None) -> str:
-    """What an answer may be, in a few words."""
+def allowed(question: Question, instrument: str | None, *, items: bool = True) -> str:
+    """What an answer may be, in a few words; ``items``: the front end scores a total item by
+    item (the terminal does), so the words offer it."""
     say = messages().say
     if question.kind in ("integer", "number") and instrument:
         text = catalog().instrument(instrument).range_text()
-        if question.helper:
+        if question.helper and items:
             helper = catalog().questions.helpers[question.helper]
             text += say("intake.items_offer", items=ITEMS, count=len(helper.labels()))
         return text

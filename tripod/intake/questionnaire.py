@@ -134,7 +134,7 @@ class Interview:
     @property
     def answering(self) -> Answering:
         """How an answer is read against this intake's answers (``tripod/intake/answering.py``)."""
-        return Answering(self.answers, self.prefill, self.follow_up)
+        return Answering(self.answers, self.prefill, self.follow_up, items=True)
 
     def default(self, question: Question) -> Any:
         """The value Enter accepts (:meth:`Answering.default`)."""
