@@ -60,9 +60,10 @@ class Drafts(Database):
             ).all()
         return {key: DraftAnswer(json.loads(value), bool(prefill)) for key, value, prefill in rows}
 
-    def drafts(self, only_open: bool = True, owner: str | None = None) -> list[Draft]:
+    def drafts(self, only_open: bool = True, owner: str | None = None,
+               draft_id: int | None = None) -> list[Draft]:
         """Intakes, newest first; by default only the unfinished ones; with ``owner``, only those
-        that account started."""
+        that account started; with ``draft_id``, that one alone."""
         client_id = (
             sa.select(draft_answers.c.value_json)
             .where(draft_answers.c.draft_id == drafts.c.id, draft_answers.c.key == "client.id")
@@ -78,6 +79,8 @@ class Drafts(Database):
             query = query.where(drafts.c.status == "open")
         if owner is not None:
             query = query.where(drafts.c.owner == owner)
+        if draft_id is not None:
+            query = query.where(drafts.c.id == draft_id)
         with self._read() as conn:
             rows = conn.execute(query.order_by(drafts.c.id.desc())).mappings().all()
         return [Draft(id=r["id"], created_at=r["created_at"], updated_at=r["updated_at"],
@@ -87,4 +90,5 @@ class Drafts(Database):
                       owner=r["owner"]) for r in rows]
 
     def draft(self, draft_id: int) -> Draft | None:
-        return next((d for d in self.drafts(only_open=False) if d.id == draft_id), None)
+        found = self.drafts(only_open=False, draft_id=draft_id)
+        return found[0] if found else None
