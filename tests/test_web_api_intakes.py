@@ -163,3 +163,29 @@ def test_a_total_scored_item_by_item_at_the_terminal_is_offered_as_a_total_here(
     assert typed_items.status_code == 422
     assert typed_items.json()["problems"] == [
         "POST /api/v1/intakes/{id}/answers: outcomes.lefs_total = 'items': allowed a whole number"]
+
+
+def test_an_intake_begun_at_the_terminal_is_its_accounts_and_resumes_on_the_tablet(
+        clinic: Clinic) -> None:
+    from rich.console import Console
+
+    from storage.store import open_store
+    from tests.web import ACCOUNTS
+    from tripod.acting import sign_in_with
+    from tripod.intake.session import Session
+
+    sign_in_with("alice", lambda prompt, new: ACCOUNTS["alice"][1])
+    try:
+        with open_store(clinic.db) as store:
+            session = Session(store, Console(file=None, quiet=True))
+            session.intake.save({"client.id": "TR-TERMINAL"})
+            draft = session.draft_id
+    finally:
+        sign_in_with(None, None)
+    assert draft is not None
+    with clinic.client("alice") as alice:
+        shown = alice.get(f"/api/v1/intakes/{draft}")
+    with clinic.client("bob") as bob:
+        hidden = bob.get(f"/api/v1/intakes/{draft}")
+    assert shown.status_code == 200 and shown.json()["answers"]["client.id"] == "TR-TERMINAL"
+    assert hidden.status_code == 404

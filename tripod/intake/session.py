@@ -29,12 +29,21 @@ if typing.TYPE_CHECKING:
 __all__ = ["AMENDS", "AMENDS_SOURCE", "Session"]
 
 
+def owner(store: Store) -> str | None:
+    """The account a terminal intake's draft belongs to: the one acting (already checked when the
+    intake began), so that it resumes on the tablet too; none where the store has no accounts."""
+    from tripod.service import may_change
+
+    acting = may_change(store)
+    return None if acting.startswith("local:") else acting
+
+
 class Session:
     """One intake asked in the terminal: :class:`Intake` with a console and a way to read a line."""
 
     def __init__(self, store: Store, console: Console, read: Callable[[str], str] = input,
                  intake: Intake | None = None) -> None:
-        self.intake = intake or Intake(store)
+        self.intake = intake or Intake(store, owner(store))
         self.console = console
         self.read = read
 
@@ -46,17 +55,17 @@ class Session:
     @classmethod
     def following(cls, store: Store, last: StoredAssessment, console: Console,
                   read: Callable[[str], str] = input) -> Session:
-        return cls(store, console, read, Intake.following(store, last))
+        return cls(store, console, read, Intake.following(store, last, owner(store)))
 
     @classmethod
     def amending(cls, store: Store, stored: StoredAssessment, console: Console,
                  read: Callable[[str], str] = input) -> Session:
-        return cls(store, console, read, Intake.amending(store, stored))
+        return cls(store, console, read, Intake.amending(store, stored, owner(store)))
 
     @classmethod
     def prefilled(cls, store: Store, case: Case, source: str, console: Console,
                   read: Callable[[str], str] = input) -> Session:
-        return cls(store, console, read, Intake.prefilled(store, case, source))
+        return cls(store, console, read, Intake.prefilled(store, case, source, owner(store)))
 
     @property
     def answers(self) -> dict[str, Any]:
