@@ -233,7 +233,6 @@ def load_case_id(path: Path) -> str:
 
 def test_kill_9_mid_intake_keeps_every_answer_on_each_database(store_at: StoreAt) -> None:
     """The intake's autosave, through the installed command in a terminal, on both databases."""
-    import signal
 
     from storage.casefile import load_case
     from tests.test_questionnaire import (
@@ -248,10 +247,7 @@ def test_kill_9_mid_intake_keeps_every_answer_on_each_database(store_at: StoreAt
     case = load_case(CLASSIC)
     answers = typed_answers(case)
     first = Clinician(location, "intake")
-    first.type(*answers[:10])
-    first.prompt()  # the 10th answer was committed before the 11th question was shown
-    first.child.kill(signal.SIGKILL)
-    first.child.close(force=True)
+    first.killed_after(*answers[:10])  # the 10th committed before the 11th question showed
     with open_store(store_at.location) as store:
         (draft,) = store.drafts()
         kept = store.draft_answers(draft.id)

@@ -757,6 +757,14 @@ class Clinician:
             self.prompt()
             self.child.sendline(line)
 
+    def killed_after(self, *lines: str) -> None:
+        """Answer with ``lines``, wait until the last one is committed (the next question is
+        shown), then kill the intake with SIGKILL, as a crash or ``kill -9`` would."""
+        self.type(*lines)
+        self.prompt()
+        self.child.kill(signal.SIGKILL)
+        self.child.close(force=True)
+
     def confirm(self, line: str) -> str:
         """Wait for a red flag's confirmation and answer it; returns what was shown before it."""
         self.child.expect_exact("anything else asks this group again: ")
@@ -930,10 +938,7 @@ class TestInATerminal:
         case = load_case(CLASSIC)
         answers = typed_answers(case)
         first = Clinician(db, "intake")
-        first.type(*answers[:25])
-        first.prompt()  # the 25th answer was committed before the 26th question was shown
-        first.child.kill(signal.SIGKILL)
-        first.child.close(force=True)
+        first.killed_after(*answers[:25])  # the 25th committed before the 26th question showed
         assert first.child.signalstatus == signal.SIGKILL
         with open_store(db) as store:
             (draft,) = store.drafts()
