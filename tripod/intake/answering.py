@@ -111,6 +111,12 @@ class Answering:
         states = parse_items(question, text or ("" if default is MISSING else str(default)))
         return None if isinstance(states, str) or YES not in states else states
 
+    def _problems(self, question: Question, value: Any) -> list[str]:
+        """What is wrong with ``value``: a follow-up's own bound first, which says more than the
+        case file's check (the constraints the last visit gave, not every constraint there is)."""
+        bounded = self.follow_up.problems(question, value) if self.follow_up else []
+        return bounded or check(question, value)
+
     def read(self, question: Question, text: str) -> Reading:
         """The answer ``text`` (stripped; empty: the default) as draft values, or its problems."""
         text = text.strip()
@@ -119,8 +125,7 @@ class Answering:
             if default is not MISSING and question.group:
                 text = default
             elif default is not MISSING:
-                problems = (self.follow_up.problems(question, default) if self.follow_up
-                            else []) or check(question, default)
+                problems = self._problems(question, default)
                 return _refused(problems) if problems else Reading({question.key: default})
             elif question.kind == "text" and not question.required:
                 return Reading({question.key: None})
@@ -137,10 +142,7 @@ class Answering:
             return _refused([f"{question.key} = {shown}: allowed {self.allowed(question)}"])
         except Unreadable as exc:
             return _refused([str(exc)])
-        # A follow-up's own bound says more than the case file's check (the constraints the last
-        # visit gave, not every constraint there is).
-        problems = (self.follow_up.problems(question, value) if self.follow_up else []) \
-            or check(question, value)
+        problems = self._problems(question, value)
         if problems:
             return _refused([p.replace(" = (missing): required",
                                        " = skip: required, cannot be skipped") for p in problems])
