@@ -9,8 +9,8 @@ each NOT and TEST judged on the variables bound before it, as experta's left-dee
 them) or breaks (a NOT it passes removes the matches whose earlier variables agree with it).
 
 Rules are taken as experta prepares them (``prepare_rule``: disjunctive normal form, an
-``InitialFact`` before a leading NOT); one-fact tests are experta's ``FeatureCheck``s, or for plain
-literals, bindings and predicates on a top-level field the same tests made here. The engine gets
+``InitialFact`` before a leading NOT); one-fact tests and each pattern's memory are in
+``engine/patterns.py``. The engine gets
 what experta's ``ReteMatcher`` gives: the activations added and removed, with the same facts (the
 ``InitialFact`` included) and bound values; ``tests/test_rete.py`` and a hypothesis property hold the
 whole assessment, trace order included, to ``ReferenceEngine`` on experta's own matcher. Set through
@@ -28,153 +28,13 @@ import experta
 from experta import AND, NOT, OR, TEST, Fact, KnowledgeEngine
 from experta.abstract import Matcher
 from experta.activation import Activation
-from experta.fieldconstraint import ANDFC, NOTFC, ORFC, FieldConstraint, L, P, W
-from experta.matchers.rete.check import FeatureCheck
 from experta.matchers.rete.utils import prepare_rule
+
+from engine.patterns import Bindings, KindIndex, Pattern, variables_bound
 
 EXPERTA_VERSION = "1.9.4"  # the release whose rule preparation and matching this module follows
 
-Check = Callable[[Mapping[str, Any]], Any]  # False, True, or the variables it binds
-Bindings = dict[str, Any]
 _POS, _NOT, _TEST = 0, 1, 2
-
-
-def _field_check(field: Any, how: Any) -> Check:
-    """One field test, as experta's FeatureCheck makes it: a missing field fails, a literal compares
-    ``expected == actual``, a wildcard binds, a predicate holds when its function says so."""
-    plain = isinstance(field, str) and "__" not in field
-    if plain and not isinstance(how, FieldConstraint):
-        how = L(how)
-    if plain and type(how) is L and how.__bind__ is None:
-        value = how.value
-
-        def literal(fact: Mapping[str, Any]) -> Any:
-            try:
-                return value == fact[field]
-            except KeyError:
-                return False
-        return literal
-    if plain and type(how) is W and how.__bind__ is not None:
-        name = how.__bind__
-
-        def bind(fact: Mapping[str, Any]) -> Any:
-            try:
-                return {name: fact[field]}
-            except KeyError:
-                return False
-        return bind
-    if plain and isinstance(how, P) and how.__bind__ is None:
-        match = how.match
-
-        def predicate(fact: Mapping[str, Any]) -> Any:
-            try:
-                actual = fact[field]
-            except KeyError:
-                return False
-            return bool(match(actual))
-        return predicate
-    if _negates(how):
-        raise ValueError(f"a negated field constraint ({field}=~...) is matched differently by "
-                         "experta's network; Tripod's matcher does not take it")
-    return FeatureCheck(field, how)  # type: ignore[no-any-return]
-
-
-def _negates(how: Any) -> bool:
-    if isinstance(how, NOTFC):
-        return True
-    return isinstance(how, (ANDFC, ORFC)) and any(_negates(part) for part in how)
-
-
-class _Pattern:
-    """One fact pattern, shared by every rule that has an equal one: its tests, and the facts that
-    pass them with the variables they bind (its alpha memory)."""
-
-    __slots__ = ("bind", "blocks", "checks", "facts", "gates", "joins", "kind")
-
-    def __init__(self, pattern: Fact) -> None:
-        self.kind = type(pattern)
-        self.checks: list[Check] = []
-        # The checks that only pass or fail one top-level field (a constant, a predicate).
-        self.gates: dict[str, Check] = {}
-        for field, how in pattern.items():
-            if Fact.is_special(field):
-                continue
-            check = _field_check(field, how)
-            self.checks.append(check)
-            if (isinstance(field, str) and "__" not in field
-                    and getattr(how, "__bind__", None) is None
-                    and (not isinstance(how, FieldConstraint) or type(how) is L or isinstance(how, P))):
-                self.gates[field] = check
-        self.bind: str | None = pattern.__bind__
-        self.facts: list[tuple[Fact, Bindings]] = []
-        # The rules' steps that use it: as a positive pattern, and under a NOT.
-        self.joins: list[tuple[_Plan, int]] = []
-        self.blocks: list[tuple[_Plan, int]] = []
-
-    def test(self, fact: Mapping[str, Any], checks: list[Check]) -> Bindings | None:
-        """The variables ``fact`` binds when it passes every test (experta merges them so that a
-        variable bound twice must be bound to equal values), or None. ``checks``: the pattern's
-        checks, less one the fact is known to pass."""
-        bound: Bindings = {}
-        for check in checks:
-            result = check(fact)
-            if not result:
-                return None
-            if result is not True:
-                for name, value in result.items():
-                    if not isinstance(name, str):
-                        raise TypeError("a negated binding is not taken by Tripod's matcher")
-                    if name in bound and bound[name] != value:
-                        return None
-                    bound[name] = value
-        if self.bind is not None:
-            if self.bind in bound and bound[self.bind] != fact:
-                return None
-            bound[self.bind] = fact
-        return bound
-
-
-class _Index:
-    """The patterns of one fact class, by what one field (the one most of them test on its own,
-    such as an observation's ``name``) lets through: a fact is tested only against the patterns its
-    value of that field passes. Which those are is found once per text value and kept: the tests
-    are pure functions of the value (knowledge/rules/base.py keeps them so)."""
-
-    REMEMBERED = 4_096  # text values seen (names, ids): bounded all the same, for a flat memory
-
-    def __init__(self, patterns: list[_Pattern]) -> None:
-        counts: dict[str, int] = {}
-        for pattern in patterns:
-            for field in pattern.gates:
-                counts[field] = counts.get(field, 0) + 1
-        self.field = max(counts, key=counts.__getitem__) if counts else None
-        self.gated = [(pattern, pattern.gates.get(self.field or "")) for pattern in patterns]
-        self.full = [(pattern, pattern.checks) for pattern in patterns]
-        self.free = [(pattern, pattern.checks) for pattern, gate in self.gated if gate is None]
-        self.memo: dict[str, list[tuple[_Pattern, list[Check]]]] = {}
-
-    def candidates(self, fact: Mapping[str, Any]) -> list[tuple[_Pattern, list[Check]]]:
-        """The patterns ``fact`` could pass, in the order they were met, each with the checks that
-        are left to make."""
-        field = self.field
-        if field is None:
-            return self.full
-        try:
-            value = fact[field]
-        except KeyError:
-            return self.free  # a test on a missing field fails
-        if type(value) is not str:
-            return self.full
-        found = self.memo.get(value)
-        if found is None:
-            probe = {field: value}
-            found = [(pattern, pattern.checks if gate is None
-                      else [check for check in pattern.checks if check is not gate])
-                     for pattern, gate in self.gated if gate is None or gate(probe)]
-            if len(self.memo) >= self.REMEMBERED:
-                self.memo.clear()
-            self.memo[value] = found
-        return found
 
 
 class _Test(NamedTuple):
@@ -184,17 +44,17 @@ class _Test(NamedTuple):
     parameters: tuple[str, ...]
 
 
-class _Plan:
+class Plan:
     """One rule (or one branch of a rule with an OR) as a sequence of steps, and its matches."""
 
     __slots__ = ("before", "captures", "live", "positives", "rule", "steps")
 
     def __init__(self, rule: Any) -> None:
         self.rule = rule
-        self.steps: list[tuple[int, Any]] = []  # (_POS or _NOT, _Pattern) or (_TEST, _Test)
+        self.steps: list[tuple[int, Any]] = []  # (_POS or _NOT, Pattern) or (_TEST, _Test)
         self.captures: list[str | None] = []  # per step: the name a positive unbound pattern keeps
         self.before: list[frozenset[str]] = []  # per step: the variables bound before it
-        self.positives: list[_Pattern] = []  # the patterns of its positive steps
+        self.positives: list[Pattern] = []  # the patterns of its positive steps
         # Each match by the facts of its positive steps (their ids), with its activation.
         self.live: dict[tuple[int, ...], Activation] = {}
 
@@ -209,9 +69,9 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                 f"experta {installed} is installed; Tripod's matcher follows the matching of experta "
                 f"{EXPERTA_VERSION} and would not be held to its results on another release")
         super().__init__(engine)
-        self.patterns: dict[Fact, _Pattern] = {}
-        self.by_kind: dict[type, list[_Pattern]] = {}
-        self.plans: list[_Plan] = []
+        self.patterns: dict[Fact, Pattern] = {}
+        self.by_kind: dict[type, list[Pattern]] = {}
+        self.plans: list[Plan] = []
         for rule in engine.get_rules():
             prepared = prepare_rule(rule)
             if len(prepared) == 1 and isinstance(prepared[0], OR):
@@ -220,28 +80,28 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                 branches = [tuple(prepared)]
             for branch in branches:
                 self.plans.append(self._plan(prepared, branch))
-        self.index = {kind: _Index(patterns) for kind, patterns in self.by_kind.items()}
+        self.index = {kind: KindIndex(patterns) for kind, patterns in self.by_kind.items()}
         self._added: dict[tuple[int, tuple[int, ...]], Activation] = {}
         self._removed: list[Activation] = []
 
-    def _pattern(self, pattern: Fact) -> _Pattern:
+    def _pattern(self, pattern: Fact) -> Pattern:
         known = self.patterns.get(pattern)
         if known is None:
-            known = self.patterns[pattern] = _Pattern(pattern)
+            known = self.patterns[pattern] = Pattern(pattern)
             self.by_kind.setdefault(type(pattern), []).append(known)
         return known
 
-    def _plan(self, rule: Any, elements: Iterable[Any]) -> _Plan:
-        plan = _Plan(rule)
+    def _plan(self, rule: Any, elements: Iterable[Any]) -> Plan:
+        plan = Plan(rule)
         bound: set[str] = set()
         seen: list[Fact] = []
         for element in elements:
             plan.before.append(frozenset(bound))
-            what: _Pattern | _Test
+            what: Pattern | _Test
             if isinstance(element, Fact):
                 kind, what = _POS, self._pattern(element)
                 plan.captures.append(None if element.__bind__ else f"__pattern_{len(plan.steps)}__")
-                bound.update(_binds(element))
+                bound.update(variables_bound(element))
             elif isinstance(element, NOT) and len(element) == 1 and isinstance(element[0], Fact):
                 kind, what = _NOT, self._pattern(element[0])
                 plan.captures.append(None)
@@ -260,7 +120,7 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                 if not element.__bind__ and element in seen:
                     raise ValueError(f"rule {getattr(rule, '__name__', rule)}: the same pattern twice")
                 seen.append(element)
-            if isinstance(what, _Pattern):
+            if isinstance(what, Pattern):
                 (what.joins if kind == _POS else what.blocks).append((plan, len(plan.steps)))
                 if kind == _POS:
                     plan.positives.append(what)
@@ -333,7 +193,7 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                 if plan.live:
                     self._block(plan, step, bound)
 
-    def _block(self, plan: _Plan, index: int, bound: Bindings) -> None:
+    def _block(self, plan: Plan, index: int, bound: Bindings) -> None:
         """Remove the plan's matches that a fact passing its NOT step ``index`` blocks."""
         before = plan.before[index]
         shared = [name for name in bound if name in before]
@@ -347,7 +207,7 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                 if self._added.pop((id(plan), key), None) is None:
                     self._removed.append(activation)
 
-    def _join(self, plan: _Plan, index: int, context: Bindings, facts: tuple[Fact, ...],
+    def _join(self, plan: Plan, index: int, context: Bindings, facts: tuple[Fact, ...],
               key: tuple[int, ...], fixed: int, fact: Fact | None, bound: Bindings | None) -> None:
         """Extend a partial match from step ``index`` on, step ``fixed`` taking only ``fact``."""
         steps = plan.steps
@@ -383,7 +243,7 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
             plan.live[key] = activation
             self._added[(id(plan), key)] = activation
 
-    def _rematch(self, plan: _Plan) -> None:
+    def _rematch(self, plan: Plan) -> None:
         """Match a plan afresh from its patterns' memories (after a retraction) and report the
         difference from what it had."""
         old, plan.live = plan.live, {}
@@ -399,20 +259,3 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
         for key, activation in old.items():
             if key not in plan.live and self._added.pop((id(plan), key), None) is None:
                 self._removed.append(activation)
-
-
-def _binds(pattern: Fact) -> set[str]:
-    """The variables a pattern binds (its AS name and MATCH variables)."""
-    names = {pattern.__bind__} if pattern.__bind__ else set()
-
-    def walk(how: Any) -> None:
-        if isinstance(how, (ANDFC, ORFC)):
-            for part in how:
-                walk(part)
-        elif isinstance(how, (L, W, P)) and how.__bind__:
-            names.add(how.__bind__)
-
-    for field, how in pattern.items():
-        if not Fact.is_special(field):
-            walk(how)
-    return names
