@@ -239,7 +239,7 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
                 return
             index += 1
         if key not in plan.live:
-            activation = Activation(plan.rule, facts, context)
+            activation = _activation(plan.rule, facts, context)
             plan.live[key] = activation
             self._added[(id(plan), key)] = activation
 
@@ -259,3 +259,17 @@ class JoinMatcher(Matcher):  # type: ignore[misc]
         for key, activation in old.items():
             if key not in plan.live and self._added.pop((id(plan), key), None) is None:
                 self._removed.append(activation)
+
+
+def _activation(rule: Any, facts: tuple[Fact, ...], context: Bindings) -> Activation:
+    """experta's ``Activation(rule, facts, context)``, its facts the distinct ones in a tuple rather
+    than a set: a set hashes each fact through experta's ``Fact.__hash__``, a Python call per fact
+    per match. Distinct by identity is distinct by equality here, as the fact list refuses a fact
+    equal to one it holds. What reads them (the agenda's key, its equality test, the log) takes
+    either."""
+    activation: Activation = Activation.__new__(Activation)
+    activation.rule = rule
+    activation.facts = tuple({id(fact): fact for fact in facts}.values())
+    activation.key = None
+    activation.context = context
+    return activation
