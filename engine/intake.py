@@ -13,13 +13,13 @@ Version 2 adds the visit sections (``engine/visit.py``): what the client says an
 measures, kept and shown but no observations. A version-1 file is a version-2 file without them.
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated as the module runs, not kept as text for pydantic to evaluate again when
+# it makes each model (ARCHITECTURE.md, "Invariants"; tests/test_startup.py).
 import datetime as dt
 import re
 import typing
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -230,7 +230,7 @@ class Case(Section):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _visit_sections_fit(cls, data: Any, handler: ModelWrapValidatorHandler[Case]) -> Case:
+    def _visit_sections_fit(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         case = handler(data)
         version_1 = isinstance(data, dict) and data.get("format") == FORMATS[0]
         problems = list(visit_problems(case, version_1=version_1))
@@ -239,7 +239,7 @@ class Case(Section):
         return case
 
     @model_validator(mode="after")
-    def _pregnancy_items_unless_male(self) -> Case:
+    def _pregnancy_items_unless_male(self) -> Self:
         if self.client.sex == "male":
             return self
         left_out = [f for f in type(self.red_flags).model_fields if f.startswith("preg_")

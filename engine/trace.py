@@ -6,8 +6,8 @@ finer fields inside findings). Reports render from an Assessment and from nothin
 keeps its JSON. A trace step is data: which rule fired, what it used, what it cites, what it declared.
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated as the module runs, not kept as text for pydantic to evaluate again when
+# it makes each model (ARCHITECTURE.md, "Invariants"; tests/test_startup.py).
 import datetime as dt
 from typing import Any, Final, Literal, TypeVar
 
@@ -29,7 +29,10 @@ def ref(kind: str, name: str, side: str | None = None) -> str:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators and serializers are built on first use (a stored assessment read, the JSON
+    # written), for Assessment as a whole: `tripod assess` printing text makes its models with
+    # trusted() and never needs them.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 M = TypeVar("M", bound=_Model)

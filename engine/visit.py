@@ -9,8 +9,8 @@ section 1; the ranges are read from ``knowledge/data/instruments.yaml`` (through
 number of PSFS activities from outcomes.md (see ``PSFS_ACTIVITIES``).
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated as the module runs, not kept as text for pydantic to evaluate again when
+# it makes each model (ARCHITECTURE.md, "Invariants"; tests/test_startup.py).
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -112,7 +112,7 @@ class VisitProblems(ValueError):
 GIVEN = "(given)"  # a section's value is not shown: it may hold the client's words
 
 
-def visit_problems(case: Case, *, version_1: bool) -> Iterator[tuple[str, Any, str]]:
+def visit_problems(case: "Case", *, version_1: bool) -> Iterator[tuple[str, Any, str]]:
     """What the visit sections break across fields: a version-2 section in a version-1 file
     (``version_1``: the file said ``format: tripod-case/1``), and what only a follow-up has (GROC,
     since_last_visit) on an initial visit."""

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import Field
@@ -32,10 +32,12 @@ from knowledge.clinical import (
     _num,
     _Strict,
 )
-from knowledge.fhir_codes import FhirCodes
 from knowledge.follow_up import FollowUp
 from knowledge.links import _broken_links
 from knowledge.wording import Handouts, Messages, Questions, ReportTexts, Texts
+
+if TYPE_CHECKING:  # its model is made only by the FHIR export that reads it
+    from knowledge.fhir_codes import FhirCodes
 
 
 class Catalog(_Strict):
@@ -219,4 +221,6 @@ def sayer(group: str) -> Callable[..., str]:
 @cache
 def fhir_codes() -> FhirCodes:
     """Load and check knowledge/data/fhir_codes.yaml once per process (outside the version)."""
+    from knowledge.fhir_codes import FhirCodes
+
     return FhirCodes.model_validate(_read("fhir_codes")[0])

@@ -6,11 +6,11 @@ watch. Each model forbids unknown keys (``_Strict``, the base of every knowledge
 too: ``knowledge/wording.py``). The catalog loads the files; this module only says their shape.
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated as the module runs, not kept as text for pydantic to evaluate again when
+# it makes each model (ARCHITECTURE.md, "Invariants"; tests/test_startup.py).
 import operator
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -62,7 +62,7 @@ class Instrument(_Strict):
     error: MeasurementError | None = None
 
     @model_validator(mode="after")
-    def _numbers_have_a_range(self) -> Instrument:
+    def _numbers_have_a_range(self) -> Self:
         numeric = self.kind in ("integer", "number")
         if numeric and (self.min is None or self.max is None or self.min > self.max):
             raise ValueError(f"{self.label}: a numeric instrument needs min <= max")
@@ -136,7 +136,7 @@ class ExamFlag(_Strict):
     status: Status
 
     @model_validator(mode="after")
-    def _a_referral_says_how_soon_and_why(self) -> ExamFlag:
+    def _a_referral_says_how_soon_and_why(self) -> Self:
         refers = self.effect == "refer"
         if refers != (self.tier is not None) or refers != (self.client is not None):
             raise ValueError(f"{self.question}: a tier and client wording go with effect refer, and "
@@ -183,7 +183,7 @@ class RootCauses(_Strict):
     causes: dict[str, RootCauseModel]
 
     @model_validator(mode="after")
-    def _penalties_exist(self) -> RootCauses:
+    def _penalties_exist(self) -> Self:
         for cause, model in self.causes.items():
             unknown = set(model.penalised_by) - set(self.penalties)
             if unknown:

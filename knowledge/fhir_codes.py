@@ -3,7 +3,9 @@ export uses (each standard code with the source it was read in), and where Tripo
 live. Read through ``knowledge.catalog.fhir_codes()``, outside the knowledge version: a code system
 changes how a screening is exchanged, never what was concluded."""
 
-from __future__ import annotations
+# Annotations are evaluated as the module runs, not kept as text for pydantic to evaluate again when
+# it makes each model (ARCHITECTURE.md, "Invariants"; tests/test_startup.py).
+from typing import Self
 
 from pydantic import model_validator
 
@@ -28,7 +30,7 @@ class FhirCodes(_Strict):
     severity: dict[str, str]
 
     @model_validator(mode="after")
-    def _systems_known(self) -> FhirCodes:
+    def _systems_known(self) -> Self:
         codes = [*self.standard.values(), *self.laterality.values(),
                  *(c for c in self.method.values() if c is not None)]
         unknown = sorted({c.system for c in codes} - set(self.systems))

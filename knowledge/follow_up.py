@@ -6,8 +6,8 @@ the verdict's wording. ``knowledge/catalog.py`` loads it; ``engine/history.py`` 
 ``knowledge/rules/verdict.py`` read it.
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated as the module runs, not kept as text for pydantic to evaluate again when
+# it makes each model (ARCHITECTURE.md, "Invariants"; tests/test_startup.py).
 from typing import Literal
 
 from knowledge.clinical import MeasurementError, Status, _Strict

@@ -5,9 +5,9 @@ pictures' (report_texts.yaml), the intake questionnaire (questions.yaml) and the
 sentences (messages.yaml). Built on ``_Strict`` from ``knowledge/clinical.py``: unknown keys refused.
 """
 
-from __future__ import annotations
-
-from typing import Any, Literal
+# Annotations are evaluated as the module runs, not kept as text for pydantic to evaluate again when
+# it makes each model (ARCHITECTURE.md, "Invariants"; tests/test_startup.py).
+from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -137,7 +137,7 @@ class ChainPictureWords(_Strict):
     tones: dict[str, str]
 
     @model_validator(mode="after")
-    def _segments_exist(self) -> ChainPictureWords:
+    def _segments_exist(self) -> Self:
         ids = {s.id for s in self.segments}
         ends = {end for link in self.links.values() for end in (link.start, link.to)}
         named = set(self.origins.values()) | ends
@@ -275,7 +275,7 @@ class ItemHelper(_Strict):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _named_or_counted(self) -> ItemHelper:
+    def _named_or_counted(self) -> Self:
         if bool(self.items) == (self.count is not None and self.item is not None):
             raise ValueError("give either items, or count and item")
         return self
@@ -302,7 +302,7 @@ class Questions(_Strict):
     messages: QuestionMessages
 
     @model_validator(mode="after")
-    def _helpers_exist(self) -> Questions:
+    def _helpers_exist(self) -> Self:
         named = {f.helper for s in self.sections for f in s.fields if f.helper}
         if named - set(self.helpers):
             raise ValueError(f"unknown helpers {sorted(named - set(self.helpers))}")

@@ -2,7 +2,6 @@
 and ``backup``. Who is acting is ``tripod --user``/``TRIPOD_USER`` (``tripod/acting.py``); every
 command goes through the screening service, which checks the account and records the act."""
 
-import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -84,6 +83,8 @@ def audit(client: Annotated[str | None, typer.Option(
           db: DbOption = None) -> None:
     """The audit trail: who stored, viewed, exported, amended or erased which record, and when
     (ids only). For an admin."""
+    import json
+
     from storage.store import open_store
     from tripod import clinic_admin
     from tripod.terminal import for_terminal
