@@ -175,8 +175,9 @@ def _assemble(case: Case, engine: TripodEngine) -> Assessment:
     order = _finding_order(kb.version)
     findings = tuple(_finding(fact, by_conclusion) for fact in sorted(
         found, key=lambda fact: (order[fact["finding"]], fact["finding"], fact["side"] or "")))
-    root_cause = _root_cause(case, roots, findings, by_conclusion) if status == "complete" else None
-    alternatives = _alternatives(root_cause, findings)
+    by_id = _ById(findings)
+    root_cause = _root_cause(case, roots, by_id, by_conclusion) if status == "complete" else None
+    alternatives = _alternatives(root_cause, by_id)
     constraints = _constraints(declared[Advice], first_rule) if root_cause else ()
     detail = _missing(case, blocked, found)
     if status == "referral":
@@ -228,16 +229,24 @@ def _finding(fact: Found, by_conclusion: dict[str, list[TraceStep]]) -> Finding:
     )
 
 
-def _present(findings: tuple[Finding, ...], finding_id: str, sides: tuple[str, ...]) -> list[Finding]:
+class _ById(dict[str, list[Finding]]):
+    """An assessment's findings by id, each id's in the assessment's order."""
+
+    def __init__(self, findings: tuple[Finding, ...]) -> None:
+        super().__init__()
+        for finding in findings:
+            self.setdefault(finding.id, []).append(finding)
+
+
+def _present(findings: _ById, finding_id: str, sides: tuple[str, ...]) -> list[Finding]:
     """The findings with this id on the given sides (any side if none given), or unsided."""
-    return [f for f in findings
-            if f.id == finding_id and (f.side is None or not sides or f.side in sides)]
+    return [f for f in findings.get(finding_id, ()) if f.side is None or not sides or f.side in sides]
 
 
 _LEVELS: tuple[Confidence, ...] = ("low", "moderate", "high")
 
 
-def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
+def _root_cause(case: Case, roots: list[Root], by_id: _ById,
                 by_conclusion: dict[str, list[TraceStep]]) -> RootCause | None:
     if not roots:
         return None
@@ -248,9 +257,9 @@ def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
     # cause's confidence is lowered, and the better supported one leads. On a tie the cause on a side
     # whose hip has lost IR leads, since the model turns on that loss (C8, C19); then
     # root_causes.yaml's order.
-    scored = {cause: _score(case, cause, [r for r in roots if r["cause"] == cause], findings,
+    scored = {cause: _score(case, cause, [r for r in roots if r["cause"] == cause], by_id,
                             disagree=len(causes) > 1) for cause in causes}
-    limited = {f.side for f in findings if f.id == "hip_ir_limited"}
+    limited = {f.side for f in by_id.get("hip_ir_limited", ())}
     lead = max(causes, key=lambda cause: (_LEVELS.index(scored[cause].confidence),
                                           bool(limited & set(scored[cause].sides))))
     by_side = tuple(trusted(SideCause, side=r["side"], id=r["cause"],
@@ -261,7 +270,7 @@ def _root_cause(case: Case, roots: list[Root], findings: tuple[Finding, ...],
     return scored[lead].model_copy(update={"rule": rule, "by_side": by_side})
 
 
-def _score(case: Case, cause: str, roots: list[Root], findings: tuple[Finding, ...],
+def _score(case: Case, cause: str, roots: list[Root], findings: _ById,
            disagree: bool) -> RootCause:
     """One cause weighed over the sides where its pattern holds. A side reaching it only with a
     weaker pattern (a penalty) beside a side reaching it in full adds no side and no penalty: the
@@ -274,7 +283,7 @@ def _score(case: Case, cause: str, roots: list[Root], findings: tuple[Finding, .
     penalties = [r["penalty"] for r in leading if r["penalty"]]
     if disagree:
         penalties.append("sides_disagree")
-    limited = [f for f in findings if f.id == "hip_ir_limited" and (not sides or f.side in sides)]
+    limited = [f for f in findings.get("hip_ir_limited", ()) if not sides or f.side in sides]
     if limited and all(f.strength == "borderline" for f in limited):
         penalties.append("borderline_hip_ir")
     if _present(findings, "programme_insufficient", ()):
@@ -311,7 +320,7 @@ def _key_paths(templates: tuple[str, ...], sides: tuple[str, ...]) -> list[str]:
     return paths
 
 
-def _alternatives(root: RootCause | None, findings: tuple[Finding, ...]) -> tuple[Alternative, ...]:
+def _alternatives(root: RootCause | None, findings: _ById) -> tuple[Alternative, ...]:
     if root is None:
         return ()
     causes = catalog().root_causes.causes

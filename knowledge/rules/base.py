@@ -157,18 +157,27 @@ class TripodRules:
     steps: list[TraceStep]
     firing: RuleInfo
 
-    def record(self, concluded: str, claims: Iterable[str] = (), used: Iterable[Any] = (),
-               thresholds: Iterable[str] = (), sources: Iterable[str] = ()) -> None:
-        facts = [fact for fact in used if fact is not None]
-        uses, cited = _citing(tuple(thresholds), tuple(sources))
+    def record(self, concluded: str, claims: tuple[str, ...] = (), used: Iterable[Any] = (),
+               thresholds: tuple[str, ...] = (), sources: tuple[str, ...] = ()) -> None:
+        uses, cited = _citing(thresholds, sources)
+        refs: list[str] = []
+        observed: list[Observation] = []
+        for fact in used:  # one pass: what the step names, and the observations among them
+            if fact is None:
+                continue
+            if isinstance(fact, Obs):
+                refs.append(fact["path"])
+                observed.append(_observation(fact))
+            else:
+                refs.append(reference(fact))
         self.steps.append(trusted(
             TraceStep,
             rule=self.firing.id,
             concluded=concluded,
-            claims=tuple(claims),
+            claims=claims,
             sources=cited,
-            used=tuple([reference(fact) for fact in facts]),
-            observations=tuple([_observation(fact) for fact in facts if isinstance(fact, Obs)]),
+            used=tuple(refs),
+            observations=tuple(observed),
             thresholds=uses,
         ))
 
@@ -180,7 +189,7 @@ class TripodRules:
         finding = info.finding
         assert finding is not None, f"{info.id} concludes no finding"
         self.record(ref("finding", finding, side), info.claims, used, info.thresholds,
-                    (*info.sources, *sources))
+                    (*info.sources, *sources) if sources else info.sources)
         self.declare(built(Found, {"finding": finding, "side": side, "strength": strength}))  # type: ignore[attr-defined]
 
     def refer(self, flag: str, used: Iterable[Any], partner: str | None = None) -> None:
@@ -194,7 +203,8 @@ class TripodRules:
         info = self.firing
         reason = info.block
         assert reason is not None, f"{info.id} concludes no block"
-        self.record(ref("blocked", reason, path), info.claims, used, (), (*info.sources, *sources))
+        self.record(ref("blocked", reason, path), info.claims, used, (),
+                    (*info.sources, *sources) if sources else info.sources)
         self.declare(built(Blocked, {"reason": reason, "path": path}))  # type: ignore[attr-defined]
 
     def root(self, side: str | None, used: Iterable[Any], penalty: str | None = None) -> None:
