@@ -72,7 +72,8 @@ def fill_section(page: Any, values: dict[str, Any]) -> None:
         if fieldset.locator("ol.psfs").count():  # a follow-up: each activity rated again
             rate_again(page, fieldset, values)
             continue
-        inputs = fieldset.locator("input")
+        # A total that can be scored item by item is typed as its total here.
+        inputs = fieldset.locator("input:not([name$='.by']):not([name*='.item.'])")
         name = inputs.first.get_attribute("name")
         value = values.get(name)
         kind = inputs.first.get_attribute("type")
