@@ -121,7 +121,15 @@ class Answering:
         return bounded or check(question, value)
 
     def read(self, question: Question, text: str) -> Reading:
-        """The answer ``text`` (stripped; empty: the default) as draft values, or its problems."""
+        """The answer ``text`` (stripped; empty: the default) as draft values, or its problems; a
+        total typed while item scores are kept for it sets them aside (the total typed counts)."""
+        reading = self._read(question, text)
+        if reading.values is None or not question.helper or \
+                self.answers.get(items_key(question)) is None:
+            return reading
+        return Reading({**reading.values, items_key(question): None}, recorded=reading.recorded)
+
+    def _read(self, question: Question, text: str) -> Reading:
         text = text.strip()
         default = self.default(question)
         if not text:
