@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.conftest import EXAMPLES
-from tests.load import case_values, typed
+from tests.load import case_values
 from tests.web import LANDSCAPE, PORTRAIT, Clinic, draft_rows
 from tests.web_browser import log_in, overflow, settle, shoot, small_targets, watched
+from tests.web_forms import the_rest, up_to
 from tripod.intake.items import helper_of, items_key
 from tripod.intake.questions import questions
 
@@ -26,31 +26,6 @@ WIDE = {"width": 1200, "height": 900}
 
 def lefs() -> Any:
     return next(q for q in questions() if q.key == LEFS)
-
-
-def up_to(client: httpx.Client, values: dict[str, Any], stop: str) -> int:
-    """A new intake answered through the API until the question ``stop`` is the only one of its
-    section left; its draft id."""
-    state = client.post("/api/v1/intakes", json={}).json()
-    draft = state["id"]
-    while asked := [q for q in state["next"] if q["key"] != stop]:
-        answer = client.post(f"/api/v1/intakes/{draft}/answers",
-                             json={"key": asked[0]["key"], "answer": typed(asked[0], values)})
-        assert answer.status_code == 200, answer.text
-        state = answer.json()
-    assert [q["key"] for q in state["next"]] == [stop]
-    return int(draft)
-
-
-def the_rest(client: httpx.Client, draft: int, values: dict[str, Any]) -> None:
-    """Every question still asked answered through the API."""
-    state = client.get(f"/api/v1/intakes/{draft}").json()
-    while state["next"]:
-        question = state["next"][0]
-        answer = client.post(f"/api/v1/intakes/{draft}/answers",
-                             json={"key": question["key"], "answer": typed(question, values)})
-        assert answer.status_code == 200, answer.text
-        state = answer.json()
 
 
 def test_the_lefs_scored_item_by_item_on_the_tablet_is_the_signed_total(
@@ -99,6 +74,7 @@ def test_the_lefs_scored_item_by_item_on_the_tablet_is_the_signed_total(
     with clinic.client("alice") as client:
         the_rest(client, draft, values)
     page.goto(f"{clinic.url}/intakes/{draft}/review")
+    assert page.get_by_role("link", name="Save and leave").get_attribute("href") == "/intakes"
     page.get_by_role("button", name="Sign and store").tap()
     page.wait_for_url("**/visits/*/result")
     with clinic.client("alice") as client:
@@ -158,11 +134,10 @@ def test_an_out_of_range_item_is_refused_with_its_problem_line(clinic: Clinic,
         bad = client.post(f"/api/v1/intakes/{draft}/answers",
                           json={"key": LEFS, "items": [5, "x"] + [None] * 18})
         assert bad.status_code == 422
+        where = "POST /api/v1/intakes/{id}/answers"
         assert bad.json()["problems"] == [
-            f"POST /api/v1/intakes/{{id}}/answers: {LEFS} item 1 (LEFS item 1) = 5: allowed a "
-            "whole number 0 to 4",
-            f"POST /api/v1/intakes/{{id}}/answers: {LEFS} item 2 (LEFS item 2) = 'x': allowed "
-            "a whole number 0 to 4"]
+            f"{where}: {LEFS} item 1 (LEFS item 1) = 5: allowed a whole number 0 to 4",
+            f"{where}: {LEFS} item 2 (LEFS item 2) = 'x': allowed a whole number 0 to 4"]
         short = client.post(f"/api/v1/intakes/{draft}/answers", json={"key": LEFS, "items": [1]})
         assert short.status_code == 422
         assert "allowed one score for each of its 20 items" in short.json()["problems"][0]

@@ -282,7 +282,7 @@ class FollowUp:
             if not text.strip():
                 continue
             score, found = self.score_again(question, activity, text.strip(),
-                                            f"{PSFS} activity {index} score")
+                                            f"{PSFS} activity {index}")
             problems += found
             rated.append({"activity": activity, "score": score})
         new: list[dict[str, Any]] = []
