@@ -293,7 +293,10 @@ class FollowUp:
                 return None, problems + [str(exc) if isinstance(exc, Unreadable) else
                                          f"{PSFS} = {new_text.strip()[:40]}: allowed activity = "
                                          "score"]
-            problems += self.new_problems(question, new, PSFS_ACTIVITIES - len(rated))
+            problems += [re.sub(rf"^{re.escape(PSFS)}\[([0-9]+)\]",
+                                lambda found: f"{PSFS} new activity {int(found[1]) + 1}", line)
+                         for line in self.new_problems(question, new,
+                                                       PSFS_ACTIVITIES - len(rated))]
         return (None, problems) if problems else ((rated + new) or None, [])
 
     def _new(self, interview: Interview, question: Question, rated: list[Any],
