@@ -55,14 +55,14 @@ def test_a_refused_psfs_score_keeps_what_was_typed(clinic: Clinic, tablet: Any) 
     psfs_field(page).locator(".problem").first.wait_for()
     settle(page)
     field = psfs_field(page)
-    problems = field.locator(".problem").all_inner_texts()
-    assert f"{PSFS} activity 1.score = 12: allowed 0 to 10 points" in problems
-    assert f"{PSFS} new activity 1.score = 11: allowed 0 to 10 points" in problems
     assert field.locator("ol.psfs input[type=number]").nth(0).input_value() == "12"
     assert field.locator("ol.psfs input[type=number]").nth(1).input_value() == "3"
     assert field.locator("ol.psfs input[type=number]").nth(2).input_value() == ""
     assert field.locator("input[type=text]").input_value() == "<b>Stairs</b> = 11"
     assert field.locator("b").count() == 0  # what was typed is text, never markup
+    problems = field.locator(".problem").all_inner_texts()
+    assert f"{PSFS} activity 1.score = 12: allowed 0 to 10 points" in problems
+    assert f"{PSFS} new activity 1.score = 11: allowed 0 to 10 points" in problems
     shoot(page, "intake-psfs-refused")
     assert PSFS not in draft_rows(clinic.db, draft)
     # The section's form sent whole (as without script; Save and leave, which the browser does
