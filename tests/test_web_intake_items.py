@@ -152,3 +152,40 @@ def test_an_out_of_range_item_is_refused_with_its_problem_line(clinic: Clinic,
         described = client.get(f"/api/v1/intakes/{draft}").json()
     assert LEFS not in [q["key"] for q in described["next"]]
     assert described["answers"][LEFS] == 79
+
+
+def test_the_fpi6_scored_item_by_item_without_script(clinic: Clinic, browser: Any) -> None:
+    """The pick between the total and the items shows one or the other in CSS alone, and the
+    section's button saves the items: the page works as well without script."""
+    fpi = "feet.left.fpi6_total"
+    question = next(q for q in questions() if q.key == fpi)
+    values = {**case_values(EXAMPLES / "classic_compensatory_pronation.yaml"),
+              "client.id": "TR-WEB-FPI"}
+    with clinic.client("alice") as client:
+        draft = up_to(client, values, fpi)
+    context = browser.new_context(viewport=PORTRAIT, has_touch=True, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        log_in(page, clinic, "alice")
+        page.goto(f"{clinic.url}/intakes/{draft}/s/standing")
+        field = page.locator(f"fieldset:has(input[name='{fpi}'])")
+        assert not field.locator(".item-scores").is_visible()
+        field.locator("label:has(input[value=items])").tap()
+        assert field.locator(".item-scores").is_visible()
+        assert not field.locator(".total-entry").is_visible()
+        labels = helper_of(question).labels()
+        assert field.locator(".scored li .item-q").all_inner_texts() == list(labels)
+        assert field.locator(".scored li").first.locator("label").all_inner_texts() == [
+            "-2", "-1", "0", "+1", "+2"]
+        scores = [2, 1, -1, 0, -2, 2]
+        for index, score in enumerate(scores, start=1):
+            field.locator(f"label:has(input[name='{fpi}.item.{index}'][value='{score}'])").tap()
+        shoot(page, "intake-items-fpi6")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save and next").tap()
+        assert "/s/standing" not in page.url, page.locator(".problem").all_inner_texts()
+    finally:
+        context.close()
+    rows = draft_rows(clinic.db, draft)
+    assert rows[fpi] == sum(scores)
+    assert rows[items_key(question)] == scores
