@@ -128,6 +128,8 @@ def test_an_out_of_range_item_is_refused_with_its_problem_line(clinic: Clinic,
     problem.wait_for()
     assert problem.inner_text() == (f"{LEFS} item 3 (LEFS item 3) = 7: allowed a whole number "
                                     "0 to 4")
+    assert "Total of the items: 2 (1 of 20 scored)" in page.locator(
+        f"fieldset:has(input[name='{LEFS}'])").inner_text()  # the refused score counts for nothing
     assert draft_rows(clinic.db, draft)[items_key(lefs())] == before == [2] + [None] * 19
     shoot(page, "intake-items-refused")
     with clinic.client("alice") as client:

@@ -18,7 +18,7 @@ from tripod.intake import help as shown_help
 from tripod.intake.draft import Intake
 from tripod.intake.flags import NO, UNKNOWN, YES, item_states, states_text
 from tripod.intake.follow_up import same_activity
-from tripod.intake.items import helper_of, items_total, saved_scores, shown_score
+from tripod.intake.items import helper_of, item_score, items_total, saved_scores, shown_score
 from tripod.intake.questions import (
     CONSTRAINTS_FOLLOWED,
     ITEMS,
@@ -131,7 +131,7 @@ def _scoring(intake: Intake, question: Question, form: Form | None) -> dict[str,
     given = item_texts(question, form) if form is not None else None
     kept = saved_scores(question, intake.answers)
     scores = given if given is not None else ["" if s is None else str(s) for s in kept or []]
-    scored = [int(s) for s in scores if s.lstrip("-").isdigit()]
+    scored = [score for text in scores if text and (score := item_score(text, helper)) is not None]
     on = given is not None if form is not None else kept is not None
     return {"on": on, "title": helper.title,
             "scale": helper.scale, "note": helper.note,
