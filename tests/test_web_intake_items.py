@@ -64,7 +64,7 @@ def test_the_lefs_scored_item_by_item_on_the_tablet_is_the_signed_total(
     field = page.locator(f"fieldset:has(input[name='{LEFS}'])")
     for index, score in enumerate(scores, start=1):
         assert field.locator(f"input[name='{LEFS}.item.{index}'][value='{score}']").is_checked()
-    assert f"Total of the items: {sum(scores)} (20 of 20 scored)" in field.inner_text()
+    assert f"Saved so far: a total of {sum(scores)} (20 of 20 items scored)" in field.inner_text()
     for size in (WIDE, PORTRAIT):
         page.set_viewport_size(size)
         assert small_targets(page) == []
@@ -128,7 +128,7 @@ def test_an_out_of_range_item_is_refused_with_its_problem_line(clinic: Clinic,
     problem.wait_for()
     assert problem.inner_text() == (f"{LEFS} item 3 (LEFS item 3) = 7: allowed a whole number "
                                     "0 to 4")
-    assert "Total of the items: 2 (1 of 20 scored)" in page.locator(
+    assert "Saved so far: a total of 2 (1 of 20 items scored)" in page.locator(
         f"fieldset:has(input[name='{LEFS}'])").inner_text()  # the refused score counts for nothing
     assert draft_rows(clinic.db, draft)[items_key(lefs())] == before == [2] + [None] * 19
     shoot(page, "intake-items-refused")
@@ -182,10 +182,15 @@ def test_the_fpi6_scored_item_by_item_without_script(clinic: Clinic, browser: An
         scores = [2, 1, -1, 0, -2, 2]
         for index, score in enumerate(scores, start=1):
             field.locator(f"label:has(input[name='{fpi}.item.{index}'][value='{score}'])").tap()
-        shoot(page, "intake-items-fpi6")
         with page.expect_navigation():
             page.get_by_role("button", name="Save and next").tap()
         assert "/s/standing" not in page.url, page.locator(".problem").all_inner_texts()
+        page.goto(f"{clinic.url}/intakes/{draft}/s/standing")
+        field = page.locator(f"fieldset:has(input[name='{fpi}'])")
+        assert f"Saved so far: a total of {sum(scores)} (6 of 6 items scored)" in \
+            field.inner_text()
+        assert field.locator(f"input[name='{fpi}.item.5'][value='-2']").is_checked()
+        shoot(page, "intake-items-fpi6")
     finally:
         context.close()
     rows = draft_rows(clinic.db, draft)

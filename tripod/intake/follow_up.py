@@ -58,6 +58,12 @@ def same_activity(activity: str) -> str:
     return activity.strip().casefold()
 
 
+def _unread(exc: TooLong | Unreadable, text: str) -> str:
+    """Why new activities typed ``text`` could not be read."""
+    return str(exc) if isinstance(exc, Unreadable) else \
+        f"{PSFS} = {text[:40]}: allowed activity = score"
+
+
 def follows(source: str | None) -> int | None:
     """The stored visit a draft follows up, from its source; None for any other draft."""
     found = re.fullmatch(FOLLOWS, source or "")
@@ -290,9 +296,7 @@ class FollowUp:
             try:
                 new = parse(question, new_text.strip())
             except (TooLong, Unreadable) as exc:
-                return None, problems + [str(exc) if isinstance(exc, Unreadable) else
-                                         f"{PSFS} = {new_text.strip()[:40]}: allowed activity = "
-                                         "score"]
+                return None, [*problems, _unread(exc, new_text.strip())]
             problems += [re.sub(rf"^{re.escape(PSFS)}\[([0-9]+)\]",
                                 lambda found: f"{PSFS} new activity {int(found[1]) + 1}", line)
                          for line in self.new_problems(question, new,
@@ -322,8 +326,7 @@ class FollowUp:
             try:
                 new = parse(question, text)
             except (TooLong, Unreadable) as exc:
-                self._problem(interview, str(exc) if isinstance(exc, Unreadable) else
-                              f"{PSFS} = {text[:40]}: allowed activity = score")
+                self._problem(interview, _unread(exc, text))
                 continue
             problems = self.new_problems(question, new, room)
             if not problems:

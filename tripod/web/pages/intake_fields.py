@@ -18,7 +18,7 @@ from tripod.intake import help as shown_help
 from tripod.intake.draft import Intake
 from tripod.intake.flags import NO, UNKNOWN, YES, item_states, states_text
 from tripod.intake.follow_up import same_activity
-from tripod.intake.items import helper_of, item_score, items_total, saved_scores, shown_score
+from tripod.intake.items import helper_of, items_total, saved_scores, shown_score
 from tripod.intake.questions import (
     CONSTRAINTS_FOLLOWED,
     ITEMS,
@@ -32,7 +32,6 @@ from tripod.intake.questions import (
 )
 
 STATES = (NO, YES, UNKNOWN)
-TOTAL = "total"  # a total typed as such; ITEMS: scored item by item (the form's `KEY.by`)
 say = sayer("web_intake")
 Form = FormData | Mapping[str, Any]
 
@@ -131,7 +130,7 @@ def _scoring(intake: Intake, question: Question, form: Form | None) -> dict[str,
     given = item_texts(question, form) if form is not None else None
     kept = saved_scores(question, intake.answers)
     scores = given if given is not None else ["" if s is None else str(s) for s in kept or []]
-    scored = [score for text in scores if text and (score := item_score(text, helper)) is not None]
+    scored = [score for score in kept or [] if score is not None]  # what the draft holds
     on = given is not None if form is not None else kept is not None
     return {"on": on, "title": helper.title,
             "scale": helper.scale, "note": helper.note,
@@ -164,8 +163,8 @@ def _rated_again(intake: Intake, question: Question, out: dict[str, Any],
 
 
 def item_texts(question: Question, form: Form) -> list[str] | None:
-    """A total's items as the form scores them (empty: not scored yet), when it is scored item by
-    item; None when its total is typed."""
+    """A total's items as the form scores them (empty: not scored yet), when the form's
+    ``KEY.by`` says it is scored item by item (``items``); None when its total is typed."""
     if not question.helper or _one(form, f"{field_name(question)}.by") != ITEMS:
         return None
     count = len(helper_of(question).labels())
