@@ -191,3 +191,43 @@ def test_the_intake_at_768x1024_and_a_follow_up_to_its_verdict(clinic: Clinic,
         assert page.locator(".verdict").count() == 1
     finally:
         context.close()
+
+
+def test_leave_keeps_the_draft_and_resuming_shows_every_answer(clinic: Clinic,
+                                                                browser: Any) -> None:
+    """Without script, so that Save and leave alone saves what was typed."""
+    context = browser.new_context(viewport=PORTRAIT, has_touch=True, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        log_in(page, clinic, "alice")
+        draft = start(page, clinic)
+        page.fill("input[name='client.id']", "TR-WEB-LEAVE")
+        page.fill("input[name='client.age']", "400")
+        page.locator("label:has(input[name='client.sex'][value=female])").tap()
+        shoot(page, "intake-leave")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save and leave").tap()
+        # A refused answer keeps the screen, as typed, beside its problem: nothing typed is lost.
+        problem = page.locator("fieldset:has(input[name='client.age']) .problem")
+        assert problem.inner_text().startswith("client.age = 400: allowed")
+        assert page.locator("input[name='client.age']").input_value() == "400"
+        assert page.locator("input[name='client.id']").input_value() == "TR-WEB-LEAVE"
+        assert page.locator("input[name='client.sex'][value=female]").is_checked()
+        assert "client.age" not in draft_rows(clinic.db, draft)
+        page.fill("input[name='client.age']", "41")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save and leave").tap()
+        assert page.url == f"{clinic.url}/intakes"
+        rows = draft_rows(clinic.db, draft)
+        assert (rows["client.id"], rows["client.age"], rows["client.sex"]) == (
+            "TR-WEB-LEAVE", 41, "female")
+        # Left empty and not answered yet: still to ask, not recorded as "not assessed".
+        assert "client.name" not in rows and "practitioner" not in rows
+        page.locator(f"a[href='/intakes/{draft}']").tap()
+        page.wait_for_url(f"**/intakes/{draft}/s/client")
+        assert page.locator("input[name='client.id']").input_value() == "TR-WEB-LEAVE"
+        assert page.locator("input[name='client.age']").input_value() == "41"
+        assert page.locator("input[name='client.sex'][value=female]").is_checked()
+        assert page.get_by_role("button", name="Save and leave").count() == 1
+    finally:
+        context.close()

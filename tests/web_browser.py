@@ -72,7 +72,8 @@ def fill_section(page: Any, values: dict[str, Any]) -> None:
         if fieldset.locator("ol.psfs").count():  # a follow-up: each activity rated again
             rate_again(page, fieldset, values)
             continue
-        inputs = fieldset.locator("input")
+        # A total that can be scored item by item is typed as its total here.
+        inputs = fieldset.locator("input:not([name$='.by']):not([name*='.item.'])")
         name = inputs.first.get_attribute("name")
         value = values.get(name)
         kind = inputs.first.get_attribute("type")
@@ -131,11 +132,14 @@ def watched(page: Any) -> list[str]:
 
 
 def small_targets(page: Any) -> list[str]:
-    """The buttons, links and fields of ``page`` (frames aside) under 44 px in either direction."""
+    """The buttons, links and fields of ``page`` (frames aside) under 44 px in either direction;
+    a pick (a radio or a box drawn by its label) measured by the label a finger taps."""
     small = []
     for element in page.query_selector_all("main a, main button, main input:not([type=hidden]), "
                                            "header a, header button"):
-        box = element.bounding_box()
+        tapped = element.evaluate_handle(
+            "e => e.matches('.pick input') ? e.closest('label') : e").as_element()
+        box = (tapped or element).bounding_box()
         if box and (box["width"] < 44 or box["height"] < 44):
             small.append(f"{element.evaluate('e => e.outerHTML')[:80]} {box}")
     return small

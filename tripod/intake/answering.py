@@ -6,14 +6,16 @@ from a case file, and the last visit a follow-up bounds its answers by. Given a 
 text typed (or the value picked, written as it would be typed), :meth:`Answering.read` gives the
 draft values to save, or the one-line problems (nothing is saved then); an empty answer takes the
 default shown (:meth:`Answering.default`); a red-flag group answered yes needs confirming first
-(:meth:`Answering.to_confirm`, what a yes does: ``help.confirmation``). Nothing here talks to a
-terminal, a browser or a database.
+(:meth:`Answering.to_confirm`, what a yes does: ``help.confirmation``). A screen that shows several
+parts of one answer at once gives them apart: a total's items (:meth:`Answering.read_items`) and a
+follow-up's PSFS, each activity of the last visit rated again and new ones typed
+(:meth:`Answering.read_psfs`). Nothing here talks to a terminal, a browser or a database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,7 @@ from engine.paths import instrument_for
 from knowledge.catalog import catalog, messages
 from tripod.intake import help as shown_help
 from tripod.intake.flags import YES, parse_items
+from tripod.intake.items import helper_of, item_problem, item_score, items_key, items_total
 from tripod.intake.questions import (
     MISSING,
     SKIP,
@@ -118,7 +121,15 @@ class Answering:
         return bounded or check(question, value)
 
     def read(self, question: Question, text: str) -> Reading:
-        """The answer ``text`` (stripped; empty: the default) as draft values, or its problems."""
+        """The answer ``text`` (stripped; empty: the default) as draft values, or its problems; a
+        total typed while item scores are kept for it sets them aside (the total typed counts)."""
+        reading = self._read(question, text)
+        if reading.values is None or not question.helper or \
+                self.answers.get(items_key(question)) is None:
+            return reading
+        return Reading({**reading.values, items_key(question): None}, recorded=reading.recorded)
+
+    def _read(self, question: Question, text: str) -> Reading:
         text = text.strip()
         default = self.default(question)
         if not text:
@@ -148,6 +159,42 @@ class Answering:
                                        " = skip: required, cannot be skipped") for p in problems])
         recorded = show(value) if value is not None and show(value) != text else None
         return Reading({question.key: value}, recorded=recorded)
+
+
+    def read_items(self, question: Question, typed: Sequence[str]) -> Reading:
+        """A total's items scored on one screen (``typed``, one per item; empty: not scored yet),
+        as the total their sum gives and the scores kept beside it; only the scores while some
+        item is not scored; or each refused item's problem (nothing saved)."""
+        helper = helper_of(question)
+        count = len(helper.labels())
+        if not question.helper or len(typed) != count:
+            return _refused([messages().say("web_intake.items_count", field=question.key,
+                                            value=len(typed), count=count)])
+        scores: list[int | None] = []
+        problems = []
+        for index, text in enumerate(typed, start=1):
+            score = item_score(text.strip(), helper) if text.strip() else None
+            if text.strip() and score is None:
+                problems.append(item_problem(question, index, text.strip(),
+                                             "web_intake.item_bad"))
+            scores.append(score)
+        if problems:
+            return _refused(problems)
+        kept = {items_key(question): scores}
+        if any(score is None for score in scores):
+            return Reading(kept)
+        total = items_total([score for score in scores if score is not None])
+        problems = self._problems(question, total)
+        return _refused(problems) if problems else Reading({question.key: total, **kept})
+
+    def read_psfs(self, question: Question, scores: Sequence[str], new: str) -> Reading:
+        """A follow-up's PSFS on one screen: each activity of the last visit rated again
+        (``scores``, empty: not rated again) and any new ones typed (``new``), refused as the
+        terminal refuses them (``FollowUp.read_again``)."""
+        if self.follow_up is None or not self.follow_up.asks(question):
+            return self.read(question, new)
+        value, problems = self.follow_up.read_again(question, scores, new)
+        return _refused(problems) if problems else Reading({question.key: value})
 
 
 def _refused(problems: list[str]) -> Reading:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -53,9 +53,15 @@ NONE = "none"
 _say = sayer("follow_up")
 
 
-def _same(activity: str) -> str:
+def same_activity(activity: str) -> str:
     """An activity as outcomes.md matches it: ignoring case and surrounding spaces."""
     return activity.strip().casefold()
+
+
+def _unread(exc: TooLong | Unreadable, text: str) -> str:
+    """Why new activities typed ``text`` could not be read."""
+    return str(exc) if isinstance(exc, Unreadable) else \
+        f"{PSFS} = {text[:40]}: allowed activity = score"
 
 
 def follows(source: str | None) -> int | None:
@@ -189,9 +195,9 @@ class FollowUp:
         the previous one), then any new ones; None for ``back`` at the first."""
         console, read = interview.console, interview.read
         current = interview.answers.get(PSFS) if PSFS in interview.answers else None
-        before = {_same(a["activity"]): a["score"] for a in current or []}
-        old = {_same(a) for a, _ in self.psfs}
-        fresh = [a for a in current or [] if _same(a["activity"]) not in old]
+        before = {same_activity(a["activity"]): a["score"] for a in current or []}
+        old = {same_activity(a) for a, _ in self.psfs}
+        fresh = [a for a in current or [] if same_activity(a["activity"]) not in old]
         rated: list[Any] = []  # a score, or None when not rated again
         new: list[dict[str, Any]] = []
         console.print(Text(_say("psfs_head", count=len(self.psfs), date=self.assessed_on),
@@ -206,8 +212,8 @@ class FollowUp:
                 break
             index = len(rated)
             activity, last = self.psfs[index]
-            default = (SKIP if current is not None and _same(activity) not in before
-                       else before.get(_same(activity)))
+            default = (SKIP if current is not None and same_activity(activity) not in before
+                       else before.get(same_activity(activity)))
             line = Text(_say("psfs_item", index=index + 1, count=len(self.psfs),
                              activity=activity, last=shown(last)))
             if default is not None:
@@ -240,14 +246,62 @@ class FollowUp:
 
     def _score(self, interview: Interview, question: Question, activity: str,
                text: str) -> Any | None:
+        score, problems = self.score_again(question, activity, text, f"{PSFS} score")
+        for line in problems:
+            self._problem(interview, line)
+        return None if problems else score
+
+    @staticmethod
+    def score_again(question: Question, activity: str, text: str,
+                    field: str) -> tuple[Any, list[str]]:
+        """An activity's score typed again, and what is wrong with it (named ``field``)."""
         try:
             score: Any = number_from_text(text)
         except ValueError:  # more digits than Python reads: beyond any score's range
             score = text[:12]
         problems = check(question, [{"activity": activity, "score": score}])
-        for line in problems:
-            self._problem(interview, line.replace(f"{PSFS}[0]", f"{PSFS} score"))
-        return None if problems else score
+        return score, [line.replace(f"{PSFS}[0]", field) for line in problems]
+
+    def new_problems(self, question: Question, new: list[dict[str, Any]],
+                     room: int) -> list[str]:
+        """What refuses new activities: one that is an activity of the last visit (rated again
+        there, never as new), more than ``room`` of them, and the case file's own checks."""
+        old = {same_activity(a): n for n, (a, _) in enumerate(self.psfs, start=1)}
+        problems = [f"{PSFS} = (new activity {i}): " + _say("psfs_not_new", number=old[
+            same_activity(entry["activity"])]) for i, entry in enumerate(new, start=1)
+            if same_activity(entry["activity"]) in old]
+        if len(new) > room:
+            problems.append(f"{PSFS} = ({len(new)} new activities): allowed at most {room} "
+                            f"more (1 to {PSFS_ACTIVITIES} in all)")
+        return problems + check(question, new)
+
+    def read_again(self, question: Question, scores: Sequence[str],
+                   new_text: str) -> tuple[list[dict[str, Any]] | None, list[str]]:
+        """The PSFS given on one screen (the web's): each activity of the last visit rated again
+        (``scores`` in their order; empty: not rated again), then new ones typed ``activity =
+        score; ...``; the value to save, or the problems (each score's, and the new ones' as
+        the terminal refuses them)."""
+        rated: list[dict[str, Any]] = []
+        problems: list[str] = []
+        for index, ((activity, _), text) in enumerate(zip(self.psfs, scores, strict=False),
+                                                      start=1):
+            if not text.strip():
+                continue
+            score, found = self.score_again(question, activity, text.strip(),
+                                            f"{PSFS} activity {index}")
+            problems += found
+            rated.append({"activity": activity, "score": score})
+        new: list[dict[str, Any]] = []
+        if new_text.strip():
+            try:
+                new = parse(question, new_text.strip())
+            except (TooLong, Unreadable) as exc:
+                return None, [*problems, _unread(exc, new_text.strip())]
+            problems += [re.sub(rf"^{re.escape(PSFS)}\[([0-9]+)\]",
+                                lambda found: f"{PSFS} new activity {int(found[1]) + 1}", line)
+                         for line in self.new_problems(question, new,
+                                                       PSFS_ACTIVITIES - len(rated))]
+        return (None, problems) if problems else ((rated + new) or None, [])
 
     def _new(self, interview: Interview, question: Question, rated: list[Any],
              fresh: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
@@ -272,17 +326,9 @@ class FollowUp:
             try:
                 new = parse(question, text)
             except (TooLong, Unreadable) as exc:
-                self._problem(interview, str(exc) if isinstance(exc, Unreadable) else
-                              f"{PSFS} = {text[:40]}: allowed activity = score")
+                self._problem(interview, _unread(exc, text))
                 continue
-            old = {_same(a): n for n, (a, _) in enumerate(self.psfs, start=1)}
-            problems = [f"{PSFS} = (new activity {i}): " + _say("psfs_not_new", number=old[
-                _same(entry["activity"])]) for i, entry in enumerate(new, start=1)
-                if _same(entry["activity"]) in old]
-            if len(new) > room:
-                problems.append(f"{PSFS} = ({len(new)} new activities): allowed at most {room} "
-                                f"more (1 to {PSFS_ACTIVITIES} in all)")
-            problems += check(question, new)
+            problems = self.new_problems(question, new, room)
             if not problems:
                 return list(new)
             for problem in problems:
@@ -296,11 +342,11 @@ class FollowUp:
         """What the review says beside the PSFS: activities not rated again, and new ones."""
         if not self.psfs or PSFS not in answers:
             return []
-        now = {_same(a["activity"]) for a in answers[PSFS] or []}
-        old = {_same(a) for a, _ in self.psfs}
-        out = [_say("review_dropped", activity=a) for a, _ in self.psfs if _same(a) not in now]
+        now = {same_activity(a["activity"]) for a in answers[PSFS] or []}
+        old = {same_activity(a) for a, _ in self.psfs}
+        out = [_say("review_dropped", activity=a) for a, _ in self.psfs if same_activity(a) not in now]
         out += [_say("review_new", activity=a["activity"]) for a in answers[PSFS] or []
-                if _same(a["activity"]) not in old]
+                if same_activity(a["activity"]) not in old]
         return out
 
     def signing_problems(self, document: Mapping[str, Any]) -> None:

@@ -171,8 +171,10 @@ def group_help(question: Question) -> list[Text]:
     return lines
 
 
-def field_help(question: Question, instrument: str | None, allowed_text: str) -> list[Text]:
-    """``?`` on a field: how to measure it, its normal band, what it can change, its sources."""
+def field_help(question: Question, instrument: str | None, allowed_text: str, *,
+               items: bool = True) -> list[Text]:
+    """``?`` on a field: how to measure it, its normal band, what it can change, its sources;
+    ``items``: how to score a total item by item at the terminal (the web shows the items)."""
     say = messages().say
     lines: list[Text] = []
     if instrument is None:
@@ -188,7 +190,7 @@ def field_help(question: Question, instrument: str | None, allowed_text: str) ->
     changes = changes_line(question.key)
     if changes:
         lines.append(changes)
-    if question.helper:
+    if question.helper and items:
         helper = catalog().questions.helpers[question.helper]
         lines.append(Text(say("intake.items_help", items=ITEMS, title=helper.title,
                               scale=helper.scale)))

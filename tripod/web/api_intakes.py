@@ -5,7 +5,9 @@ asked one answer at a time, each answer read as the terminal and the intake page
 - ``POST /api/v1/intakes`` ``{}`` or ``{"follow_up": "CLIENT-ID"}``: 201 ``{"id", "next"}``;
 - ``GET /api/v1/intakes/{id}``: the answers so far and the questions asked next;
 - ``POST /api/v1/intakes/{id}/answers`` ``{"key", "answer"}`` (a red-flag group as the terminal
-  reads it, ``n``, ``u``, ``1 u3``; a yes with ``"confirmed": true``): 200 with what was saved
+  reads it, ``n``, ``u``, ``1 u3``; a yes with ``"confirmed": true``), or ``{"key", "items"}``
+  for a total scored item by item (one score or null per item, as its ``scoring`` lists them;
+  the scores saved as they are, the total once every item is scored): 200 with what was saved
   and the questions asked next, 422 with the one-line problems (nothing saved);
 - ``POST /api/v1/intakes/{id}/sign``: 201 with ``tripod-assessment/1``; 422 naming the questions
   still unanswered.
@@ -19,7 +21,15 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
 from starlette.concurrency import run_in_threadpool
 
 from engine.errors import InputError, problems_from_validation
@@ -33,6 +43,7 @@ from tripod.web.sessions import WebSession
 router = APIRouter(prefix="/api/v1/intakes")
 
 MAX_ANSWER = 2000  # characters: more than any answer needs (PSFS activities included)
+MAX_ITEMS = 100  # more than any total's items (the LEFS has 20)
 
 
 class Start(BaseModel):
@@ -43,8 +54,21 @@ class Start(BaseModel):
 class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key: str = Field(min_length=1, max_length=200)
-    answer: str = Field(max_length=MAX_ANSWER)
+    answer: str | None = Field(default=None, max_length=MAX_ANSWER)
+    items: list[StrictInt | StrictStr | None] | None = Field(default=None, max_length=MAX_ITEMS)
     confirmed: bool = False
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> Answer:
+        if (self.answer is None) == (self.items is None):
+            raise ValueError(access.say("api_one_answer"))
+        return self
+
+    def scores(self) -> list[str] | None:
+        """The items as the shared reader takes them (a number as typed; null: not scored)."""
+        if self.items is None:
+            return None
+        return ["" if item is None else str(item)[:MAX_ANSWER] for item in self.items]
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -101,7 +125,9 @@ async def answer(draft_id: int, request: Request, session: Signed) -> Response:
         if intake is None:
             return _not_found(where, draft_id)
         question = access.planned(intake, given.key, where)
-        outcome = access.give(intake, question, given.answer, given.confirmed)
+        scores = given.scores()
+        outcome = (access.give(intake, question, given.answer or "", given.confirmed)
+                   if scores is None else access.give_items(intake, question, scores))
         if outcome.saved is None:
             body: dict[str, Any] = {"problems": [f"{where}: {line}" for line in outcome.problems]}
             if outcome.to_confirm is not None:

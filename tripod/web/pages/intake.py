@@ -2,8 +2,10 @@
 intake or a follow-up (the client's id POSTed, never in a URL), then the intake one section per
 screen (``questions.yaml``'s sections in order, ``plan()``'s skip logic), every answer saved to the
 draft as it is given (htmx posts each change; the server reads it as the terminal does,
-``tripod/intake/answering.py``), red flags first with a yes confirmed. The review, signing and
-the result are ``intake_review.py``. Another account's draft is no page at all (404)."""
+``tripod/intake/answering.py``; a total's items and a follow-up's PSFS in their parts), red flags
+first with a yes confirmed; "Save and leave" on every screen keeps what was given and returns to
+the account's intakes (the draft resumable). The review, signing and the result are
+``intake_review.py``. Another account's draft is no page at all (404)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from tripod.intake.draft import Intake
 from tripod.intake.flags import referral_tier, top_tier
 from tripod.intake.questions import SKIP, Question, plan
 from tripod.web.pages import intake_access as access
-from tripod.web.pages.intake_fields import field, typed
+from tripod.web.pages.intake_fields import Form, blank, field, item_texts, psfs_texts, typed
 from tripod.web.security import Checked, Signed, store_of
 from tripod.web.sessions import WebSession
 from tripod.web.views import page, render
@@ -27,6 +29,7 @@ router = APIRouter()
 
 CONFIRMED = "confirmed"
 DECLINED = "declined"
+LEAVE = "leave"  # the section form's `to`: save what was given and return to the intakes
 
 
 def owned(request: Request, session: WebSession, draft_id: int) -> Intake:
@@ -94,7 +97,8 @@ def _questions(intake: Intake, section: str) -> list[Question]:
 
 def _context(intake: Intake, section: str, problems: dict[str, list[str]] | None = None,
              raw: dict[str, str] | None = None,
-             confirming: dict[str, list[str]] | None = None) -> dict[str, Any]:
+             confirming: dict[str, list[str]] | None = None,
+             form: Form | None = None) -> dict[str, Any]:
     """What a section's screen shows: its questions as fields, where it stands, any referral."""
     words = catalog().questions.messages
     shown = _questions(intake, section)
@@ -112,7 +116,8 @@ def _context(intake: Intake, section: str, problems: dict[str, list[str]] | None
         "previous": ids[place - 1] if 0 < place <= len(ids) else None, "notes": notes,
         "what": intake.what, "words": access.say,
         "fields": [field(intake, q, (problems or {}).get(q.key, ()), (raw or {}).get(q.key),
-                         (confirming or {}).get(q.key)) for q in shown]}
+                         (confirming or {}).get(q.key),
+                         form if q.key in (problems or {}) else None) for q in shown]}
 
 
 @router.get("/intakes/{draft_id}/s/{section}")
@@ -121,6 +126,20 @@ def section_page(draft_id: int, section: str, request: Request, session: Signed)
     if not _questions(intake, section):
         return _go(f"/intakes/{draft_id}")
     return page(request, "intake_section.html", session, **_context(intake, section))
+
+
+def _give(intake: Intake, question: Question, form: Form,
+          confirmed: bool) -> tuple[access.Given, str]:
+    """The form's answer to ``question`` read and saved (its parts apart where it has them),
+    and the text given, kept to show beside a problem."""
+    scored = item_texts(question, form)
+    if scored is not None:
+        return access.give_items(intake, question, scored), ""
+    again = psfs_texts(intake, question, form)
+    if again is not None:
+        return access.give_psfs(intake, question, *again), ""
+    text = typed(question, form)
+    return access.give(intake, question, text, confirmed), "" if text == SKIP else text
 
 
 def _fragment(request: Request, session: WebSession, context: dict[str, Any],
@@ -147,9 +166,8 @@ async def answer(draft_id: int, request: Request, session: Checked) -> Response:
         section = question.section.id
         if question.group and form.get(DECLINED):
             return _fragment(request, session, _context(intake, section))
-        text = typed(question, form)
         before = [q.key for q in _questions(intake, section)], referral_tier(intake.answers)
-        outcome = access.give(intake, question, text, bool(form.get(CONFIRMED)))
+        outcome, raw = _give(intake, question, form, bool(form.get(CONFIRMED)))
         if outcome.to_confirm is not None:
             return _fragment(request, session, _context(intake, section,
                                                         confirming={question.key:
@@ -157,13 +175,13 @@ async def answer(draft_id: int, request: Request, session: Checked) -> Response:
         if question.group:
             return _fragment(request, session, _context(intake, section))
         refused = outcome.saved is None
-        raw = "" if text == SKIP else text
         after = [q.key for q in _questions(intake, section)], referral_tier(intake.answers)
         if after != before:  # the answer changed what is asked: the whole section again
             response = _fragment(request, session, _context(intake, section))
             response.headers["HX-Retarget"] = "#questions"
             return response
-        shown = field(intake, question, outcome.problems, raw if refused else None)
+        shown = field(intake, question, outcome.problems, raw if refused else None,
+                      form=form if refused else None)
         html = render("intake_field.html", request=request, session=session, csrf=session.csrf,
                       intake=intake, f=shown, words=access.say)
         return HTMLResponse(html)
@@ -176,10 +194,14 @@ async def answer(draft_id: int, request: Request, session: Checked) -> Response:
 async def next_section(draft_id: int, section: str, request: Request,
                        session: Checked) -> Response:
     """The section's answers given at once (its Next button; without script, the only way): each
-    read and saved; refused ones shown with their problems; else on to the next section."""
+    read and saved; refused ones shown with their problems; else on to the next section. Leaving
+    (``to`` = leave) saves what was given the same way, leaves a question not answered yet and
+    left empty unanswered (not "not assessed"), and returns to the account's intakes; a refused
+    answer stays on screen with its problem, so nothing typed is lost."""
     from starlette.concurrency import run_in_threadpool
 
     form = await request.form()
+    leaving = form.get("to") == LEAVE
 
     def given() -> Response:
         intake = owned(request, session, draft_id)
@@ -187,19 +209,22 @@ async def next_section(draft_id: int, section: str, request: Request,
         raw: dict[str, str] = {}
         for question in _questions(intake, section):
             if question.group:
-                if not all(k in intake.answers for k in question.keys):
+                if not leaving and not all(k in intake.answers for k in question.keys):
                     problems[question.key] = [access.say("group_unsaved")]
                 continue
             if question not in plan(intake.answers):
                 continue  # an answer above made it unnecessary
-            text = typed(question, form)
-            outcome = access.give(intake, question, text, False)
+            if leaving and blank(intake, question, form):
+                continue
+            outcome, text = _give(intake, question, form, False)
             if outcome.saved is None:
                 problems[question.key] = list(outcome.problems)
-                raw[question.key] = "" if text == SKIP else text
+                raw[question.key] = text
         if problems:
             return page(request, "intake_section.html", session, status=422,
-                        **_context(intake, section, problems, raw))
+                        **_context(intake, section, problems, raw, form=form))
+        if leaving:
+            return _go("/intakes")
         if form.get("to") == "review":
             return _go(f"/intakes/{draft_id}/review")
         return _go(f"/intakes/{draft_id}")

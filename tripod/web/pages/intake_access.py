@@ -5,13 +5,16 @@ signing through the screening service acting as the account."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import InputError, Problem, show_value
 from knowledge.catalog import messages, sayer
+from tripod.intake.answering import Reading
 from tripod.intake.draft import Intake, last_to_follow
+from tripod.intake.items import helper_of
 from tripod.intake.questions import MISSING, Question, number, plan, questions, show
 from tripod.web.security import acting, store_of
 
@@ -69,7 +72,8 @@ def current(intake: Intake) -> list[Question]:
 
 def describe(intake: Intake, question: Question) -> dict[str, Any]:
     """A question as the JSON API names it: key, number, section, kind, words, what is allowed,
-    choices (a red-flag group's numbered questions as ``items``), its default."""
+    choices (a red-flag group's numbered questions as ``items``), its default; a total that can
+    be scored item by item, its items and their range (``scoring``)."""
     answering = intake.answering
     default = answering.default(question)
     out: dict[str, Any] = {
@@ -81,6 +85,10 @@ def describe(intake: Intake, question: Question) -> dict[str, Any]:
         if not question.group else default}
     if question.group:
         out["items"] = [item.question for item in question.items]
+    if question.helper:  # its items, for an answer given as "items": one score each
+        helper = helper_of(question)
+        out["scoring"] = {"title": helper.title, "scale": helper.scale, "min": helper.min,
+                          "max": helper.max, "items": list(helper.labels())}
     return out
 
 
@@ -112,6 +120,26 @@ def give(intake: Intake, question: Question, text: str, confirmed: bool) -> Give
     states = answering.to_confirm(question, text)
     if states is not None and not confirmed:
         return Given(None, (say("confirm_needed", field=question.key),), states)
+    intake.give(reading.values)
+    return Given(reading.values)
+
+
+def give_items(intake: Intake, question: Question, scores: Sequence[str]) -> Given:
+    """A total's items scored (``Answering.read_items``), saved at once: the scores so far, and
+    the total once every item is scored."""
+    if not question.helper:
+        return Given(None, (say("items_not_here", field=question.key),))
+    return _saved(intake, intake.answering.read_items(question, scores))
+
+
+def give_psfs(intake: Intake, question: Question, scores: Sequence[str], new: str) -> Given:
+    """A follow-up's PSFS as one screen gives it (``Answering.read_psfs``), saved at once."""
+    return _saved(intake, intake.answering.read_psfs(question, scores, new))
+
+
+def _saved(intake: Intake, reading: Reading) -> Given:
+    if reading.values is None:
+        return Given(None, reading.problems)
     intake.give(reading.values)
     return Given(reading.values)
 

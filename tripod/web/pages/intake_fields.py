@@ -1,7 +1,10 @@
 """The intake's questions as a tablet shows them: each question a field (pick lists for enumerated
 values, steppers for bounded numbers, text only where free), its label, unit, range and ``?`` help
-(``tripod/intake/help.py``, the terminal's own words); and a form's fields read back as the answer
-the terminal would have typed, for ``tripod/intake/answering.py`` to read."""
+(``tripod/intake/help.py``, the terminal's own words), a total's items each a row of its allowed
+scores (``questions.yaml``, ``helpers``) beside the total, a follow-up's PSFS each activity on its
+own stepper; and a form's fields read back as the answer the terminal would have typed, or as the
+parts of an answer the shared reader takes apart (a total's items, a follow-up's PSFS), for
+``tripod/intake/answering.py`` to read."""
 
 from __future__ import annotations
 
@@ -14,11 +17,12 @@ from knowledge.catalog import catalog, sayer
 from tripod.intake import help as shown_help
 from tripod.intake.draft import Intake
 from tripod.intake.flags import NO, UNKNOWN, YES, item_states, states_text
+from tripod.intake.follow_up import same_activity
+from tripod.intake.items import helper_of, items_total, saved_scores, shown_score
 from tripod.intake.questions import (
     CONSTRAINTS_FOLLOWED,
-    ENTRY,
+    ITEMS,
     MISSING,
-    SCORE,
     SKIP,
     Question,
     answered,
@@ -29,6 +33,7 @@ from tripod.intake.questions import (
 
 STATES = (NO, YES, UNKNOWN)
 say = sayer("web_intake")
+Form = FormData | Mapping[str, Any]
 
 
 def field_name(question: Question) -> str:
@@ -65,14 +70,17 @@ def _widget(question: Question) -> str:
 def _help(intake: Intake, question: Question) -> list[str]:
     answering = intake.answering
     lines = shown_help.group_help(question) if question.group else shown_help.field_help(
-        question, answering.instrument(question), answering.allowed(question))
+        question, answering.instrument(question), answering.allowed(question), items=False)
     return [line.plain.strip() for line in lines]
 
 
 def field(intake: Intake, question: Question, problems: Sequence[str] = (),
-          raw: str | None = None, confirming: Sequence[str] | None = None) -> dict[str, Any]:
+          raw: str | None = None, confirming: Sequence[str] | None = None,
+          form: Form | None = None) -> dict[str, Any]:
     """What the page shows of one question: its words, its widget and the value it holds (the
-    answer saved, else ``raw`` as given and refused, else the default the terminal shows)."""
+    answer saved, else ``raw`` as given and refused, else the default the terminal shows); a
+    refused answer given in parts (items, a follow-up's PSFS) shows each part as ``form`` gave
+    it."""
     answering = intake.answering
     default = answering.default(question)
     done = answered(question, intake.answers)
@@ -108,33 +116,90 @@ def field(intake: Intake, question: Question, problems: Sequence[str] = (),
         out["value"] = show(value)
     if question.kind in ("multi", "sections") and not isinstance(out["value"], list):
         out["value"] = [v.strip() for v in str(out["value"]).split(",") if v.strip()]
-    if question.kind == "activities" and intake.follow_up is not None and intake.follow_up.psfs:
-        _rated_again(intake, question, out, raw)
+    if question.helper:
+        out["scoring"] = _scoring(intake, question, form)
+    if intake.follow_up is not None and intake.follow_up.asks(question):
+        _rated_again(intake, question, out, form)
     return out
 
 
-def _same(activity: str) -> str:
-    return activity.strip().casefold()
+def _scoring(intake: Intake, question: Question, form: Form | None) -> dict[str, Any]:
+    """A total's items, each with the scores it allows, as saved (or as ``form`` gave them)."""
+    helper = helper_of(question)
+    labels = helper.labels()
+    given = item_texts(question, form) if form is not None else None
+    kept = saved_scores(question, intake.answers)
+    scores = given if given is not None else ["" if s is None else str(s) for s in kept or []]
+    scored = [score for score in kept or [] if score is not None]  # what the draft holds
+    on = given is not None if form is not None else kept is not None
+    return {"on": on, "title": helper.title,
+            "scale": helper.scale, "note": helper.note,
+            "choices": [(str(v), shown_score(v, helper))
+                        for v in range(helper.min, helper.max + 1)],
+            "items": [(index, label, scores[index - 1] if index <= len(scores) else "")
+                      for index, label in enumerate(labels, start=1)],
+            "so_far": say("items_so_far", total=items_total(scored), scored=len(scored),
+                          count=len(labels))}
 
 
 def _rated_again(intake: Intake, question: Question, out: dict[str, Any],
-                 raw: str | None) -> None:
+                 form: Form | None) -> None:
     """A follow-up's PSFS: each activity of the last visit rated again on its own stepper (left
-    empty: not rated again), then any new ones typed."""
+    empty: not rated again), then any new ones typed; as ``form`` gave them when refused."""
     assert intake.follow_up is not None
-    current = intake.answers.get(question.key) if raw is None else None
-    scores = {_same(a["activity"]): a["score"] for a in current or []}
-    old = {_same(a) for a, _ in intake.follow_up.psfs}
+    current = intake.answers.get(question.key) if form is None else None
+    scores = {same_activity(a["activity"]): show(a["score"]) for a in current or []}
+    old = {same_activity(a) for a, _ in intake.follow_up.psfs}
     spec = catalog().instrument("psfs_score")
     out.update(widget="psfs", min=spec.min, max=spec.max, step=1, unit=spec.unit)
+    typed_again = psfs_texts(intake, question, form) if form is not None else None
     out["activities"] = [(index, activity, show(last),
-                          show(scores[_same(activity)]) if _same(activity) in scores else "")
+                          typed_again[0][index - 1] if typed_again is not None else
+                          scores.get(same_activity(activity), ""))
                          for index, (activity, last) in enumerate(intake.follow_up.psfs, start=1)]
-    out["value"] = "; ".join(f"{a['activity']} = {show(a['score'])}" for a in current or []
-                             if _same(a["activity"]) not in old)
+    out["value"] = typed_again[1] if typed_again is not None else "; ".join(
+        f"{a['activity']} = {show(a['score'])}" for a in current or []
+        if same_activity(a["activity"]) not in old)
 
 
-def typed(question: Question, form: FormData | Mapping[str, Any]) -> str:
+def item_texts(question: Question, form: Form) -> list[str] | None:
+    """A total's items as the form scores them (empty: not scored yet), when the form's
+    ``KEY.by`` says it is scored item by item (``items``); None when its total is typed."""
+    if not question.helper or _one(form, f"{field_name(question)}.by") != ITEMS:
+        return None
+    count = len(helper_of(question).labels())
+    return [(_one(form, f"{field_name(question)}.item.{index}") or "").strip()
+            for index in range(1, count + 1)]
+
+
+def psfs_texts(intake: Intake, question: Question, form: Form) -> tuple[list[str], str] | None:
+    """A follow-up's PSFS as the form gives it: each activity's score typed again (empty: not
+    rated again) and the new activities typed; None for any other question."""
+    if intake.follow_up is None or not intake.follow_up.asks(question):
+        return None
+    name = field_name(question)
+    scores = [(_one(form, f"{name}.score.{index}") or "").strip()
+              for index in range(1, len(intake.follow_up.psfs) + 1)]
+    return scores, (_one(form, name) or "").strip()
+
+
+def blank(intake: Intake, question: Question, form: Form) -> bool:
+    """Whether the form leaves ``question`` as it found it unanswered: nothing typed, picked or
+    scored (what leaving an intake must not save as "not assessed")."""
+    if answered(question, intake.answers):
+        return False
+    scored = item_texts(question, form)
+    if scored is not None:
+        return not any(scored)
+    again = psfs_texts(intake, question, form)
+    if again is not None:
+        return not any(again[0]) and not again[1]
+    if question.kind == "sections":
+        return not _many(form, field_name(question))
+    return question.group is not None or typed(question, form) == SKIP
+
+
+def typed(question: Question, form: Form) -> str:
     """The answer a form gives ``question``, written as the terminal would read it: a red-flag
     group's picks as ``n``/``1 u3``; ticked choices joined by commas; sections by their numbers;
     an emptied field as ``skip`` (not assessed)."""
@@ -151,24 +216,15 @@ def typed(question: Question, form: FormData | Mapping[str, Any]) -> str:
             return " ".join(places) if places else "none"
         return ", ".join(picked) if picked else SKIP
     text = (_one(form, name) or "").strip()
-    if question.kind == "activities" and _one(form, f"{name}.activity.1") is not None:
-        rated = []
-        index = 1
-        while (activity := _one(form, f"{name}.activity.{index}")) is not None:
-            score = (_one(form, f"{name}.score.{index}") or "").strip()
-            if score:
-                rated.append(f"{activity} {SCORE} {score}")
-            index += 1
-        text = f"{ENTRY} ".join([*rated, *([text] if text else [])])
     return text or SKIP
 
 
-def _one(form: FormData | Mapping[str, Any], name: str) -> str | None:
+def _one(form: Form, name: str) -> str | None:
     value = form.get(name)
     return value if isinstance(value, str) else None
 
 
-def _many(form: FormData | Mapping[str, Any], name: str) -> list[str]:
+def _many(form: Form, name: str) -> list[str]:
     if isinstance(form, FormData):
         return [v for v in form.getlist(name) if isinstance(v, str)]
     value = form.get(name)
