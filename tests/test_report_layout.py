@@ -142,6 +142,24 @@ def test_the_evidence_appendix_keeps_each_finding_and_its_table_heading_on_one_p
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("title", ["Pelvis in an externally rotated orientation",
+                                   "Glutes not felt in the hinge"])
+def test_a_finding_taller_than_a_page_breaks_between_its_rows(title: str) -> None:
+    """The first finding of its table or a later one, made three pages tall: the PDF is laid out
+    (WeasyPrint would stop on a group it may not break on an empty page) with every row once."""
+    html, _ = _render(CLASSIC, "practitioner")
+    head = html.index(f"<strong>{title}</strong>")
+    start = html.index("<tr><td>", head)
+    end = html.index("</tr>", start) + len("</tr>")
+    row = html[start:end]
+    rows = "".join(row.replace("<td>", f"<td>Row{n:03d} ", 1) for n in range(90))
+    pages = _pages(html_to_pdf(html[:end] + rows + html[end:]))
+    found = [number for page in pages for number in re.findall(r"Row(\d{3}) ", page)]
+    assert found == [f"{n:03d}" for n in range(90)]
+    assert sum(1 for page in pages if re.search(r"Row\d{3} ", page)) >= 3
+
+
+@pytest.mark.slow
 class TestClientReport:
     @pytest.mark.parametrize("path", [p for p in sorted(EXAMPLES.glob("*.yaml"))
                                       if "referral" not in p.stem], ids=lambda p: p.stem)
