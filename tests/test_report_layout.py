@@ -6,6 +6,7 @@ logo is refused. Real templates, real WeasyPrint, the real `tripod` command."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from io import BytesIO
@@ -18,6 +19,7 @@ import textstat
 from engine.errors import InputError
 from knowledge.catalog import catalog
 from reports.pdf import html_to_pdf, local_fetcher
+from reports.render import evidence, evidence_segments
 from storage.clinic_config import Clinic, read_clinic
 from tests.conftest import EXAMPLES
 from tests.test_reports import html_text
@@ -71,6 +73,90 @@ class TestPractitionerFirstPage:
         pages = _pages(pdf)
         assert any("The chain, foot to pelvis" in page for page in pages[:2])
         assert "<svg" in html
+
+
+def _appendix(path: Path) -> tuple[list[tuple[str, int, list[list[tuple[str, int]]]]], str]:
+    """Where the practitioner PDF of ``path`` prints its evidence appendix, read in order: for each
+    segment's table its heading and the heading's page, and for each finding in the table the
+    parts that must stay on one page (its title, the first words of its text, each observation and
+    cut-off row it rests on), each with its page. Also the pages' starts, for failure messages.
+    The text is compared without white space: a line may break anywhere (after "ER-", say)."""
+    from storage.casefile import load_case
+
+    _, pdf = _render(path, "practitioner")
+    pages = ["".join(page.split()) for page in _pages(pdf)]
+    starts = [sum(len(page) for page in pages[:n]) for n in range(len(pages))]
+    text = "".join(pages)
+
+    def page_at(offset: int) -> int:
+        return max(number for number, start in enumerate(starts, 1) if start <= offset)
+
+    def squeeze(words: str) -> str:
+        return "".join(words.split())
+
+    kb = catalog()
+    labels = kb.report_texts.practitioner.labels
+    assessment = service.screen(load_case(path)).assessment
+    cursor, tables = 0, []
+    for segment, findings in evidence_segments(assessment):
+        # The table's heading: the segment's name, then its column headings (printed in capitals).
+        heading = squeeze(f"{labels['segment_' + segment]} {labels['value'].upper()}")
+        cursor = text.index(heading, cursor)
+        heading_page, groups = page_at(cursor), []
+        for finding in findings:
+            ev = evidence(assessment, finding)
+            wording = kb.texts.findings[finding.id]
+            # Its title is followed by its side, perhaps a tag, and its rules ("Rule FOOT-07"), not
+            # by "; " as where another finding's "builds on" line names it.
+            title = re.compile(re.escape(squeeze(wording.title)) + r"(\([^)]*\))?\w*"
+                               + re.escape(labels["rule"]))
+            match = title.search(text, cursor)
+            assert match, (wording.title, path.stem)
+            cursor, group = match.end(), [(wording.title, page_at(match.start()))]
+            for part in [" ".join(wording.practitioner.split()[:6]),
+                         *(o.path for o in ev.observations),
+                         *(f"{labels['cutoff']} {t.text}" for t in ev.thresholds)]:
+                cursor = text.index(squeeze(part), cursor)
+                group.append((part, page_at(cursor)))
+            groups.append(group)
+        tables.append((heading, heading_page, groups))
+    return tables, " | ".join(f"page {n}: {page[:60]}" for n, page in enumerate(pages, 1))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [p for p in sorted(EXAMPLES.glob("*.yaml"))
+                                  if "referral" not in p.stem], ids=lambda p: p.stem)
+def test_the_evidence_appendix_keeps_each_finding_and_its_table_heading_on_one_page(
+        path: Path) -> None:
+    """Issue 18: a finding's row group (its title, its text, the observations and cut-offs it rests
+    on) is never split across pages, so no page begins with a row whose finding's title is on the
+    page before; and a segment's table heading is never left alone at a page's foot: it is on the
+    page of the table's first finding. (Every example's groups are shorter than a page.)"""
+    tables, pages = _appendix(path)
+    assert tables
+    for heading, heading_page, groups in tables:
+        assert groups[0][0][1] == heading_page, (heading, groups[0][0][0], pages)
+        for (title, title_page), *rows in groups:
+            for part, page in rows:
+                assert page == title_page, (title, part, pages)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("title", ["Pelvis in an externally rotated orientation",
+                                   "Glutes not felt in the hinge"])
+def test_a_finding_taller_than_a_page_breaks_between_its_rows(title: str) -> None:
+    """The first finding of its table or a later one, made three pages tall: the PDF is laid out
+    (WeasyPrint would stop on a group it may not break on an empty page) with every row once."""
+    html, _ = _render(CLASSIC, "practitioner")
+    head = html.index(f"<strong>{title}</strong>")
+    start = html.index("<tr><td>", head)
+    end = html.index("</tr>", start) + len("</tr>")
+    row = html[start:end]
+    rows = "".join(row.replace("<td>", f"<td>Row{n:03d} ", 1) for n in range(90))
+    pages = _pages(html_to_pdf(html[:end] + rows + html[end:]))
+    found = [number for page in pages for number in re.findall(r"Row(\d{3}) ", page)]
+    assert found == [f"{n:03d}" for n in range(90)]
+    assert sum(1 for page in pages if re.search(r"Row\d{3} ", page)) >= 3
 
 
 @pytest.mark.slow
