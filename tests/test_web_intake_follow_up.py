@@ -15,7 +15,7 @@ from knowledge.catalog import messages
 from tests.conftest import EXAMPLES
 from tests.load import case_values
 from tests.web import Clinic, draft_rows
-from tests.web_browser import log_in, settle, shoot
+from tests.web_browser import open_section, settle, shoot
 from tests.web_forms import up_to
 
 pytestmark = pytest.mark.slow
@@ -42,9 +42,7 @@ def psfs_field(page: Any) -> Any:
 
 def test_a_refused_psfs_score_keeps_what_was_typed(clinic: Clinic, tablet: Any) -> None:
     draft, activities = at_the_psfs(clinic, "TR-WEB-PSFS-KEEP")
-    page = tablet.new_page()
-    log_in(page, clinic, "alice")
-    page.goto(f"{clinic.url}/intakes/{draft}/s/outcomes")
+    page = open_section(clinic, tablet, draft, "outcomes")
     scores = psfs_field(page).locator("ol.psfs input[type=number]")
     assert scores.count() == len(activities)
     scores.nth(0).fill("12")
@@ -80,9 +78,7 @@ def test_a_refused_psfs_score_keeps_what_was_typed(clinic: Clinic, tablet: Any) 
 
 def test_a_new_psfs_activity_copying_an_old_one_is_refused(clinic: Clinic, tablet: Any) -> None:
     draft, activities = at_the_psfs(clinic, "TR-WEB-PSFS-COPY")
-    page = tablet.new_page()
-    log_in(page, clinic, "alice")
-    page.goto(f"{clinic.url}/intakes/{draft}/s/outcomes")
+    page = open_section(clinic, tablet, draft, "outcomes")
     scores = psfs_field(page).locator("ol.psfs input[type=number]")
     scores.nth(1).fill("6")  # the first activity not rated again, then typed as new
     new = psfs_field(page).locator("input[type=text]")

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import EXAMPLES
 from tests.load import case_values
 from tests.web import LANDSCAPE, PORTRAIT, Clinic, draft_rows
-from tests.web_browser import log_in, overflow, settle, shoot, small_targets, watched
+from tests.web_browser import log_in, open_section, overflow, settle, shoot, small_targets, watched
 from tests.web_forms import the_rest, up_to
 from tripod.intake.items import helper_of, items_key
 from tripod.intake.questions import questions
@@ -83,17 +83,21 @@ def test_the_lefs_scored_item_by_item_on_the_tablet_is_the_signed_total(
     assert errors == []
 
 
-def test_a_total_typed_directly_still_works_after_items(clinic: Clinic, tablet: Any) -> None:
-    values = {**case_values(OUTCOMES), "client.id": "TR-WEB-LEFS-TOTAL"}
+def first_item_scored(clinic: Clinic, tablet: Any, client_id: str, score: int) -> tuple[int, Any]:
+    """A draft up to the LEFS, open on the tablet, its items asked for and the first scored."""
+    values = {**case_values(OUTCOMES), "client.id": client_id}
     with clinic.client("alice") as client:
         draft = up_to(client, values, LEFS)
-    page = tablet.new_page()
-    log_in(page, clinic, "alice")
-    page.goto(f"{clinic.url}/intakes/{draft}/s/outcomes")
+    page = open_section(clinic, tablet, draft, "outcomes")
     page.locator("label:has(input[value=items])").tap()
     settle(page)
-    page.locator(f"label:has(input[name='{LEFS}.item.1'][value='4'])").tap()
+    page.locator(f"label:has(input[name='{LEFS}.item.1'][value='{score}'])").tap()
     settle(page)
+    return draft, page
+
+
+def test_a_total_typed_directly_still_works_after_items(clinic: Clinic, tablet: Any) -> None:
+    draft, page = first_item_scored(clinic, tablet, "TR-WEB-LEFS-TOTAL", 4)
     page.locator("label:has(input[value=total])").tap()
     settle(page)
     total = page.locator(f"input[name='{LEFS}']")
@@ -108,16 +112,7 @@ def test_a_total_typed_directly_still_works_after_items(clinic: Clinic, tablet: 
 
 def test_an_out_of_range_item_is_refused_with_its_problem_line(clinic: Clinic,
                                                                tablet: Any) -> None:
-    values = {**case_values(OUTCOMES), "client.id": "TR-WEB-LEFS-BAD"}
-    with clinic.client("alice") as client:
-        draft = up_to(client, values, LEFS)
-    page = tablet.new_page()
-    log_in(page, clinic, "alice")
-    page.goto(f"{clinic.url}/intakes/{draft}/s/outcomes")
-    page.locator("label:has(input[value=items])").tap()
-    settle(page)
-    page.locator(f"label:has(input[name='{LEFS}.item.1'][value='2'])").tap()
-    settle(page)
+    draft, page = first_item_scored(clinic, tablet, "TR-WEB-LEFS-BAD", 2)
     before = draft_rows(clinic.db, draft)[items_key(lefs())]
     # A form sent with a score the scale does not have (an old page, a hand-made request).
     label = page.locator(f"label:has(input[name='{LEFS}.item.3'][value='4'])").element_handle()

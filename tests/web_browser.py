@@ -29,6 +29,14 @@ def log_in(page: Any, clinic: Clinic, user: str) -> None:
     page.wait_for_url(f"{clinic.url}/")
 
 
+def open_section(clinic: Clinic, tablet: Any, draft: int, section: str) -> Any:
+    """A new tablet page, logged in as alice, at ``section`` of her intake ``draft``."""
+    page = tablet.new_page()
+    log_in(page, clinic, "alice")
+    page.goto(f"{clinic.url}/intakes/{draft}/s/{section}")
+    return page
+
+
 def start(page: Any, clinic: Clinic) -> int:
     page.goto(f"{clinic.url}/intakes")
     page.get_by_role("button", name="Start a new intake").tap()
