@@ -142,6 +142,10 @@ def test_an_out_of_range_item_is_refused_with_its_problem_line(clinic: Clinic,
         both = client.post(f"/api/v1/intakes/{draft}/answers",
                            json={"key": LEFS, "answer": "40", "items": [1] * 20})
         assert both.status_code == 422, both.text
+        one = "allowed either answer or items, not both and not neither"
+        assert both.json()["problems"] == [f"{where}: answer/items = both given: {one}"]
+        neither = client.post(f"/api/v1/intakes/{draft}/answers", json={"key": LEFS})
+        assert neither.json()["problems"] == [f"{where}: answer/items = neither given: {one}"]
         done = client.post(f"/api/v1/intakes/{draft}/answers",
                            json={"key": LEFS, "items": [4] * 19 + [3]})
         assert done.status_code == 200, done.text

@@ -28,11 +28,10 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
-    model_validator,
 )
 from starlette.concurrency import run_in_threadpool
 
-from engine.errors import InputError, problems_from_validation
+from engine.errors import InputError, Problem, problems_from_validation
 from engine.intake import CLIENT_ID
 from tripod.intake.draft import Intake
 from tripod.web.api import JSON_TYPE, json_body, problems
@@ -58,11 +57,12 @@ class Answer(BaseModel):
     items: list[StrictInt | StrictStr | None] | None = Field(default=None, max_length=MAX_ITEMS)
     confirmed: bool = False
 
-    @model_validator(mode="after")
-    def _one_answer(self) -> Answer:
+    def one_answer(self, where: str) -> None:
+        """Refuse a request with both an answer and items, or neither, naming the two fields
+        (a check of the whole model would name none, and show the whole request as the value)."""
         if (self.answer is None) == (self.items is None):
-            raise ValueError(access.say("api_one_answer"))
-        return self
+            given = "both given" if self.answer is not None else "neither given"
+            raise InputError([Problem(where, "answer/items", given, access.say("api_one_answer"))])
 
     def scores(self) -> list[str] | None:
         """The items as the shared reader takes them (a number as typed; null: not scored)."""
@@ -119,6 +119,7 @@ def show(draft_id: int, request: Request, session: Signed) -> Response:
 async def answer(draft_id: int, request: Request, session: Signed) -> Response:
     where = "POST /api/v1/intakes/{id}/answers"
     given = _read(Answer, where, await json_body(request, where))
+    given.one_answer(where)
 
     def answered(found: WebSession) -> Response:
         intake = access.own(request, found, draft_id)
