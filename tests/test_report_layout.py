@@ -323,8 +323,13 @@ class TestPdfLaidOutOnce:
 
     @pytest.mark.parametrize("audience", ["practitioner", "client"])
     def test_the_pdf_is_byte_for_byte_weasyprint_s_own_rendering_of_the_html(
-            self, audience: str) -> None:
+            self, audience: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without HarfBuzz subsetting, WeasyPrint subsets fonts with fontTools, which stamps each
+        font with the second it was made: the time is fixed here (the reproducible-builds
+        variable fontTools reads), so that two renderings a second apart compare byte for byte."""
         import base64
+
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
 
         import weasyprint
 
