@@ -12,7 +12,15 @@ import pytest
 from tests.conftest import EXAMPLES
 from tests.load import case_values
 from tests.web import LANDSCAPE, PORTRAIT, Clinic, draft_rows
-from tests.web_browser import log_in, open_section, overflow, settle, shoot, small_targets, watched
+from tests.web_browser import (
+    log_in,
+    open_section,
+    overflow,
+    settle,
+    shoot,
+    small_targets,
+    tablet_at,
+)
 from tests.web_forms import the_rest, up_to
 from tripod.intake.items import helper_of, items_key
 from tripod.intake.questions import questions
@@ -33,10 +41,7 @@ def test_the_lefs_scored_item_by_item_on_the_tablet_is_the_signed_total(
     values = {**case_values(OUTCOMES), "client.id": "TR-WEB-LEFS"}
     with clinic.client("alice") as client:
         draft = up_to(client, values, LEFS)
-    page = tablet.new_page()
-    errors = watched(page)
-    log_in(page, clinic, "alice")
-    page.goto(f"{clinic.url}/intakes/{draft}/s/outcomes")
+    page, errors = tablet_at(clinic, tablet, f"/intakes/{draft}/s/outcomes")
     field = page.locator(f"fieldset:has(input[name='{LEFS}'])")
     assert not field.locator(".item-scores").is_visible()  # the total, until items are asked for
     field.locator("label:has(input[value=items])").tap()

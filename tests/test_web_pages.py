@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.web import LANDSCAPE, PORTRAIT, Clinic
-from tests.web_browser import log_in, overflow, shoot, small_targets, watched
+from tests.web_browser import log_in, overflow, shoot, small_targets, tablet_at, watched
 from tests.web_forms import case_json, csrf_of, signed_in, stored_id
 from tripod.web.security import REPORT_CSP
 
@@ -224,10 +224,7 @@ def test_the_pages_in_a_browser_no_error_no_csp_violation_big_targets(
 
 def test_a_search_in_the_browser_updates_the_list_in_place_and_the_url_never_holds_it(
         tablet: Any, clinic: Clinic, visits: dict[str, int]) -> None:
-    page = tablet.new_page()
-    errors = watched(page)
-    log_in(page, clinic, "alice")
-    page.goto(f"{clinic.url}/clients")
+    page, errors = tablet_at(clinic, tablet, "/clients")
     page.fill("#query", "Sam Carter")
     with page.expect_response(lambda answer: answer.url.endswith("/clients")
                               and answer.request.method == "POST") as posted:
@@ -245,10 +242,7 @@ def test_a_search_in_the_browser_updates_the_list_in_place_and_the_url_never_hol
 
 def test_the_report_frame_runs_no_script_and_shows_the_report(
         tablet: Any, clinic: Clinic, visits: dict[str, int]) -> None:
-    page = tablet.new_page()
-    errors = watched(page)
-    log_in(page, clinic, "alice")
-    page.goto(f"{clinic.url}/visits/{visits['markup']}")
+    page, errors = tablet_at(clinic, tablet, f"/visits/{visits['markup']}")
     frame = page.frame_locator("iframe.records-frame")
     frame.locator("h1").first.wait_for()
     # The markup name is text in the report, no element.

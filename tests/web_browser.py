@@ -29,12 +29,19 @@ def log_in(page: Any, clinic: Clinic, user: str) -> None:
     page.wait_for_url(f"{clinic.url}/")
 
 
+def tablet_at(clinic: Clinic, tablet: Any, path: str) -> tuple[Any, list[str]]:
+    """A new tablet page, logged in as alice, at ``path``; and the errors it reports from the
+    start (``watched``)."""
+    page = tablet.new_page()
+    errors = watched(page)
+    log_in(page, clinic, "alice")
+    page.goto(f"{clinic.url}{path}")
+    return page, errors
+
+
 def open_section(clinic: Clinic, tablet: Any, draft: int, section: str) -> Any:
     """A new tablet page, logged in as alice, at ``section`` of her intake ``draft``."""
-    page = tablet.new_page()
-    log_in(page, clinic, "alice")
-    page.goto(f"{clinic.url}/intakes/{draft}/s/{section}")
-    return page
+    return tablet_at(clinic, tablet, f"/intakes/{draft}/s/{section}")[0]
 
 
 def start(page: Any, clinic: Clinic) -> int:
